@@ -1,0 +1,100 @@
+"""migrate_record: consume the migration queue, one legacy record per message, partial batch failures.
+
+Thin wiring only; the per-record logic is ``onboarding.record_migration``. A failed record raises, so
+Powertools reports exactly that message in ``batchItemFailures``; the others are deleted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from onboarding import aws_clients, settings
+from onboarding.fault_injection import FaultInjector
+from onboarding.record_migration import (
+    MigrationAttemptFailed,
+    MigrationMessage,
+    MigrationOutcome,
+    RecordMigrator,
+)
+from onboarding.retry_backoff import RetryBackoff
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics(namespace=settings.metrics_namespace())
+# Report failures per message even when every message failed (no exception), so the response always
+# names exactly the failed ids and the retry backoff set per message applies.
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+
+_METRICS = {
+    MigrationOutcome.CREATED: "RecordsMigrated",
+    MigrationOutcome.UPDATED: "RecordsUpdated",
+    MigrationOutcome.DUPLICATE: "DuplicateDeliveries",
+    MigrationOutcome.SUPERSEDED: "RecordsSupersededByIntake",
+    MigrationOutcome.INELIGIBLE: "RecordsIneligible",
+    MigrationOutcome.REJECTED: "RecordsRejected",
+}
+
+
+def _migrator() -> RecordMigrator:
+    # Built per invocation from the environment (cheap; clients are cached process-wide).
+    return RecordMigrator(
+        dynamodb=aws_clients.dynamodb(),
+        sqs=aws_clients.sqs(),
+        new_table_name=settings.new_table_name(),
+        migration_queue_url=settings.migration_queue_url(),
+        backoff=RetryBackoff.from_settings(),
+        faults=FaultInjector.from_settings(),
+    )
+
+
+def _record_handler(migrator: RecordMigrator, max_receive_count: int) -> Callable[[SQSRecord], None]:
+    def handle(record: SQSRecord) -> None:
+        logger.set_correlation_id(record.message_id)
+        message = MigrationMessage(
+            message_id=record.message_id,
+            body=record.body,
+            receipt_handle=record.receipt_handle,
+            receive_count=int(record.attributes.approximate_receive_count or 1),
+        )
+        try:
+            result = migrator.migrate(message)
+        except MigrationAttemptFailed as failure:
+            metrics.add_metric(name="RecordFailures", unit=MetricUnit.Count, value=1)
+            logger.warning(
+                "record failed; will be retried",
+                extra={
+                    **failure.log_fields,
+                    "error_type": failure.error_type,
+                    "reason": failure.reason,
+                    "receive_count": failure.receive_count,
+                    "retry_delay_seconds": failure.delay_seconds,
+                    "final_attempt": failure.receive_count >= max_receive_count,
+                },
+            )
+            raise
+        metrics.add_metric(name=_METRICS[result.outcome], unit=MetricUnit.Count, value=1)
+        logger.info(f"record {result.outcome.value}", extra={**result.log_fields, "reason": result.reason})
+
+    return handle
+
+
+@metrics.log_metrics
+@tracer.capture_lambda_handler(capture_response=False, capture_error=False)
+@logger.inject_lambda_context(log_event=False, clear_state=True)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    records = event.get("Records", [])
+    metrics.add_metric(name="MessagesReceived", unit=MetricUnit.Count, value=len(records))
+    handler = _record_handler(_migrator(), settings.max_receive_count())
+    response = process_partial_response(
+        event=event, record_handler=handler, processor=processor, context=context
+    )
+    logger.set_correlation_id(None)
+    logger.info("batch done", extra={"records": len(records), "failed": len(response["batchItemFailures"])})
+    return response

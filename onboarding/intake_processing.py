@@ -1,0 +1,114 @@
+"""Process one intake queue message, for either backend.
+
+A message that cannot be accepted (not JSON, not an object, missing or invalid fields) must neither block
+its batch nor be lost: it is sent to the intake DLQ with its reason and reported as processed. Anything
+unforeseen (a throttled write, an unreachable DLQ) raises, so SQS retries the message and finally
+redrives it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from onboarding import pii
+from onboarding.dynamodb_codec import to_attribute_map
+from onboarding.intake_rejection import send_to_intake_dlq
+from onboarding.json_values import NotAJsonObject, loads_object
+from onboarding.new_table_writes import WriteOutcome, put_intake_item
+from onboarding.onboarding_item import Source, build_onboarding_item
+from onboarding.record_validation import RecordRejected, validate_record
+from onboarding.timestamps import Clock, utc_now
+
+
+class IntakeOutcome(StrEnum):
+    WRITTEN = "written"  # legacy backend: stored as is
+    CREATED = "created"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"  # redelivery or same content: nothing written
+    REJECTED = "rejected"  # sent to the intake DLQ
+
+
+@dataclass(frozen=True)
+class IntakeMessage:
+    message_id: str
+    body: str
+    source_queue: str
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    outcome: IntakeOutcome
+    log_fields: dict[str, str]
+    reason: str | None = None
+
+
+def _parse(body: str) -> dict[str, Any]:
+    try:
+        raw = loads_object(body)
+    except NotAJsonObject as error:
+        raise RecordRejected(str(error)) from None
+    application_id = raw.get("application_id")
+    if "application_id" not in raw:
+        raise RecordRejected("application_id: field required")
+    if not isinstance(application_id, str) or not application_id.strip():
+        raise RecordRejected("application_id: must be a non-empty string")
+    return raw
+
+
+@dataclass(frozen=True)
+class LegacyIntake:
+    """The old backend: store the record as is, keyed by application_id (unknown fields included)."""
+
+    dynamodb: Any
+    sqs: Any
+    legacy_table_name: str
+    intake_dlq_url: str
+
+    def accept(self, message: IntakeMessage) -> IntakeResult:
+        try:
+            raw = _parse(message.body)
+        except RecordRejected as rejected:
+            return _reject(self.sqs, self.intake_dlq_url, message, rejected.reason, {})
+        self.dynamodb.put_item(TableName=self.legacy_table_name, Item=to_attribute_map(raw))
+        return IntakeResult(IntakeOutcome.WRITTEN, pii.log_fields(raw))
+
+
+@dataclass(frozen=True)
+class OnboardingIntake:
+    """The new backend: validate (every status is accepted live) and write in the new design."""
+
+    dynamodb: Any
+    sqs: Any
+    new_table_name: str
+    intake_dlq_url: str
+    clock: Clock = utc_now
+
+    def accept(self, message: IntakeMessage) -> IntakeResult:
+        raw: dict[str, Any] = {}
+        now = self.clock()
+        try:
+            raw = _parse(message.body)
+            record = validate_record(raw, now=now)
+        except RecordRejected as rejected:
+            return _reject(self.sqs, self.intake_dlq_url, message, rejected.reason, pii.log_fields(raw))
+        item = build_onboarding_item(record, source=Source.INTAKE, written_at=now)
+        outcome = put_intake_item(self.dynamodb, self.new_table_name, item)
+        return IntakeResult(_OUTCOMES[outcome], pii.log_fields(raw))
+
+
+_OUTCOMES = {
+    WriteOutcome.CREATED: IntakeOutcome.CREATED,
+    WriteOutcome.UPDATED: IntakeOutcome.UPDATED,
+    WriteOutcome.UNCHANGED: IntakeOutcome.UNCHANGED,
+}
+
+
+def _reject(
+    sqs: Any, dlq_url: str, message: IntakeMessage, reason: str, fields: dict[str, str]
+) -> IntakeResult:
+    send_to_intake_dlq(
+        sqs, dlq_url=dlq_url, body=message.body, reason=reason, source_queue=message.source_queue
+    )
+    return IntakeResult(IntakeOutcome.REJECTED, fields, reason)

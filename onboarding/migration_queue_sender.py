@@ -1,0 +1,73 @@
+"""Send record bodies to the migration queue with SendMessageBatch, losing none.
+
+Batches hold at most 10 entries and stay under the batch payload limit. Entries a batch reports as Failed
+are sent again (with a short growing pause); if some still fail after every attempt, ``EnqueueFailed`` is
+raised so the caller fails loudly and its cursor is retried. Re-sending a record is safe: the per-record
+write is idempotent.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+MAX_BATCH_ENTRIES = 10
+MAX_BATCH_BYTES = 256 * 1024  # the classic SQS limit; stays valid where the 1 MiB limit is not yet live
+DEFAULT_MAX_ATTEMPTS = 5
+
+
+class EnqueueFailed(RuntimeError):
+    pass
+
+
+def batches(bodies: Sequence[str]) -> Iterator[list[str]]:
+    batch: list[str] = []
+    size = 0
+    for body in bodies:
+        body_size = len(body.encode("utf-8"))
+        if batch and (len(batch) == MAX_BATCH_ENTRIES or size + body_size > MAX_BATCH_BYTES):
+            yield batch
+            batch, size = [], 0
+        batch.append(body)
+        size += body_size
+    if batch:
+        yield batch
+
+
+def send_bodies(
+    sqs: Any,
+    *,
+    queue_url: str,
+    bodies: Sequence[str],
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+    sleep: Callable[[float], None] = time.sleep,
+) -> int:
+    """Send every body; returns how many were sent."""
+    sent = 0
+    for batch in batches(bodies):
+        sent += _send_batch(sqs, queue_url=queue_url, batch=batch, max_attempts=max_attempts, sleep=sleep)
+    return sent
+
+
+def _send_batch(
+    sqs: Any, *, queue_url: str, batch: list[str], max_attempts: int, sleep: Callable[[float], None]
+) -> int:
+    # Entry ids are positions: application ids may hold characters batch ids do not allow.
+    pending = {str(index): body for index, body in enumerate(batch)}
+    failure_codes: list[str] = []
+    for attempt in range(1, max_attempts + 1):
+        entries = [{"Id": entry_id, "MessageBody": body} for entry_id, body in pending.items()]
+        response = sqs.send_message_batch(QueueUrl=queue_url, Entries=entries)
+        for success in response.get("Successful", []):
+            pending.pop(success["Id"], None)
+        failed = response.get("Failed", [])
+        failure_codes = sorted({str(failure.get("Code", "unknown")) for failure in failed})
+        if not pending:
+            return len(batch)
+        if attempt < max_attempts:
+            sleep(min(0.1 * 2 ** (attempt - 1), 2.0))
+    raise EnqueueFailed(
+        f"{len(pending)} of {len(batch)} messages not accepted after {max_attempts} attempts "
+        f"(codes: {', '.join(failure_codes) or 'none reported'})"
+    )

@@ -1,0 +1,168 @@
+"""Migrate one legacy record from a migration queue message.
+
+Order: eligibility (by status) -> validation (rejected: ledger REJECTED, done, never retried) ->
+transform -> fault injection (local runs only) -> conditional write. Anything unforeseen is recorded as
+LAST_ERROR in the ledger, the message is made visible again after a backoff that grows with its receive
+count, and ``MigrationAttemptFailed`` is raised so the batch reports the message as failed; after
+``maxReceiveCount`` receives SQS moves it to the migration DLQ.
+"""
+
+from __future__ import annotations
+
+from contextlib import suppress
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from onboarding import pii
+from onboarding.eligibility import is_eligible
+from onboarding.fault_injection import FaultInjector
+from onboarding.json_values import NotAJsonObject, loads_object
+from onboarding.migration_ledger import record_last_error, record_rejected
+from onboarding.new_table_writes import WriteOutcome, put_migrated_item
+from onboarding.onboarding_item import Source, build_onboarding_item
+from onboarding.record_validation import RecordRejected, validate_record
+from onboarding.retry_backoff import RetryBackoff
+from onboarding.timestamps import Clock, utc_now
+
+
+class MigrationOutcome(StrEnum):
+    INELIGIBLE = "ineligible"
+    REJECTED = "rejected"
+    CREATED = "created"
+    UPDATED = "updated"
+    DUPLICATE = "duplicate"
+    SUPERSEDED = "superseded"
+
+
+@dataclass(frozen=True)
+class MigrationMessage:
+    message_id: str
+    body: str
+    receipt_handle: str
+    receive_count: int
+
+
+@dataclass(frozen=True)
+class MigrationResult:
+    outcome: MigrationOutcome
+    log_fields: dict[str, str]
+    reason: str | None = None
+
+
+class MalformedMigrationMessage(ValueError):
+    """The body is not a record with an application id: nothing can be written or ledgered for it."""
+
+
+class MigrationAttemptFailed(Exception):
+    """An unforeseen failure, already ledgered and backed off; its text is safe to log."""
+
+    def __init__(
+        self,
+        *,
+        error_type: str,
+        reason: str,
+        receive_count: int,
+        delay_seconds: int | None,
+        log_fields: dict[str, str],
+    ) -> None:
+        super().__init__(f"{error_type}: {reason}")
+        self.error_type = error_type
+        self.reason = reason
+        self.receive_count = receive_count
+        self.delay_seconds = delay_seconds
+        self.log_fields = log_fields
+
+
+@dataclass(frozen=True)
+class RecordMigrator:
+    dynamodb: Any
+    sqs: Any
+    new_table_name: str
+    migration_queue_url: str
+    backoff: RetryBackoff = field(default_factory=RetryBackoff)
+    faults: FaultInjector = field(default_factory=FaultInjector)
+    clock: Clock = utc_now
+
+    def migrate(self, message: MigrationMessage) -> MigrationResult:
+        raw: Any = None
+        try:
+            raw = _parse(message.body)
+            return self._migrate(raw, message.receive_count)
+        except Exception as error:
+            raise self._failed(error, raw, message) from error
+
+    def _migrate(self, raw: dict[str, Any], receive_count: int) -> MigrationResult:
+        application_id = raw["application_id"]
+        fields = pii.log_fields(raw)
+        if not is_eligible(raw):
+            return MigrationResult(MigrationOutcome.INELIGIBLE, fields)
+        now = self.clock()
+        try:
+            record = validate_record(raw, now=now)
+        except RecordRejected as rejected:
+            record_rejected(
+                self.dynamodb,
+                self.new_table_name,
+                application_id=application_id,
+                reason=rejected.reason,
+                at=now,
+            )
+            return MigrationResult(MigrationOutcome.REJECTED, fields, rejected.reason)
+        item = build_onboarding_item(record, source=Source.MIGRATION, written_at=now)
+        self.faults.before_target_write(application_id, receive_count)
+        outcome = put_migrated_item(self.dynamodb, self.new_table_name, item)
+        return MigrationResult(_OUTCOMES[outcome], fields)
+
+    def _failed(self, error: Exception, raw: Any, message: MigrationMessage) -> MigrationAttemptFailed:
+        error_type = type(error).__name__
+        reason = pii.safe_error_reason(error, raw)
+        fields = pii.log_fields(raw)
+        application_id = fields.get("application_id")
+        # Best effort on both: a failing ledger or queue call must not hide the original error (without
+        # the visibility change the message simply waits the queue's full visibility timeout).
+        if application_id:
+            with suppress(Exception):
+                record_last_error(
+                    self.dynamodb,
+                    self.new_table_name,
+                    application_id=application_id,
+                    error_type=error_type,
+                    reason=reason,
+                    receive_count=message.receive_count,
+                    at=self.clock(),
+                )
+        delay: int | None = None
+        with suppress(Exception):
+            delay = self.backoff.delay_message(
+                self.sqs,
+                queue_url=self.migration_queue_url,
+                receipt_handle=message.receipt_handle,
+                receive_count=message.receive_count,
+            )
+        return MigrationAttemptFailed(
+            error_type=error_type,
+            reason=reason,
+            receive_count=message.receive_count,
+            delay_seconds=delay,
+            log_fields=fields,
+        )
+
+
+_OUTCOMES = {
+    WriteOutcome.CREATED: MigrationOutcome.CREATED,
+    WriteOutcome.UPDATED: MigrationOutcome.UPDATED,
+    WriteOutcome.DUPLICATE: MigrationOutcome.DUPLICATE,
+    WriteOutcome.SUPERSEDED: MigrationOutcome.SUPERSEDED,
+}
+
+
+def _parse(body: str) -> dict[str, Any]:
+    try:
+        raw = loads_object(body)
+    except NotAJsonObject as error:
+        raise MalformedMigrationMessage(str(error)) from None
+    application_id = raw.get("application_id")
+    if not isinstance(application_id, str) or not application_id.strip():
+        raise MalformedMigrationMessage("application_id: must be a non-empty string")
+    return raw

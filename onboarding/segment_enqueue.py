@@ -1,0 +1,110 @@
+"""Enqueue one scan segment of the legacy table onto the migration queue, resumable by cursor.
+
+Each invocation sends whole pages (a page is never half-sent, so the cursor after it is exact) and, after
+each page, returns the cursor if fewer than the reserved milliseconds remain. At least one page is always
+processed, so every call makes progress. Eligibility is decided here by status only; eligible records
+are sent as stored, invalid ones included: the per-record function rejects them into the ledger, where
+the operator sees each one with its reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from onboarding.eligibility import is_eligible
+from onboarding.json_values import dumps
+from onboarding.legacy_scan import scan_page
+from onboarding.migration_queue_sender import send_bodies
+from onboarding.record_validation import RecordRejected, validate_record
+from onboarding.timestamps import utc_now
+
+
+class EnqueueRequest(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    segment: int = Field(ge=0)
+    total_segments: int = Field(ge=1, le=1_000_000)
+    cursor: str | None = None
+    dry_run: bool = False
+
+    @model_validator(mode="after")
+    def _segment_in_range(self) -> EnqueueRequest:
+        if self.segment >= self.total_segments:
+            raise ValueError("segment must be lower than total_segments")
+        return self
+
+
+@dataclass
+class EnqueueCounts:
+    scanned: int = 0
+    eligible: int = 0
+    ineligible: int = 0
+    invalid: int = 0  # eligible records that the per-record function will reject
+    enqueued: int = 0
+
+
+@dataclass(frozen=True)
+class EnqueueResult:
+    segment: int
+    total_segments: int
+    cursor: str | None
+    done: bool
+    counts: EnqueueCounts
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def enqueue_segment(
+    request: EnqueueRequest,
+    *,
+    dynamodb: Any,
+    sqs: Any,
+    legacy_table_name: str,
+    migration_queue_url: str,
+    page_size: int,
+    time_reserve_ms: int,
+    remaining_time_ms: Callable[[], int],
+    now: datetime | None = None,
+) -> EnqueueResult:
+    counts = EnqueueCounts()
+    cursor = request.cursor
+    validation_time = now or utc_now()
+    while True:
+        page = scan_page(
+            dynamodb,
+            table_name=legacy_table_name,
+            segment=request.segment,
+            total_segments=request.total_segments,
+            cursor=cursor,
+            page_size=page_size,
+        )
+        bodies = _classify(page.records, counts, validation_time)
+        if not request.dry_run and bodies:
+            counts.enqueued += send_bodies(sqs, queue_url=migration_queue_url, bodies=bodies)
+        cursor = page.cursor
+        if cursor is None:
+            return EnqueueResult(request.segment, request.total_segments, None, True, counts)
+        if remaining_time_ms() < time_reserve_ms:
+            return EnqueueResult(request.segment, request.total_segments, cursor, False, counts)
+
+
+def _classify(records: list[dict[str, Any]], counts: EnqueueCounts, now: datetime) -> list[str]:
+    bodies: list[str] = []
+    for record in records:
+        counts.scanned += 1
+        if not is_eligible(record):
+            counts.ineligible += 1
+            continue
+        counts.eligible += 1
+        try:
+            validate_record(record, now=now)
+        except RecordRejected:
+            counts.invalid += 1
+        bodies.append(dumps(record))
+    return bodies

@@ -1,0 +1,118 @@
+"""Environment variable names and typed getters with defaults.
+
+Getters read the environment on every call (not at import time): tests can set variables first, and the
+local runtime starts fresh workers when a function's configuration changes, so nothing needs caching.
+"""
+
+from __future__ import annotations
+
+import os
+
+LEGACY_TABLE_NAME = "LEGACY_TABLE_NAME"
+NEW_TABLE_NAME = "NEW_TABLE_NAME"
+INTAKE_DLQ_URL = "INTAKE_DLQ_URL"
+MIGRATION_QUEUE_URL = "MIGRATION_QUEUE_URL"
+MIGRATION_DLQ_URL = "MIGRATION_DLQ_URL"
+ENQUEUE_TIME_RESERVE_MS = "ENQUEUE_TIME_RESERVE_MS"
+ENQUEUE_SCAN_PAGE_SIZE = "ENQUEUE_SCAN_PAGE_SIZE"
+RETRY_BASE_DELAY_SECONDS = "RETRY_BASE_DELAY_SECONDS"
+RETRY_MAX_DELAY_SECONDS = "RETRY_MAX_DELAY_SECONDS"
+MAX_RECEIVE_COUNT = "MAX_RECEIVE_COUNT"
+FAULT_TRANSIENT_RATE = "FAULT_TRANSIENT_RATE"
+FAULT_PERMANENT_IDS = "FAULT_PERMANENT_IDS"
+POWERTOOLS_METRICS_NAMESPACE = "POWERTOOLS_METRICS_NAMESPACE"
+
+DEFAULT_ENQUEUE_TIME_RESERVE_MS = 10_000
+# One scan page is always sent completely before the time check, so a page must stay small enough to be
+# enqueued well inside the reserve; 100 records is 10 SendMessageBatch calls.
+DEFAULT_ENQUEUE_SCAN_PAGE_SIZE = 100
+DEFAULT_RETRY_BASE_DELAY_SECONDS = 2
+DEFAULT_RETRY_MAX_DELAY_SECONDS = 120
+DEFAULT_MAX_RECEIVE_COUNT = 5
+DEFAULT_METRICS_NAMESPACE = "OnboardingMigration"
+
+
+class SettingError(ValueError):
+    """A required variable is missing or a variable cannot be parsed."""
+
+
+def _required(name: str) -> str:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        raise SettingError(f"environment variable {name} is required")
+    return value
+
+
+def _int(name: str, default: int, *, minimum: int = 0) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError as error:
+        raise SettingError(f"environment variable {name} must be an integer") from error
+    if value < minimum:
+        raise SettingError(f"environment variable {name} must be >= {minimum}")
+    return value
+
+
+def legacy_table_name() -> str:
+    return _required(LEGACY_TABLE_NAME)
+
+
+def new_table_name() -> str:
+    return _required(NEW_TABLE_NAME)
+
+
+def intake_dlq_url() -> str:
+    return _required(INTAKE_DLQ_URL)
+
+
+def migration_queue_url() -> str:
+    return _required(MIGRATION_QUEUE_URL)
+
+
+def migration_dlq_url() -> str:
+    return _required(MIGRATION_DLQ_URL)
+
+
+def enqueue_time_reserve_ms() -> int:
+    return _int(ENQUEUE_TIME_RESERVE_MS, DEFAULT_ENQUEUE_TIME_RESERVE_MS)
+
+
+def enqueue_scan_page_size() -> int:
+    return _int(ENQUEUE_SCAN_PAGE_SIZE, DEFAULT_ENQUEUE_SCAN_PAGE_SIZE, minimum=1)
+
+
+def retry_base_delay_seconds() -> int:
+    return _int(RETRY_BASE_DELAY_SECONDS, DEFAULT_RETRY_BASE_DELAY_SECONDS)
+
+
+def retry_max_delay_seconds() -> int:
+    return _int(RETRY_MAX_DELAY_SECONDS, DEFAULT_RETRY_MAX_DELAY_SECONDS)
+
+
+def max_receive_count() -> int:
+    return _int(MAX_RECEIVE_COUNT, DEFAULT_MAX_RECEIVE_COUNT, minimum=1)
+
+
+def fault_transient_rate() -> float:
+    raw = os.environ.get(FAULT_TRANSIENT_RATE, "").strip()
+    if not raw:
+        return 0.0
+    try:
+        rate = float(raw)
+    except ValueError as error:
+        raise SettingError(f"environment variable {FAULT_TRANSIENT_RATE} must be a number") from error
+    if not 0.0 <= rate <= 1.0:
+        raise SettingError(f"environment variable {FAULT_TRANSIENT_RATE} must be between 0 and 1")
+    return rate
+
+
+def fault_permanent_ids() -> frozenset[str]:
+    raw = os.environ.get(FAULT_PERMANENT_IDS, "")
+    return frozenset(part.strip() for part in raw.split(",") if part.strip())
+
+
+def metrics_namespace() -> str:
+    return os.environ.get(POWERTOOLS_METRICS_NAMESPACE, "").strip() or DEFAULT_METRICS_NAMESPACE

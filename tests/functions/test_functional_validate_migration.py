@@ -1,0 +1,200 @@
+"""validate_migration handler with moto: counts, checksums, missing/rejected, intake, DLQ depths."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from functions.enqueue_records import handler as enqueue
+from functions.migrate_record import handler as migrate
+from functions.onboarding_intake import handler as onboarding_intake
+from functions.validate_migration import handler as validate
+from onboarding import aws_clients
+from onboarding.dynamodb_codec import to_attribute_map
+from onboarding.migration_verification import verify_migration
+from onboarding.synthetic_records import RecordKind, synthetic_records
+
+
+@pytest.fixture
+def migrated(stack, lambda_context):
+    """A legacy table of synthetic records, migrated end to end: enqueue, then the queue consumed."""
+    items = synthetic_records(40, seed=31)
+    stack.put_legacy([item.record for item in items])
+    result = enqueue.lambda_handler({"segment": 0, "total_segments": 1, "cursor": None}, lambda_context)
+    assert result["done"]
+    stack.poll_until_empty(
+        queue_url=stack.migration_queue_url,
+        queue_arn=stack.migration_queue_arn,
+        handler=migrate.lambda_handler,
+        context=lambda_context,
+    )
+    return items
+
+
+def _ids(items, kind: RecordKind) -> set[str]:
+    return {item.record["application_id"] for item in items if item.kind is kind}
+
+
+def _target(stack, application_id: str) -> dict:
+    [item] = [i for i in stack.new_items() if i.get("application_id") == application_id and "checksum" in i]
+    return item
+
+
+def _first_valid(items) -> dict:
+    return next(item.record for item in items if item.kind is RecordKind.ELIGIBLE_VALID)
+
+
+def test_a_complete_migration_validates_clean_with_matching_counts(stack, migrated, lambda_context):
+    # GIVEN a completed migration / WHEN validated
+    report = validate.lambda_handler({"segments": 3}, lambda_context)
+
+    # THEN it is clean, and every count matches what the generator produced
+    valid, invalid = _ids(migrated, RecordKind.ELIGIBLE_VALID), _ids(migrated, RecordKind.ELIGIBLE_INVALID)
+    assert report["clean"] is True
+    assert report["counts"] == {
+        "legacy": len(migrated),
+        "eligible": len(valid) + len(invalid),
+        "ineligible": len(_ids(migrated, RecordKind.INELIGIBLE)),
+        "migrated": len(valid),
+        "rejected": len(invalid),
+        "missing": 0,
+        "checksum_mismatches": 0,
+        "superseded_by_intake": 0,
+        "migration_dlq_messages": 0,
+        "intake_dlq_messages": 0,
+    }
+    assert {entry["application_id"] for entry in report["rejected"]} == invalid
+    assert all(entry["reason"] for entry in report["rejected"])
+    assert report["missing"] == report["checksum_mismatches"] == []
+    assert report["truncated"] is False
+
+
+def test_a_changed_target_attribute_is_a_checksum_mismatch(stack, migrated, lambda_context):
+    # GIVEN one migrated item whose content was changed after the write (checksum attribute untouched)
+    item = _target(stack, _first_valid(migrated)["application_id"])
+    item["contact"]["last_name"] += "-Changed"
+    stack.dynamodb.put_item(TableName=stack.new_table, Item=to_attribute_map(item))
+
+    # WHEN validated / THEN exactly that record is reported, and the run is not clean
+    report = validate.lambda_handler({}, lambda_context)
+    assert report["checksum_mismatches"] == [{"application_id": item["application_id"]}]
+    assert report["counts"]["checksum_mismatches"] == 1
+    assert report["clean"] is False
+
+
+def test_a_legacy_record_changed_after_migration_is_a_checksum_mismatch(stack, migrated, lambda_context):
+    # GIVEN a legacy record changed after it was migrated
+    record = _first_valid(migrated)
+    record = json.loads(json.dumps(record))
+    record["product"]["plan_version"] += 1
+    stack.put_legacy([record])
+
+    # WHEN validated / THEN the recomputed checksum no longer matches the target
+    report = validate.lambda_handler({}, lambda_context)
+    assert report["checksum_mismatches"] == [{"application_id": record["application_id"]}]
+
+
+def test_a_missing_target_is_reported_with_the_last_error(stack, migrated, lambda_context):
+    # GIVEN one migrated item deleted, with a LAST_ERROR in the ledger, and another without one
+    first, second = [item.record for item in migrated if item.kind is RecordKind.ELIGIBLE_VALID][:2]
+    for record in (first, second):
+        item = _target(stack, record["application_id"])
+        stack.dynamodb.delete_item(
+            TableName=stack.new_table, Key={"pk": {"S": item["pk"]}, "sk": {"S": item["sk"]}}
+        )
+    from datetime import UTC, datetime
+
+    from onboarding.migration_ledger import record_last_error
+
+    record_last_error(
+        stack.dynamodb,
+        stack.new_table,
+        application_id=first["application_id"],
+        error_type="ProvisionedThroughputExceededException",
+        reason="rate exceeded",
+        receive_count=5,
+        at=datetime.now(UTC),
+    )
+
+    # WHEN validated
+    report = validate.lambda_handler({"segments": 2}, lambda_context)
+
+    # THEN both are missing, each with a reason, and the run is not clean
+    reasons = {entry["application_id"]: entry["reason"] for entry in report["missing"]}
+    assert set(reasons) == {first["application_id"], second["application_id"]}
+    assert "ProvisionedThroughputExceededException" in reasons[first["application_id"]]
+    assert "receive 5" in reasons[first["application_id"]]
+    assert reasons[second["application_id"]] == "no target item and no recorded error"
+    assert report["counts"]["missing"] == 2
+    assert report["counts"]["migrated"] == len(_ids(migrated, RecordKind.ELIGIBLE_VALID)) - 2
+    assert report["clean"] is False
+
+
+def test_intake_writes_count_as_superseded_and_stay_clean(stack, migrated, events, lambda_context):
+    # GIVEN the live intake rewrote one migrated application with newer content
+    record = json.loads(json.dumps(_first_valid(migrated)))
+    record["steps_completed"].append("go_live")
+    onboarding_intake.lambda_handler(events.sqs_event(json.dumps(record)), lambda_context)
+
+    # WHEN validated / THEN it is superseded, not a mismatch
+    report = validate.lambda_handler({}, lambda_context)
+    assert report["counts"]["superseded_by_intake"] == 1
+    assert report["counts"]["migrated"] == len(_ids(migrated, RecordKind.ELIGIBLE_VALID)) - 1
+    assert report["counts"]["checksum_mismatches"] == 0
+    assert report["clean"] is True
+
+
+def test_dlq_depths_count_visible_and_in_flight_messages(stack, migrated, lambda_context):
+    # GIVEN two messages in the migration DLQ (one of them in flight) and one in the intake DLQ
+    stack.sqs.send_message(QueueUrl=stack.migration_dlq_url, MessageBody="{}")
+    stack.sqs.send_message(QueueUrl=stack.migration_dlq_url, MessageBody="{}")
+    stack.sqs.receive_message(QueueUrl=stack.migration_dlq_url, MaxNumberOfMessages=1, VisibilityTimeout=300)
+    stack.sqs.send_message(QueueUrl=stack.intake_dlq_url, MessageBody="[]")
+
+    # WHEN validated / THEN both depths are reported and a non-empty migration DLQ makes it unclean
+    report = validate.lambda_handler({}, lambda_context)
+    assert report["counts"]["migration_dlq_messages"] == 2
+    assert report["counts"]["intake_dlq_messages"] == 1
+    assert report["clean"] is False
+
+
+def test_unprocessed_invalid_record_is_missing_not_rejected(stack, lambda_context, make_record):
+    # GIVEN an eligible invalid record that never went through the migration (no ledger entry)
+    record = make_record(seed=3)
+    record["business"]["tax_id"] = "nope"
+    stack.put_legacy([record])
+
+    # WHEN validated / THEN it is missing, with the reason it would be rejected for
+    report = validate.lambda_handler({}, lambda_context)
+    assert report["counts"]["rejected"] == 0
+    [entry] = report["missing"]
+    assert entry["application_id"] == record["application_id"]
+    assert "business.tax_id" in entry["reason"]
+
+
+def test_lists_are_capped_and_flagged_truncated(stack, lambda_context, make_record):
+    # GIVEN 5 eligible records never migrated
+    stack.put_legacy([make_record(seed=60 + index) for index in range(5)])
+
+    # WHEN verified with a cap of 2
+    report = verify_migration(
+        dynamodb=aws_clients.dynamodb(),
+        sqs=aws_clients.sqs(),
+        legacy_table_name=stack.legacy_table,
+        new_table_name=stack.new_table,
+        migration_dlq_url=stack.migration_dlq_url,
+        intake_dlq_url=stack.intake_dlq_url,
+        segments=2,
+        list_cap=2,
+    )
+
+    # THEN the count is complete, the list is cut, and the report says so
+    assert report["counts"]["missing"] == 5
+    assert len(report["missing"]) == 2
+    assert report["truncated"] is True
+
+
+def test_segments_out_of_range_are_refused(stack, lambda_context):
+    with pytest.raises(ValueError):
+        validate.lambda_handler({"segments": 0}, lambda_context)

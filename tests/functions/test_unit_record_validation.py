@@ -1,0 +1,188 @@
+"""Validation of legacy records: accepted shapes, each kind of invalid field with its reason, no PII."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from onboarding.legacy_record import LegacyRecord
+from onboarding.record_validation import RecordRejected, validate_record
+
+NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
+
+
+def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
+    def apply(record: dict[str, Any]) -> None:
+        *parents, leaf = path.split(".")
+        target = record
+        for parent in parents:
+            target = target[parent]
+        target[leaf] = value
+
+    return apply
+
+
+def _drop(path: str) -> Callable[[dict[str, Any]], None]:
+    def apply(record: dict[str, Any]) -> None:
+        *parents, leaf = path.split(".")
+        target = record
+        for parent in parents:
+            target = target[parent]
+        del target[leaf]
+
+    return apply
+
+
+# (field named in the reason, kind of error expected in the reason, how to break the record)
+INVALID_CASES = [
+    ("application_id", "field required", _drop("application_id")),
+    ("application_id", "must not be blank", _set("application_id", "   ")),
+    ("customer_id", "must be a string", _set("customer_id", 12345)),
+    ("submitted_at", "must include a UTC offset", _set("submitted_at", "2024-05-01T10:00:00")),
+    ("submitted_at", "ISO 8601", _set("submitted_at", "yesterday at noon")),
+    ("submitted_at", "ISO 8601", _set("submitted_at", 1714557600)),
+    ("submitted_at", "future", _set("submitted_at", (NOW + timedelta(minutes=6)).isoformat())),
+    ("status", "must be one of", _set("status", "APPROVED_MAYBE")),
+    ("business", "field required", _drop("business")),
+    ("business", "must be an object", _set("business", "Acme LLC")),
+    ("business.legal_name", "field required", _drop("business.legal_name")),
+    ("business.structure", "must be one of", _set("business.structure", "LLP")),
+    ("business.tax_id", "must be 9 digits or NN-NNNNNNN", _set("business.tax_id", "12345678")),
+    ("business.tax_id", "must be 9 digits or NN-NNNNNNN", _set("business.tax_id", "123-45-6789")),
+    ("business.tax_id", "must be a string", _set("business.tax_id", 123456789)),
+    ("business.incorporated_on", "ISO 8601 date", _set("business.incorporated_on", "31/12/2019")),
+    ("contact.first_name", "must not be blank", _set("contact.first_name", "")),
+    ("contact.last_name", "field required", _drop("contact.last_name")),
+    ("contact.email", "must be an email address", _set("contact.email", "jane.doe.example.com")),
+    ("contact.email", "field required", _drop("contact.email")),
+    ("contact.phone", "E.164", _set("contact.phone", "(512) 555-0134")),
+    ("contact.phone", "E.164", _set("contact.phone", "+0155501340")),
+    ("address.line1", "field required", _drop("address.line1")),
+    ("address.line2", "must be a string", _set("address.line2", 42)),
+    ("address.city", "field required", _drop("address.city")),
+    ("address.region", "must not be blank", _set("address.region", " ")),
+    ("address.postal_code", "field required", _drop("address.postal_code")),
+    ("address.country", "must be one of", _set("address.country", "MX")),
+    ("product.plan_id", "field required", _drop("product.plan_id")),
+    ("product.plan_version", "must be >= 1", _set("product.plan_version", 0)),
+    ("product.plan_version", "must be an integer", _set("product.plan_version", "3")),
+    ("product.plan_version", "must be an integer", _set("product.plan_version", 2.5)),
+    ("product.plan_name", "field required", _drop("product.plan_name")),
+    ("steps_completed", "must be a list", _set("steps_completed", "address")),
+    ("steps_completed[1]", "must be a string", _set("steps_completed", ["address", 7])),
+]
+
+
+@pytest.mark.parametrize(
+    ("field", "kind", "corrupt"),
+    INVALID_CASES,
+    ids=[f"{case[0]}-{index}" for index, case in enumerate(INVALID_CASES)],
+)
+def test_invalid_record_is_rejected_with_a_reason_naming_the_field_and_no_value(
+    make_record, personal_values, field: str, kind: str, corrupt
+):
+    # GIVEN a valid record broken in one field
+    record = make_record(seed=3)
+    corrupt(record)
+
+    # WHEN it is validated
+    with pytest.raises(RecordRejected) as rejected:
+        validate_record(record, now=NOW)
+
+    # THEN the reason names exactly that field and the kind of error ...
+    reason = rejected.value.reason
+    assert reason.startswith(f"{field}: "), reason
+    assert kind in reason
+    # ... and quotes no personal value of the record
+    leaked = [value for value in personal_values(record) if value in reason]
+    assert leaked == [], reason
+
+
+def test_reason_never_quotes_the_offending_value_even_for_enum_and_literal_errors(make_record):
+    # GIVEN personal data typed into fields whose errors list allowed values
+    record = make_record(seed=4)
+    record["status"] = "APPROVED"
+    record["address"]["country"] = "Jane Roe, 555 Secret Street"
+    record["business"]["structure"] = "John Doe Holdings"
+
+    # WHEN it is validated
+    with pytest.raises(RecordRejected) as rejected:
+        validate_record(record, now=NOW)
+
+    # THEN both fields are named and neither value appears
+    reason = rejected.value.reason
+    assert "address.country" in reason
+    assert "business.structure" in reason
+    assert "Jane Roe" not in reason
+    assert "John Doe" not in reason
+
+
+def test_several_errors_are_all_named(make_record):
+    # GIVEN a record broken in two places
+    record = make_record(seed=5)
+    record["business"]["tax_id"] = "1"
+    del record["contact"]["phone"]
+
+    # WHEN it is validated
+    with pytest.raises(RecordRejected) as rejected:
+        validate_record(record, now=NOW)
+
+    # THEN the reason names both fields
+    assert "business.tax_id: " in rejected.value.reason
+    assert "contact.phone: field required" in rejected.value.reason
+
+
+@pytest.mark.parametrize("raw", [None, [], "a string", 7])
+def test_non_object_is_rejected(raw):
+    # GIVEN something that is not a JSON object / WHEN validated / THEN rejected as a whole record
+    with pytest.raises(RecordRejected, match=r"^record: must be a JSON object$"):
+        validate_record(raw, now=NOW)
+
+
+@pytest.mark.parametrize("tax_id", ["123456789", "12-3456789"])
+def test_both_tax_id_spellings_are_valid(make_record, tax_id: str):
+    # GIVEN a record with either tax id spelling
+    record = make_record(seed=6)
+    record["business"]["tax_id"] = tax_id
+
+    # WHEN validated / THEN accepted as is
+    assert validate_record(record, now=NOW).business.tax_id == tax_id
+
+
+def test_submitted_at_up_to_five_minutes_ahead_is_accepted(make_record):
+    # GIVEN a producer clock slightly ahead of ours
+    record = make_record(seed=7, submitted_at=(NOW + timedelta(minutes=4, seconds=59)).isoformat())
+
+    # WHEN validated / THEN accepted
+    assert validate_record(record, now=NOW).submitted_at > NOW
+
+
+def test_optional_fields_may_be_absent(make_record):
+    # GIVEN a record without incorporated_on and line2
+    record = make_record(seed=8)
+    record["business"].pop("incorporated_on", None)
+    record["address"].pop("line2", None)
+
+    # WHEN validated / THEN accepted with None
+    model = validate_record(record, now=NOW)
+    assert model.business.incorporated_on is None
+    assert model.address.line2 is None
+
+
+def test_unknown_fields_are_kept_on_every_level(make_record):
+    # GIVEN unknown fields at the top and inside a section
+    record = make_record(seed=9, referral_code="REF-1", legacy_meta={"channel": "web"})
+    record["contact"]["preferred_language"] = "fr"
+    original = copy.deepcopy(record)
+
+    # WHEN validated
+    model: LegacyRecord = validate_record(record, now=NOW)
+
+    # THEN they are all still there, and the input is untouched
+    assert model.unknown_fields == {"referral_code": "REF-1", "legacy_meta": {"channel": "web"}}
+    assert model.contact.model_dump()["preferred_language"] == "fr"
+    assert record == original
