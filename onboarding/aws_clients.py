@@ -13,8 +13,9 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-# Standard retry mode retries throttling and 5xx with backoff; adaptive is not needed for one consumer.
-_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5})
+# Standard retry mode retries throttling and 5xx with backoff. The pool covers the verifier's parallel
+# scans (2 threads per segment share one client; the default pool of 10 would churn connections).
+_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, max_pool_connections=64)
 
 
 @cache
