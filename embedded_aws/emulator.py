@@ -1,0 +1,220 @@
+"""The embedded AWS emulator: moto in-process on 127.0.0.1, with real Lambda execution and SQS pollers."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.metadata
+import json
+import os
+import shutil
+import tempfile
+import threading
+import urllib.request
+import warnings
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from embedded_aws import moto_internals
+from embedded_aws.lambda_runtime.runner import LambdaRunner
+from embedded_aws.moto_internals import event_source_mappings
+from embedded_aws.moto_internals.lambda_functions import LambdaExecution, MotoLogSink, find_function
+from embedded_aws.moto_internals.server import MotoHttpServer
+from embedded_aws.request_counter import INTERNAL_USER_AGENT, CountingMiddleware, RequestCounter
+from embedded_aws.sqs_event_source import SqsEventSourcePollers
+
+DEFAULT_REGION = "us-east-1"
+# moto's default account: every request signed with a key it does not know lands there.
+ACCOUNT_ID = "123456789012"
+DUMMY_CREDENTIALS = {
+    "aws_access_key_id": "testing",
+    "aws_secret_access_key": "testing",
+    "aws_session_token": "testing",
+}
+
+
+class EmulatorAlreadyRunning(RuntimeError):
+    pass
+
+
+class EmbeddedAws:
+    """Start with ``with EmbeddedAws() as aws:`` (or ``start()`` / ``stop()``).
+
+    moto keeps its state in process-wide globals, so one emulator at a time may run in a process.
+    """
+
+    _running: EmbeddedAws | None = None
+    _running_lock = threading.Lock()
+
+    def __init__(self, port: int = 0, host: str = "127.0.0.1", region: str = DEFAULT_REGION) -> None:
+        self._requested_port = port
+        self.host = host
+        self.region = region
+        self.account_id = ACCOUNT_ID
+        self.requests = RequestCounter()
+        self._log_groups: dict[str, str] = {}
+        self._server: MotoHttpServer | None = None
+        self._patches: moto_internals.PatchSet | None = None
+        self._runner: LambdaRunner | None = None
+        self._pollers: SqsEventSourcePollers | None = None
+        self._work_dir: Path | None = None
+        self._previous_moto_port: str | None = None
+        self._session: boto3.Session | None = None
+        self._session_lock = threading.Lock()
+
+    # -- lifecycle --------------------------------------------------------------------------------
+
+    def start(self) -> EmbeddedAws:
+        with EmbeddedAws._running_lock:
+            if EmbeddedAws._running is not None:
+                raise EmulatorAlreadyRunning("an embedded AWS emulator is already running in this process")
+            EmbeddedAws._running = self
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _start(self) -> None:
+        installed = importlib.metadata.version("moto")
+        if installed != moto_internals.PINNED_MOTO_VERSION:
+            warnings.warn(
+                f"embedded_aws was built against moto {moto_internals.PINNED_MOTO_VERSION}, "
+                f"found {installed}: run tests/runtime/test_runtime_moto_contracts.py",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+        self._server = MotoHttpServer(
+            self.host, self._requested_port, middleware=lambda app: CountingMiddleware(app, self.requests)
+        )
+        self._server.start()
+        # moto's Step Functions engine calls the other services at http://localhost:$MOTO_PORT.
+        self._previous_moto_port = os.environ.get("MOTO_PORT")
+        os.environ["MOTO_PORT"] = str(self.port)
+        self._moto_api("/moto-api/reset")
+        # Must be set before any state machine exists, or executions only record their input.
+        self._moto_api("/moto-api/config", {"stepfunctions": {"execute_state_machine": True}})
+        self._work_dir = Path(tempfile.mkdtemp(prefix="embedded-aws-"))
+        self._runner = LambdaRunner(
+            self._work_dir, self.endpoint_url, log_sink=MotoLogSink(self.account_id, self.region)
+        )
+        execution = LambdaExecution(self._runner, self._log_groups.get)
+        self._patches = moto_internals.install(execution)
+        self._pollers = SqsEventSourcePollers(
+            list_mappings=lambda: event_source_mappings.list_sqs_mappings(self.account_id, self.region),
+            read_mapping=lambda uuid: event_source_mappings.read_sqs_mapping(
+                self.account_id, self.region, uuid
+            ),
+            sqs_client=lambda: self.client("sqs", internal=True),
+            queue_url=self.queue_url_of,
+            invoke=self._invoke_for_mapping,
+        ).start()
+        self.requests.reset()
+
+    def stop(self) -> None:
+        # No new batches, then end the invocations in flight, then wait for the pollers to notice.
+        if self._pollers is not None:
+            self._pollers.request_stop()
+        if self._runner is not None:
+            self._runner.shutdown()
+            self._runner = None
+        if self._pollers is not None:
+            self._pollers.join()
+            self._pollers = None
+        if self._server is not None:
+            # moto's config is process-wide: leave Step Functions as moto's default has it (record only),
+            # so later in-process uses of moto (mock_aws in other tests) are not affected.
+            with contextlib.suppress(OSError):
+                self._moto_api("/moto-api/config", {"stepfunctions": {"execute_state_machine": False}})
+            self._server.stop()
+            self._server = None
+        if self._patches is not None:
+            self._patches.restore()
+            self._patches = None
+        if self._previous_moto_port is None:
+            os.environ.pop("MOTO_PORT", None)
+        else:
+            os.environ["MOTO_PORT"] = self._previous_moto_port
+        if self._work_dir is not None:
+            shutil.rmtree(self._work_dir, ignore_errors=True)
+            self._work_dir = None
+        with EmbeddedAws._running_lock:
+            if EmbeddedAws._running is self:
+                EmbeddedAws._running = None
+
+    def __enter__(self) -> EmbeddedAws:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    # -- access -----------------------------------------------------------------------------------
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("the emulator is not running")
+        return self._server.port
+
+    @property
+    def endpoint_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def session(self) -> boto3.Session:
+        """A new boto3 session with the emulator's dummy credentials and region."""
+        return boto3.Session(region_name=self.region, **DUMMY_CREDENTIALS)
+
+    def client(self, service: str, internal: bool = False, **config: Any) -> Any:
+        """A boto3 client bound to the emulator (``internal=True``: counted as the runtime's own).
+
+        Clients come from one shared session (loading service models once); a session is not thread
+        safe, so creation is serialised, while the clients themselves may be shared between threads.
+        """
+        options: dict[str, Any] = {"retries": {"mode": "standard", "max_attempts": 3}, **config}
+        if internal:
+            options["user_agent_extra"] = INTERNAL_USER_AGENT
+        with self._session_lock:
+            if self._session is None:
+                self._session = self.session()
+            return self._session.client(service, endpoint_url=self.endpoint_url, config=Config(**options))
+
+    def queue_url_of(self, queue_arn: str) -> str:
+        _, _, _, _region, account, name = queue_arn.split(":", 5)
+        return f"{self.endpoint_url}/{account}/{name}"
+
+    def set_function_log_group(self, function_name: str, log_group_name: str) -> None:
+        """Where a function's logs go when its LoggingConfig names a log group (moto drops that setting)."""
+        self._log_groups[function_name] = log_group_name
+
+    @property
+    def runner(self) -> LambdaRunner:
+        if self._runner is None:
+            raise RuntimeError("the emulator is not running")
+        return self._runner
+
+    def prewarm(self, function_name: str, workers: int = 1) -> None:
+        """Start a function's workers in the background (the first invocations skip the cold start)."""
+        function = find_function(self.account_id, self.region, function_name)
+        self.runner.prewarm(LambdaExecution(self.runner, self._log_groups.get).spec_for(function), workers)
+
+    # -- internals --------------------------------------------------------------------------------
+
+    def _invoke_for_mapping(self, function_arn: str, event: dict[str, Any]) -> tuple[str, bool]:
+        function = find_function(self.account_id, self.region, function_arn)
+        result = LambdaExecution(self.runner, self._log_groups.get).invoke(function, event)
+        return result.payload, result.errored
+
+    def _moto_api(self, path: str, body: dict[str, Any] | None = None) -> Any:
+        data = json.dumps(body or {}).encode("utf-8")
+        request = urllib.request.Request(
+            self.endpoint_url + path, data=data, method="POST", headers={"Content-Type": "application/json"}
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            raw = response.read()
+        return json.loads(raw) if raw else None

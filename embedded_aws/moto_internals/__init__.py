@@ -1,0 +1,39 @@
+"""Everything in the project that knows moto's internals lives in this package.
+
+moto is pinned exactly (requirements-dev.txt / constraints.txt); each internal relied on is listed in
+the docstring of the module using it and has a contract test in tests/runtime/test_moto_contracts.py,
+so an upgrade that changes one fails loudly instead of silently changing the runtime's behaviour.
+"""
+
+from __future__ import annotations
+
+from embedded_aws.moto_internals import (
+    event_source_mappings,
+    message_move,
+    model_tracking,
+    server_speed,
+    sfn_aws_sdk,
+    sqs_speed,
+)
+from embedded_aws.moto_internals.lambda_functions import LambdaExecution
+from embedded_aws.moto_internals.patching import PatchSet
+
+PINNED_MOTO_VERSION = "5.2.5"
+
+
+def install(execution: LambdaExecution) -> PatchSet:
+    """Apply every runtime patch; ``PatchSet.restore()`` undoes them all."""
+    patches = PatchSet()
+    try:
+        execution.install(patches)
+        event_source_mappings.detach_inline_delivery(patches)
+        sqs_speed.install(patches)
+        model_tracking.install(patches)
+        message_move.install(patches)
+        sfn_aws_sdk.install(patches)
+        # Last: it caches the response classes' methods, the message move shim's included.
+        server_speed.install(patches)
+    except BaseException:
+        patches.restore()
+        raise
+    return patches

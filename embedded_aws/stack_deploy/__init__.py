@@ -1,0 +1,65 @@
+"""Deploy the Pulumi program into the embedded emulator, through Pulumi's mock engine.
+
+The very same ``__main__.py`` runs with ``preview=False``; each resource it registers is created in the
+emulator by the adapter for its type, which returns the real identifiers, so outputs flow into
+dependents (a state machine definition gets the emulator's ARNs and URLs) as with ``pulumi up``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from embedded_aws.stack_deploy.adapters import ADAPTERS, DeployContext, UnsupportedResourceType
+from embedded_aws.stack_deploy.adapters.base import DeployTarget
+from embedded_aws.stack_deploy.mocks import EchoMocks, EmulatorMocks, Registration, UnsupportedInvoke
+from embedded_aws.stack_deploy.program import run_program, stack_config
+
+DEFAULT_STACK = "local"
+
+
+@dataclass(frozen=True)
+class Deployment:
+    outputs: dict[str, Any]
+    resources: list[Registration]
+
+
+def deploy_stack(
+    target: DeployTarget,
+    program_dir: Path | str = ".",
+    stack: str = DEFAULT_STACK,
+    config: dict[str, Any] | None = None,
+    prewarm_functions: bool = True,
+) -> Deployment:
+    """Create every resource of the program in ``target`` (an ``EmbeddedAws``) and return the outputs."""
+    program_dir = Path(program_dir)
+    ctx = DeployContext(target, prewarm_functions=prewarm_functions)
+    run = run_program(program_dir, EmulatorMocks(ctx), stack, stack_config(program_dir, stack, config))
+    return Deployment(outputs=run.outputs, resources=run.registrations)
+
+
+def record_program(
+    program_dir: Path | str = ".",
+    stack: str = DEFAULT_STACK,
+    config: dict[str, Any] | None = None,
+    region: str = "us-east-1",
+    account_id: str = "123456789012",
+) -> Deployment:
+    """The program's own registrations under plain echoing mocks (no emulator): what it declares."""
+    program_dir = Path(program_dir)
+    run = run_program(
+        program_dir, EchoMocks(region, account_id), stack, stack_config(program_dir, stack, config)
+    )
+    return Deployment(outputs=run.outputs, resources=run.registrations)
+
+
+__all__ = [
+    "ADAPTERS",
+    "DEFAULT_STACK",
+    "Deployment",
+    "UnsupportedInvoke",
+    "UnsupportedResourceType",
+    "deploy_stack",
+    "record_program",
+]

@@ -1,0 +1,115 @@
+"""``onboarding-migration local ...``: the stack on this machine, on the embedded AWS emulator.
+
+Each subcommand is a registrar in ``LOCAL_SUBCOMMANDS`` that adds itself to the ``local`` group, so new
+ones (``local run``) are added without touching the others.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TextIO
+
+from embedded_aws.emulator import DUMMY_CREDENTIALS
+from embedded_aws.local_stack import LocalStack, local_stack
+from embedded_aws.stack_deploy import UnsupportedInvoke, UnsupportedResourceType
+
+LocalRegistrar = Callable[[Any], None]
+
+
+def _raise_keyboard_interrupt(_signum: int, _frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def describe(stack: LocalStack) -> dict[str, Any]:
+    """What a user needs to talk to the running stack."""
+    return {
+        "endpoint_url": stack.aws.endpoint_url,
+        "region": stack.aws.region,
+        "credentials": {
+            "AWS_ACCESS_KEY_ID": DUMMY_CREDENTIALS["aws_access_key_id"],
+            "AWS_SECRET_ACCESS_KEY": DUMMY_CREDENTIALS["aws_secret_access_key"],
+        },
+        "outputs": stack.outputs,
+    }
+
+
+def print_description(description: dict[str, Any], as_json: bool, out: TextIO) -> None:
+    if as_json:
+        out.write(json.dumps(description) + "\n")
+    else:
+        endpoint = description["endpoint_url"]
+        out.write(f"Local stack running at {endpoint} ({description['region']})\n\n")
+        out.write("Use it with any AWS SDK or the AWS CLI:\n")
+        out.write(f"  export AWS_ENDPOINT_URL={endpoint} AWS_DEFAULT_REGION={description['region']}\n")
+        credentials = " ".join(f"{key}={value}" for key, value in description["credentials"].items())
+        out.write(f"  export {credentials}\n\n")
+        out.write("Stack outputs:\n")
+        width = max((len(name) for name in description["outputs"]), default=0)
+        for name, value in sorted(description["outputs"].items()):
+            out.write(f"  {name.ljust(width)}  {value}\n")
+        out.write("\nServing until interrupted (Ctrl-C).\n")
+    out.flush()
+
+
+def up(args: argparse.Namespace) -> int:
+    # A service manager stops with SIGTERM: shut down as cleanly as on Ctrl-C.
+    previous = signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+    try:
+        with local_stack(port=args.port, program_dir=args.program_dir) as stack:
+            print_description(describe(stack), args.json, sys.stdout)
+            while True:
+                time.sleep(3600)
+    except KeyboardInterrupt:
+        print("stopped", file=sys.stderr)
+        return 0
+    except OSError as error:
+        # Typically: the requested port is taken.
+        print(f"cannot start the local emulator: {error}", file=sys.stderr)
+        return 1
+    except (UnsupportedResourceType, UnsupportedInvoke) as error:
+        print(f"cannot deploy the stack locally: {error}", file=sys.stderr)
+        return 1
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def register_up(local_commands: Any) -> None:
+    parser = local_commands.add_parser(
+        "up",
+        help="start the embedded AWS emulator, deploy the stack into it and serve until interrupted",
+        description=(
+            "Start the embedded AWS emulator on 127.0.0.1, deploy the Pulumi program into it (the same "
+            "__main__.py as `pulumi up`), print the endpoint and the stack outputs, and serve until "
+            "interrupted. Point the AWS CLI or boto3 at the endpoint (--endpoint-url / AWS_ENDPOINT_URL)."
+        ),
+    )
+    parser.add_argument("--port", type=int, default=0, help="port to listen on (default: a free one)")
+    parser.add_argument("--json", action="store_true", help="print the endpoint and outputs as one JSON line")
+    parser.add_argument(
+        "--program-dir",
+        type=Path,
+        default=None,
+        help="the Pulumi project directory (default: found from the current directory upwards)",
+    )
+    parser.set_defaults(handler=up)
+
+
+# `local run` (the full local migration) is added here by its own registrar.
+LOCAL_SUBCOMMANDS: list[LocalRegistrar] = [register_up]
+
+
+def register(subcommands: Any) -> None:
+    local = subcommands.add_parser(
+        "local",
+        help="run the stack on this machine, on the embedded AWS emulator (no AWS account, no Docker)",
+        description="Run the stack on this machine, on the embedded AWS emulator.",
+    )
+    local_commands = local.add_subparsers(dest="local_command", required=True, metavar="LOCAL_COMMAND")
+    for registrar in LOCAL_SUBCOMMANDS:
+        registrar(local_commands)

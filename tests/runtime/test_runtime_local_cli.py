@@ -1,0 +1,72 @@
+"""`onboarding-migration local up`: serves the deployed stack until interrupted."""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import boto3
+import pytest
+
+from migration_cli.main import build_parser
+
+PROJECT = Path(__file__).resolve().parents[2]
+
+
+def test_local_up_is_a_registered_command():
+    # GIVEN the command line parser / WHEN `local up --port 4567 --json` is parsed
+    args = build_parser().parse_args(["local", "up", "--port", "4567", "--json"])
+
+    # THEN it reaches the local up handler with its options
+    assert (args.port, args.json) == (4567, True)
+    assert args.handler.__name__ == "up"
+
+
+def read_line(stream, timeout: float) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([stream], [], [], 0.5)
+        if ready:
+            return stream.readline()
+    raise AssertionError(f"no output within {timeout} s")
+
+
+@pytest.mark.skipif(os.name != "posix", reason="drives the process with POSIX signals")
+def test_local_up_serves_the_stack_until_interrupted():
+    # GIVEN `local up --json` started as a user would
+    process = subprocess.Popen(
+        [sys.executable, "-m", "migration_cli.main", "local", "up", "--json"],
+        cwd=PROJECT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        # WHEN it reports that it is up
+        description = json.loads(read_line(process.stdout, timeout=120))
+
+        # THEN the endpoint answers with the deployed stack, through any AWS SDK
+        sqs = boto3.client(
+            "sqs",
+            endpoint_url=description["endpoint_url"],
+            region_name=description["region"],
+            aws_access_key_id=description["credentials"]["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=description["credentials"]["AWS_SECRET_ACCESS_KEY"],
+        )
+        assert description["outputs"]["intake_queue_url"] in sqs.list_queues()["QueueUrls"]
+
+        # WHEN it is interrupted (Ctrl-C)
+        process.send_signal(signal.SIGINT)
+
+        # THEN it stops cleanly
+        assert process.wait(timeout=30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()

@@ -1,0 +1,489 @@
+"""Contract tests: one per moto internal the embedded runtime relies on (embedded_aws/moto_internals).
+
+moto is pinned exactly. When an upgrade changes one of these internals, the matching test fails here,
+naming it, instead of the runtime silently changing behaviour.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import inspect
+import io
+import json
+import time
+import zipfile
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from embedded_aws.moto_internals import PINNED_MOTO_VERSION, event_source_mappings, sqs_speed
+from embedded_aws.moto_internals.patching import PatchSet
+
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+
+
+def parameters(function: Any) -> list[str]:
+    return list(inspect.signature(function).parameters)
+
+
+@pytest.fixture
+def moto_in_process(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    for key, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+    }.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    with mock_aws():
+        yield
+
+
+def _zip() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("handler.py", "def lambda_handler(event, context):\n    return event\n")
+    return buffer.getvalue()
+
+
+def _function(name: str = "contract") -> str:
+    role = boto3.client("iam").create_role(RoleName=f"{name}-role", AssumeRolePolicyDocument="{}")["Role"][
+        "Arn"
+    ]
+    return boto3.client("lambda").create_function(
+        FunctionName=name,
+        Runtime="python3.11",
+        Role=role,
+        Handler="handler.lambda_handler",
+        Code={"ZipFile": _zip()},
+        Environment={"Variables": {"K": "v"}},
+    )["FunctionArn"]
+
+
+def test_moto_is_the_pinned_version():
+    # GIVEN the runtime built against one moto release / WHEN the installed one is read / THEN they match
+    assert importlib.metadata.version("moto") == PINNED_MOTO_VERSION
+
+
+# --- Lambda ----------------------------------------------------------------------------------------
+
+
+def test_lambda_invoke_ends_in_invoke_lambda_returning_payload_error_flag_and_logs(moto_in_process):
+    # GIVEN moto's LambdaFunction._invoke_lambda(self, event=None), replaced by a recording stub
+    from moto.awslambda.models import LambdaFunction
+
+    assert parameters(vars(LambdaFunction)["_invoke_lambda"]) == ["self", "event"]
+    calls: list[Any] = []
+
+    def stub(self: Any, event: Any = None) -> tuple[str, bool, str]:
+        calls.append(event)
+        return json.dumps({"errorType": "Stubbed"}), True, "a log line"
+
+    patches = PatchSet()
+    patches.replace(LambdaFunction, "_invoke_lambda", stub)
+    try:
+        # WHEN a function is invoked through the API
+        _function()
+        response = boto3.client("lambda").invoke(FunctionName="contract", Payload=b'{"x": 1}')
+    finally:
+        patches.restore()
+
+    # THEN the stub got the parsed event, and its (payload, errored, logs) became the API response
+    assert calls == [{"x": 1}]
+    assert response["FunctionError"]
+    assert json.loads(response["Payload"].read()) == {"errorType": "Stubbed"}
+
+
+def test_lambda_function_exposes_what_the_runner_reads(moto_in_process):
+    # GIVEN a function created in moto
+    from moto.awslambda.utils import get_backend
+
+    arn = _function()
+
+    # WHEN the backend's model is fetched by ARN
+    function = get_backend(ACCOUNT, REGION).get_function(arn)
+
+    # THEN every attribute embedded_aws.moto_internals.lambda_functions reads is there, as expected
+    assert function.function_name == "contract"
+    assert function.function_arn == arn
+    assert function.handler == "handler.lambda_handler"
+    assert function.run_time == "python3.11"
+    assert int(function.timeout) == 3
+    assert int(function.memory_size) == 128
+    assert function.environment_vars == {"K": "v"}
+    assert zipfile.ZipFile(io.BytesIO(function.code_bytes)).namelist() == ["handler.py"]
+    assert isinstance(function.code_sha_256, str) and function.code_sha_256
+    assert function.region == REGION
+    assert function.account_id == ACCOUNT
+    assert function.logs_group_name == "/aws/lambda/contract"
+
+
+def test_configuration_updates_replace_the_environment_variables(moto_in_process):
+    # GIVEN a function (the runner keys its warm workers on the environment)
+    from moto.awslambda.utils import get_backend
+
+    _function()
+
+    # WHEN its environment is updated
+    boto3.client("lambda").update_function_configuration(
+        FunctionName="contract", Environment={"Variables": {"K": "changed"}}
+    )
+
+    # THEN the model's environment_vars reflect it
+    assert get_backend(ACCOUNT, REGION).get_function("contract").environment_vars == {"K": "changed"}
+
+
+def test_logs_backend_methods_used_to_ship_function_logs(moto_in_process):
+    # GIVEN moto's logs backend
+    from moto.logs.models import logs_backends
+
+    backend = logs_backends[ACCOUNT][REGION]
+    assert parameters(backend.ensure_log_group) == ["log_group_name"]
+    assert parameters(backend.ensure_log_stream) == ["log_group_name", "log_stream_name"]
+    assert parameters(backend.put_log_events) == ["log_group_name", "log_stream_name", "log_events"]
+
+    # WHEN a group, a stream and an event are written the way MotoLogSink does
+    backend.ensure_log_group("/contract")
+    backend.ensure_log_stream("/contract", "stream")
+    backend.put_log_events(
+        "/contract", "stream", [{"timestamp": int(time.time() * 1000), "message": "hello"}]
+    )
+
+    # THEN the API reads them back
+    events = boto3.client("logs").get_log_events(logGroupName="/contract", logStreamName="stream")["events"]
+    assert [event["message"] for event in events] == ["hello"]
+
+
+# --- SQS event source mappings ---------------------------------------------------------------------
+
+
+def test_moto_delivers_inline_through_queue_lambda_event_source_mappings():
+    # GIVEN moto's Queue.add_message
+    from moto.sqs.models import Queue
+
+    # WHEN its source is read / THEN it still walks lambda_event_source_mappings (what the runtime detaches)
+    assert "lambda_event_source_mappings" in inspect.getsource(Queue.add_message)
+    assert "lambda_event_source_mappings" in inspect.getsource(Queue.__init__)
+
+
+def test_detaching_inline_delivery_stops_invocations_from_send_message(moto_in_process):
+    # GIVEN a queue mapped to a function, with inline delivery detached and invocations recorded
+    from moto.awslambda.models import LambdaFunction
+
+    calls: list[Any] = []
+    patches = PatchSet()
+    patches.replace(
+        LambdaFunction, "_invoke_lambda", lambda self, event=None: calls.append(event) or ("{}", False, "")
+    )
+    event_source_mappings.detach_inline_delivery(patches)
+    try:
+        _function()
+        sqs = boto3.client("sqs")
+        url = sqs.create_queue(QueueName="mapped")["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        boto3.client("lambda").create_event_source_mapping(EventSourceArn=arn, FunctionName="contract")
+
+        # WHEN a message is sent
+        sqs.send_message(QueueUrl=url, MessageBody="x")
+    finally:
+        patches.restore()
+
+    # THEN moto did not invoke the function itself, and the message waits for the runtime's poller
+    assert calls == []
+    visible = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
+    assert visible["Attributes"]["ApproximateNumberOfMessages"] == "1"
+
+
+def test_event_source_mappings_are_read_from_the_lambda_backend(moto_in_process):
+    # GIVEN an SQS mapping with a concurrency cap and partial batch responses
+    from moto.awslambda.utils import get_backend
+
+    backend = get_backend(ACCOUNT, REGION)
+    assert parameters(backend.list_event_source_mappings) == ["event_source_arn", "function_name"]
+    assert parameters(backend.get_event_source_mapping) == ["uuid"]
+    _function()
+    sqs = boto3.client("sqs")
+    url = sqs.create_queue(QueueName="source")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    uuid = boto3.client("lambda").create_event_source_mapping(
+        EventSourceArn=arn,
+        FunctionName="contract",
+        BatchSize=7,
+        Enabled=False,
+        ScalingConfig={"MaximumConcurrency": 4},
+        FunctionResponseTypes=["ReportBatchItemFailures"],
+        MaximumBatchingWindowInSeconds=2,
+    )["UUID"]
+
+    # WHEN the runtime reads it
+    mapping = event_source_mappings.read_sqs_mapping(ACCOUNT, REGION, uuid)
+
+    # THEN every field the pollers use comes through
+    assert mapping is not None
+    assert (mapping.enabled, mapping.batch_size, mapping.maximum_concurrency) == (False, 7, 4)
+    assert mapping.report_batch_item_failures is True
+    assert mapping.maximum_batching_window_seconds == 2
+    assert mapping.queue_arn == arn
+    assert mapping.function_arn.endswith(":function:contract")
+    assert [m.uuid for m in event_source_mappings.list_sqs_mappings(ACCOUNT, REGION)] == [uuid]
+
+    # WHEN it is enabled through the API / THEN the same object reflects it (the pollers re-read it)
+    boto3.client("lambda").update_event_source_mapping(UUID=uuid, Enabled=True)
+    assert event_source_mappings.read_sqs_mapping(ACCOUNT, REGION, uuid).enabled is True
+
+
+# --- SQS speed -------------------------------------------------------------------------------------
+
+
+def test_sqs_internals_replaced_for_speed_have_the_expected_shape():
+    # GIVEN moto's SQS models / WHEN their members are inspected / THEN they are what sqs_speed replaces
+    import moto.sqs.models as sqs_models
+    from moto.sqs.models import Message, Queue, SQSBackend
+
+    assert callable(sqs_models.unix_time) and callable(sqs_models.unix_time_millis)
+    assert "unix_time_millis()" in inspect.getsource(Message.visible.fget)
+    for name in (
+        "messages",
+        "attributes",
+        "approximate_number_of_messages",
+        "approximate_number_of_messages_delayed",
+        "approximate_number_of_messages_not_visible",
+    ):
+        assert isinstance(vars(Queue)[name], property), name
+    assert parameters(Queue.delete_message) == ["self", "receipt_handle"]
+    assert parameters(Message.mark_received) == ["self", "visibility_timeout"]
+    assert parameters(SQSBackend.is_message_valid_based_on_retention_period) == [
+        "self",
+        "queue_name",
+        "message",
+    ]
+    assert parameters(SQSBackend.receive_message) == [
+        "self",
+        "queue_name",
+        "count",
+        "wait_seconds_timeout",
+        "visibility_timeout",
+        "message_attribute_names",
+    ]
+    assert parameters(SQSBackend.change_message_visibility) == [
+        "self",
+        "queue_name",
+        "receipt_handle",
+        "visibility_timeout",
+    ]
+    assert parameters(SQSBackend.send_message)[:3] == ["self", "queue_name", "message_body"]
+    assert parameters(SQSBackend.send_message_batch) == ["self", "queue_name", "entries"]
+    assert parameters(SQSBackend.get_queue_attributes) == ["self", "queue_name", "attribute_names"]
+    assert "for message in queue.messages:" in inspect.getsource(SQSBackend.receive_message)
+    # SendMessage reads the whole attribute map only for this key: the speed-up relies on it.
+    assert 'attributes.get("ContentBasedDeduplication")' in inspect.getsource(SQSBackend.send_message)
+    assert "get_queue_attributes" in inspect.getsource(SQSBackend.is_message_valid_based_on_retention_period)
+    for attribute in ("_messages", "_messages_lock", "pending_messages", "deleted_messages"):
+        assert attribute in inspect.getsource(Queue.__init__) or hasattr(Queue, attribute), attribute
+
+
+def _queue_states() -> dict[str, Any]:
+    """Drive one queue through send / delay / receive / delete / visibility and record what SQS reports."""
+    sqs = boto3.client("sqs")
+    url = sqs.create_queue(QueueName="equivalence", Attributes={"VisibilityTimeout": "30"})["QueueUrl"]
+    for index in range(6):
+        sqs.send_message(QueueUrl=url, MessageBody=f"m{index}")
+    sqs.send_message(QueueUrl=url, MessageBody="later", DelaySeconds=60)
+    received = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=3, MessageSystemAttributeNames=["All"])
+    messages = received["Messages"]
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=messages[0]["ReceiptHandle"])
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=messages[0]["ReceiptHandle"])  # deleting twice is fine
+    sqs.change_message_visibility(
+        QueueUrl=url, ReceiptHandle=messages[1]["ReceiptHandle"], VisibilityTimeout=0
+    )
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    named = sqs.get_queue_attributes(
+        QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages", "Policy", "VisibilityTimeout"]
+    )["Attributes"]
+    invalid_name = None
+    try:
+        sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["NoSuchAttribute"])
+    except sqs.exceptions.ClientError as error:
+        invalid_name = error.response["Error"]["Code"]
+    invalid_delete = None
+    try:
+        sqs.delete_message(QueueUrl=url, ReceiptHandle="not-a-handle")
+    except sqs.exceptions.ClientError as error:
+        invalid_delete = error.response["Error"]["Code"]
+    again = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, MessageSystemAttributeNames=["All"])
+    return {
+        "received": [m["Body"] for m in messages],
+        "counts": {key: value for key, value in attributes.items() if key.startswith("ApproximateNumber")},
+        "named": named,
+        "invalid_name": invalid_name,
+        "invalid_delete": invalid_delete,
+        "again": sorted((m["Body"], m["Attributes"]["ApproximateReceiveCount"]) for m in again["Messages"]),
+    }
+
+
+def test_sqs_speed_patches_keep_moto_behaviour(moto_in_process):
+    # GIVEN the same queue scenario run on stock moto
+    stock = _queue_states()
+    boto3.client("sqs").delete_queue(
+        QueueUrl=boto3.client("sqs").get_queue_url(QueueName="equivalence")["QueueUrl"]
+    )
+
+    # WHEN it runs again with the speed patches installed
+    patches = PatchSet()
+    sqs_speed.install(patches)
+    try:
+        patched = _queue_states()
+    finally:
+        patches.restore()
+
+    # THEN SQS reports exactly the same
+    assert patched == stock
+    assert stock["named"] == {"ApproximateNumberOfMessages": "4", "VisibilityTimeout": "30"}
+    assert stock["invalid_name"] is not None
+    assert stock["counts"] == {
+        "ApproximateNumberOfMessages": "4",
+        "ApproximateNumberOfMessagesDelayed": "1",
+        "ApproximateNumberOfMessagesNotVisible": "1",
+    }
+
+
+def test_models_are_tracked_through_their_class_list_which_the_runtime_empties(moto_in_process):
+    # GIVEN moto's model base class, which records every instance on its class
+    from moto.core.common_models import BaseModel
+    from moto.dynamodb.models.dynamo_type import Item
+    from moto.sqs.models import Message
+
+    from embedded_aws.moto_internals import model_tracking
+
+    assert "cls.instances_tracked.append(instance)" in inspect.getsource(BaseModel.__new__)
+    assert issubclass(Message, BaseModel) and issubclass(Item, BaseModel)
+
+    # WHEN messages are sent and received with the runtime's untracked lists installed
+    patches = PatchSet()
+    model_tracking.install(patches)
+    try:
+        sqs = boto3.client("sqs")
+        url = sqs.create_queue(QueueName="tracking")["QueueUrl"]
+        sqs.send_message(QueueUrl=url, MessageBody="x")
+        received = sqs.receive_message(QueueUrl=url)["Messages"]
+        untracked = len(Message.instances_tracked)
+    finally:
+        patches.restore()
+
+    # THEN SQS still works, and nothing was kept
+    assert [m["Body"] for m in received] == ["x"]
+    assert untracked == 0
+
+
+# --- SQS message move tasks ------------------------------------------------------------------------
+
+
+def test_moto_still_lacks_message_move_tasks():
+    # GIVEN moto's SQS responses / WHEN the move-task actions are looked up
+    from moto.sqs.responses import SQSResponse
+
+    # THEN moto has none of its own (if it gains them, drop the shim in moto_internals/message_move.py)
+    for action in ("start_message_move_task", "list_message_move_tasks", "cancel_message_move_task"):
+        assert action not in vars(SQSResponse), action
+    # and the members the shim uses exist: parameters, and the account and region set per request
+    assert callable(SQSResponse._get_param)
+    setup = inspect.getsource(SQSResponse.setup_class)
+    assert "self.current_account = " in setup
+    assert "self.region = " in setup
+
+
+def test_sqs_actions_are_dispatched_to_their_snake_cased_method():
+    # GIVEN moto's base response / WHEN the dispatcher source is read / THEN it looks methods up by name
+    from moto.core.responses import BaseResponse
+
+    source = inspect.getsource(BaseResponse.call_action)
+    assert "camelcase_to_underscores" in source
+    assert "getattr(self, action" in source
+
+
+# --- Step Functions --------------------------------------------------------------------------------
+
+
+def test_aws_sdk_tasks_have_stubbed_normalisation_hooks_and_the_converters():
+    # GIVEN moto's aws-sdk task and its base class
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+        state_task_service_aws_sdk,
+    )
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service import (
+        StateTaskService,
+    )
+
+    aws_sdk_task = state_task_service_aws_sdk.StateTaskServiceAwsSdk
+
+    # WHEN the hooks are inspected
+    # THEN the aws-sdk task does not override them (moto leaves them as no-ops), with the expected signatures
+    assert "_normalise_parameters" not in vars(aws_sdk_task)
+    assert "_normalise_response" not in vars(aws_sdk_task)
+    hook_parameters = ["self", "parameters", "boto_service_name", "service_action_name"]
+    assert parameters(StateTaskService._normalise_parameters) == hook_parameters
+    assert parameters(StateTaskService._normalise_response) == [
+        "self",
+        "response",
+        "boto_service_name",
+        "service_action_name",
+    ]
+    assert parameters(StateTaskService._to_boto_request) == ["self", "parameters", "structure_shape"]
+    assert parameters(StateTaskService._from_boto_response) == ["self", "response", "structure_shape"]
+    assert callable(StateTaskService._get_boto_service_name)
+    assert callable(StateTaskService._get_boto_service_action)
+    # and the task calls both hooks around the service call
+    source = inspect.getsource(StateTaskService._eval_execution)
+    assert "self._normalise_parameters(normalised_parameters)" in source
+    assert "self._normalise_response(output_value)" in source
+
+
+def test_step_functions_engine_calls_the_server_on_moto_port(monkeypatch: pytest.MonkeyPatch):
+    # GIVEN the engine's client factory / WHEN MOTO_PORT is set / THEN the endpoint follows it
+    from moto import settings
+    from moto.stepfunctions.parser.asl.utils import boto_client
+
+    monkeypatch.setenv("MOTO_PORT", "4321")
+    assert settings.moto_server_port() == "4321"
+    assert 'f"http://localhost:{moto_server_port()}"' in inspect.getsource(boto_client.boto_client_for)
+
+
+# --- Server ----------------------------------------------------------------------------------------
+
+
+def test_server_building_blocks_are_public():
+    # GIVEN moto.server / WHEN its WSGI pieces are imported / THEN they are there with the expected shape
+    from moto.server import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+    from werkzeug.serving import WSGIRequestHandler
+
+    assert callable(create_backend_app)
+    assert parameters(DomainDispatcherApplication.__init__)[:2] == ["self", "create_app"]
+    assert issubclass(MotoRequestHandler, WSGIRequestHandler)
+
+
+def test_per_request_lookups_cached_by_server_speed_are_where_expected():
+    # GIVEN moto's dispatcher and base response
+    import moto.backends
+    import moto.core.responses
+    from moto.core.responses import BaseResponse
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    # WHEN their sources are read
+    # THEN the host lookup lists moto's modules through the module, and actions are found by class methods
+    assert "backends.list_of_moto_modules()" in inspect.getsource(
+        DomainDispatcherApplication.get_backend_for_host
+    )
+    assert "method_names_from_class(self.__class__)" in inspect.getsource(BaseResponse.call_action)
+    assert callable(vars(moto.core.responses)["method_names_from_class"])
+    assert "sqs" in list(moto.backends.list_of_moto_modules())
+
+
+def test_moto_api_config_and_reset_endpoints_exist():
+    # GIVEN moto's internal API routes / WHEN they are listed / THEN reset and config are served
+    from moto.moto_api._internal.urls import url_paths
+
+    assert "{0}/moto-api/reset" in url_paths
+    assert "{0}/moto-api/config" in url_paths

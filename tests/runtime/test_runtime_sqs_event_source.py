@@ -1,0 +1,246 @@
+"""SQS event source mappings deliver like the Lambda service: batches, partial failures, redrive, pause."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from runtime_helpers import queue_depth, unique, wait_until
+
+# Writes one item per record; a body "fail" is reported as a batch item failure; keeps the event shape.
+CONSUMER = """
+import json
+import os
+import boto3
+
+table = boto3.resource("dynamodb").Table(os.environ["TABLE"])
+
+def lambda_handler(event, context):
+    failures = []
+    for record in event["Records"]:
+        table.put_item(Item={
+            "id": record["messageId"] + "#" + record["attributes"]["ApproximateReceiveCount"],
+            "message_id": record["messageId"],
+            "body": record["body"],
+            "record": json.dumps(record),
+            "batch_size": len(event["Records"]),
+        })
+        if record["body"] == "fail":
+            failures.append({"itemIdentifier": record["messageId"]})
+    return {"batchItemFailures": failures}
+"""
+
+CRASHES_ON_BODY = """
+def lambda_handler(event, context):
+    if any(record["body"] == "boom" for record in event["Records"]):
+        raise RuntimeError("whole batch fails")
+    return {"batchItemFailures": []}
+"""
+
+
+@pytest.fixture(scope="module")
+def table(aws) -> str:
+    name = unique("deliveries")
+    aws.client("dynamodb").create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    return name
+
+
+def make_queue(aws, max_receive_count: int = 3, visibility_timeout: int = 1) -> dict[str, str]:
+    sqs = aws.client("sqs")
+    dlq_url = sqs.create_queue(QueueName=unique("dlq"))["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    redrive = {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": max_receive_count}
+    url = sqs.create_queue(
+        QueueName=unique("queue"),
+        Attributes={"VisibilityTimeout": str(visibility_timeout), "RedrivePolicy": json.dumps(redrive)},
+    )["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    return {"url": url, "arn": arn, "dlq_url": dlq_url, "dlq_arn": dlq_arn}
+
+
+def map_queue(aws, queue: dict[str, str], function_name: str, enabled: bool = True, **extra) -> str:
+    return aws.client("lambda").create_event_source_mapping(
+        EventSourceArn=queue["arn"],
+        FunctionName=function_name,
+        Enabled=enabled,
+        FunctionResponseTypes=["ReportBatchItemFailures"],
+        **extra,
+    )["UUID"]
+
+
+def items_with_body(aws, table: str, body: str) -> list[dict]:
+    items = aws.client("dynamodb").scan(TableName=table)["Items"]
+    return [item for item in items if item["body"]["S"] == body]
+
+
+def test_an_enabled_mapping_delivers_records_shaped_like_the_lambda_sqs_event(aws, make_function, table):
+    # GIVEN a queue mapped to a consumer
+    queue = make_queue(aws)
+    consumer = make_function(CONSUMER, environment={"TABLE": table})
+    map_queue(aws, queue, consumer.name, BatchSize=5)
+
+    # WHEN a message with an attribute is sent
+    aws.client("sqs").send_message(
+        QueueUrl=queue["url"],
+        MessageBody="hello",
+        MessageAttributes={"source": {"DataType": "String", "StringValue": "test"}},
+    )
+
+    # THEN the function gets it as a Lambda SQS record, and the message is deleted
+    item = wait_until(lambda: items_with_body(aws, table, "hello"))[0]
+    record = json.loads(item["record"]["S"])
+    assert record["eventSource"] == "aws:sqs"
+    assert record["eventSourceARN"] == queue["arn"]
+    assert record["awsRegion"] == aws.region
+    assert record["receiptHandle"]
+    assert record["md5OfBody"]
+    assert record["attributes"]["ApproximateReceiveCount"] == "1"
+    assert {"SentTimestamp", "SenderId", "ApproximateFirstReceiveTimestamp"} <= set(record["attributes"])
+    assert record["messageAttributes"]["source"]["stringValue"] == "test"
+    assert record["messageAttributes"]["source"]["dataType"] == "String"
+    wait_until(lambda: queue_depth(aws, queue["url"]) == (0, 0))
+
+
+def test_messages_wait_while_the_mapping_is_disabled_and_flow_once_enabled(aws, make_function, table):
+    # GIVEN a disabled mapping
+    queue = make_queue(aws)
+    consumer = make_function(CONSUMER, environment={"TABLE": table})
+    uuid = map_queue(aws, queue, consumer.name, enabled=False)
+
+    # WHEN messages are sent while it is disabled
+    sqs = aws.client("sqs")
+    for index in range(3):
+        sqs.send_message(QueueUrl=queue["url"], MessageBody=f"waiting-{index}")
+    time.sleep(1.0)
+
+    # THEN nothing is delivered: they wait in the queue
+    assert queue_depth(aws, queue["url"]) == (3, 0)
+    assert not items_with_body(aws, table, "waiting-0")
+
+    # WHEN the mapping is enabled
+    aws.client("lambda").update_event_source_mapping(UUID=uuid, Enabled=True)
+
+    # THEN what waited is delivered and deleted
+    for index in range(3):
+        wait_until(lambda index=index: items_with_body(aws, table, f"waiting-{index}"))
+    wait_until(lambda: queue_depth(aws, queue["url"]) == (0, 0))
+
+
+def test_disabling_a_mapping_stops_delivery_within_a_fraction_of_a_second(aws, make_function, table):
+    # GIVEN an enabled mapping that has delivered once
+    queue = make_queue(aws)
+    consumer = make_function(CONSUMER, environment={"TABLE": table})
+    uuid = map_queue(aws, queue, consumer.name)
+    aws.client("sqs").send_message(QueueUrl=queue["url"], MessageBody="before-pause")
+    wait_until(lambda: items_with_body(aws, table, "before-pause"))
+
+    # WHEN it is disabled and a message is sent 0.3 s later
+    aws.client("lambda").update_event_source_mapping(UUID=uuid, Enabled=False)
+    time.sleep(0.3)
+    aws.client("sqs").send_message(QueueUrl=queue["url"], MessageBody="during-pause")
+    time.sleep(1.0)
+
+    # THEN that message is not delivered
+    assert not items_with_body(aws, table, "during-pause")
+    assert queue_depth(aws, queue["url"]) == (1, 0)
+
+
+def test_only_reported_batch_item_failures_stay_in_the_queue(aws, make_function, table):
+    # GIVEN a mapping reporting batch item failures, paused while a batch is prepared
+    queue = make_queue(aws, max_receive_count=100, visibility_timeout=30)
+    consumer = make_function(CONSUMER, environment={"TABLE": table})
+    uuid = map_queue(aws, queue, consumer.name, enabled=False, BatchSize=10)
+    sqs = aws.client("sqs")
+    sqs.send_message_batch(
+        QueueUrl=queue["url"],
+        Entries=[{"Id": "ok1", "MessageBody": "partial-ok"}, {"Id": "bad", "MessageBody": "fail"}]
+        + [{"Id": f"ok{i}", "MessageBody": "partial-ok"} for i in range(2, 4)],
+    )
+
+    # WHEN the mapping is enabled and the batch processed once
+    aws.client("lambda").update_event_source_mapping(UUID=uuid, Enabled=True)
+    wait_until(lambda: len(items_with_body(aws, table, "partial-ok")) == 3)
+
+    # THEN the successes are deleted and only the failed message is left, in flight until its timeout
+    wait_until(lambda: queue_depth(aws, queue["url"]) == (0, 1))
+    assert len(items_with_body(aws, table, "fail")) == 1
+
+
+def test_a_function_error_fails_the_whole_batch(aws, make_function):
+    # GIVEN a mapping whose function raises when a batch holds "boom", with a long visibility timeout
+    queue = make_queue(aws, max_receive_count=100, visibility_timeout=30)
+    consumer = make_function(CRASHES_ON_BODY)
+    uuid = map_queue(aws, queue, consumer.name, enabled=False, BatchSize=10)
+    aws.client("sqs").send_message_batch(
+        QueueUrl=queue["url"],
+        Entries=[{"Id": "a", "MessageBody": "fine"}, {"Id": "b", "MessageBody": "boom"}],
+    )
+
+    # WHEN the batch is delivered
+    aws.client("lambda").update_event_source_mapping(UUID=uuid, Enabled=True)
+
+    # THEN nothing is deleted: both messages wait in flight for their visibility timeout
+    wait_until(lambda: queue_depth(aws, queue["url"]) == (0, 2))
+    time.sleep(0.5)
+    assert queue_depth(aws, queue["url"]) == (0, 2)
+
+
+def test_an_always_failing_message_is_dead_lettered_then_moved_back(aws, make_function, table):
+    # GIVEN a queue that dead-letters after 3 receives, mapped to a consumer that always fails "fail"
+    queue = make_queue(aws, max_receive_count=3, visibility_timeout=1)
+    consumer = make_function(CONSUMER, environment={"TABLE": table})
+    uuid = map_queue(aws, queue, consumer.name)
+
+    # WHEN such a message is sent
+    message_id = aws.client("sqs").send_message(QueueUrl=queue["url"], MessageBody="fail")["MessageId"]
+
+    # THEN it was received exactly maxReceiveCount times, then it sits in the dead-letter queue
+    wait_until(lambda: queue_depth(aws, queue["dlq_url"])[0] == 1, timeout=30)
+    attempts = [i for i in items_with_body(aws, table, "fail") if i["message_id"]["S"] == message_id]
+    assert sorted(item["id"]["S"].rsplit("#", 1)[1] for item in attempts) == ["1", "2", "3"]
+    assert queue_depth(aws, queue["url"]) == (0, 0)
+
+    # WHEN the mapping is paused and the dead-letter queue redriven with StartMessageMoveTask
+    aws.client("lambda").update_event_source_mapping(UUID=uuid, Enabled=False)
+    time.sleep(0.3)
+    sqs = aws.client("sqs")
+    handle = sqs.start_message_move_task(SourceArn=queue["dlq_arn"])["TaskHandle"]
+
+    # THEN the message is back in its source queue, and the task reports its progress
+    wait_until(lambda: queue_depth(aws, queue["url"]) == (1, 0))
+    assert queue_depth(aws, queue["dlq_url"]) == (0, 0)
+    task = wait_until(
+        lambda: [
+            t
+            for t in sqs.list_message_move_tasks(SourceArn=queue["dlq_arn"])["Results"]
+            if t["TaskHandle"] == handle and t["Status"] == "COMPLETED"
+        ]
+    )[0]
+    assert task["ApproximateNumberOfMessagesMoved"] == 1
+    assert task["DestinationArn"] == queue["arn"]
+    moved = sqs.receive_message(QueueUrl=queue["url"], MessageSystemAttributeNames=["All"])["Messages"][0]
+    assert moved["Body"] == "fail"
+    assert moved["Attributes"]["ApproximateReceiveCount"] == "1"
+    # and a finished task can no longer be cancelled
+    with pytest.raises(sqs.exceptions.ClientError):
+        sqs.cancel_message_move_task(TaskHandle=handle)
+
+
+def test_a_move_task_needs_a_dead_letter_queue_as_source(aws):
+    # GIVEN a queue that is nobody's dead-letter queue
+    queue = make_queue(aws)
+
+    # WHEN a move task is started from it
+    # THEN SQS answers with a client error (not a server error a state machine could not catch)
+    sqs = aws.client("sqs")
+    with pytest.raises(sqs.exceptions.ClientError) as raised:
+        sqs.start_message_move_task(SourceArn=queue["arn"])
+    assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
