@@ -7,7 +7,8 @@ queue (or to ``DestinationArn``), as new messages (receive count starts again, a
 Limitation: moto does not record which source queue dead-lettered a message, so without
 ``DestinationArn`` the DLQ must serve exactly one source queue (true for every queue of this stack).
 
-Internals used (see tests/runtime/test_moto_contracts.py): ``moto.sqs.responses.SQSResponse`` gains
+Internals used (contract tests: tests/runtime/test_runtime_moto_contracts.py):
+``moto.sqs.responses.SQSResponse`` gains
 three action methods (moto dispatches on the snake-cased action name), using ``_get_param``,
 ``current_account``, ``region`` and ``ActionResult``; ``sqs_backends[account][region]`` with
 ``queues``, ``receive_message``, ``send_message``, ``delete_message``, ``list_dead_letter_source_queues``.

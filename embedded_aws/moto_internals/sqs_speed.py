@@ -17,7 +17,8 @@ moto's queues also have no lock around receive and delete (two concurrent receiv
 message, a delete that rebuilds the list can drop a message appended meanwhile), and the runtime's
 pollers receive concurrently, so those operations are serialised here.
 
-Internals used (see tests/runtime/test_moto_contracts.py): the module globals ``unix_time`` and
+Internals used (contract tests: tests/runtime/test_runtime_moto_contracts.py):
+the module globals ``unix_time`` and
 ``unix_time_millis`` of ``moto.sqs.models``; ``SQSBackend.receive_message``, ``send_message``,
 ``send_message_batch``, ``change_message_visibility``, ``get_queue_attributes``,
 ``is_message_valid_based_on_retention_period``, ``get_queue``; ``Queue.messages``, ``attributes``,

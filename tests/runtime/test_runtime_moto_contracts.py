@@ -74,9 +74,18 @@ def test_moto_is_the_pinned_version():
 
 def test_lambda_invoke_ends_in_invoke_lambda_returning_payload_error_flag_and_logs(moto_in_process):
     # GIVEN moto's LambdaFunction._invoke_lambda(self, event=None), replaced by a recording stub
-    from moto.awslambda.models import LambdaFunction
+    from moto.awslambda.models import LambdaBackend, LambdaFunction
 
     assert parameters(vars(LambdaFunction)["_invoke_lambda"]) == ["self", "event"]
+    # (the runtime also wraps the backend's invoke to make InvocationType=Event asynchronous)
+    assert parameters(vars(LambdaBackend)["invoke"]) == [
+        "self",
+        "function_name",
+        "qualifier",
+        "body",
+        "headers",
+        "response_headers",
+    ]
     calls: list[Any] = []
 
     def stub(self: Any, event: Any = None) -> tuple[str, bool, str]:
