@@ -15,6 +15,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.dynamo_table import DynamoTable, DynamoTableArgs
+from components.migration_state_machine import MigrationStateMachine, MigrationStateMachineArgs
 from components.operations_dashboard import OperationsDashboard, OperationsDashboardArgs
 from components.python_function import (
     PythonFunction,
@@ -394,9 +395,27 @@ def export_outputs(stack: OnboardingStack) -> None:
 stack = build_stack(load_settings())
 
 # --- Migration state machine ---------------------------------------------------------------------
-# Added here by the state machine work: build it from `stack` (queues, tables, functions, mapping
-# UUIDs), set `state_machine_arn` to its ARN and export it as `state_machine_arn`.
-state_machine_arn: pulumi.Input[str] | None = None
+migration_state_machine = MigrationStateMachine(
+    "migration",
+    MigrationStateMachineArgs(
+        legacy_mapping_uuid=stack.legacy_consumer.uuid,
+        new_mapping_uuid=stack.new_consumer.uuid,
+        intake_queue_url=stack.intake.queue.url,
+        intake_queue_arn=stack.intake.queue.arn,
+        migration_queue_url=stack.migration.queue.url,
+        migration_queue_arn=stack.migration.queue.arn,
+        migration_dlq_arn=stack.migration.dead_letter_queue.arn,
+        legacy_table_name=stack.legacy_table.table.name,
+        legacy_table_arn=stack.legacy_table.table.arn,
+        enqueue_records_function_arn=stack.functions["enqueue_records"].function.arn,
+        validate_migration_function_arn=stack.functions["validate_migration"].function.arn,
+        notification_email=stack.settings.alarm_email,
+        log_retention_days=stack.settings.log_retention_days,
+    ),
+)
+state_machine_arn: pulumi.Input[str] | None = migration_state_machine.arn
+pulumi.export("state_machine_arn", migration_state_machine.arn)
+pulumi.export("gate_topic_arn", migration_state_machine.gate_topic.arn)
 # -------------------------------------------------------------------------------------------------
 
 build_dashboard(stack, state_machine_arn)

@@ -18,6 +18,7 @@ from typing import Any, TextIO
 from embedded_aws.emulator import DUMMY_CREDENTIALS
 from embedded_aws.local_stack import LocalStack, local_stack
 from embedded_aws.stack_deploy import UnsupportedInvoke, UnsupportedResourceType
+from migration_cli.local_run import add_local_run_parser
 
 LocalRegistrar = Callable[[Any], None]
 
@@ -101,7 +102,7 @@ def register_up(local_commands: Any) -> None:
 
 
 # `local run` (the full local migration) is added here by its own registrar.
-LOCAL_SUBCOMMANDS: list[LocalRegistrar] = [register_up]
+LOCAL_SUBCOMMANDS: list[LocalRegistrar] = [register_up, add_local_run_parser]
 
 
 def register(subcommands: Any) -> None:

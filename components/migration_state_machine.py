@@ -1,0 +1,356 @@
+"""The migration state machine: its ASL definition wired to the stack, its role, logs, tracing, gate topic.
+
+The definition lives in `statemachines/migration.asl.json` with `${Name}` placeholders (the style of
+CloudFormation's DefinitionSubstitutions). `render_definition` fills them from the stack's Outputs; it
+refuses a placeholder it has no value for and a value nobody asked for, so the file and this component
+cannot drift apart silently. JSONPath's own `$.` and `$$.` are left alone (hence not `string.Template`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFINITION_PATH = PROJECT_ROOT / "statemachines" / "migration.asl.json"
+
+# CloudWatch Logs accepts only these retention periods (days).
+LOG_RETENTION_DAYS = frozenset(
+    {1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
+)
+
+PLACEHOLDER = re.compile(r"\$\{([A-Za-z][A-Za-z0-9]*)\}")
+
+STATES_ASSUME_ROLE_SERVICE = "states.amazonaws.com"
+
+# Log delivery for Step Functions goes through CloudWatch Logs' vended-log APIs, which have no resource-level
+# permissions: AWS documents "*" as the only valid resource for these actions.
+LOG_DELIVERY_ACTIONS = (
+    "logs:CreateLogDelivery",
+    "logs:GetLogDelivery",
+    "logs:UpdateLogDelivery",
+    "logs:DeleteLogDelivery",
+    "logs:ListLogDeliveries",
+    "logs:PutResourcePolicy",
+    "logs:DescribeResourcePolicies",
+    "logs:DescribeLogGroups",
+)
+# X-Ray has no resource-level permissions either.
+TRACING_ACTIONS = (
+    "xray:PutTraceSegments",
+    "xray:PutTelemetryRecords",
+    "xray:GetSamplingRules",
+    "xray:GetSamplingTargets",
+)
+# What AWS requires of the caller of StartMessageMoveTask: on the source (the DLQ) the move-task actions plus
+# receive/delete/attributes, since the task reads the DLQ as the caller; on the destination, SendMessage.
+MOVE_TASK_SOURCE_ACTIONS = (
+    "sqs:StartMessageMoveTask",
+    "sqs:ListMessageMoveTasks",
+    "sqs:ReceiveMessage",
+    "sqs:DeleteMessage",
+    "sqs:GetQueueAttributes",
+)
+MOVE_TASK_DESTINATION_ACTIONS = ("sqs:SendMessage",)
+
+
+def definition_placeholders(template: str) -> set[str]:
+    """The `${Name}` placeholders a definition template uses."""
+    return set(PLACEHOLDER.findall(template))
+
+
+def render_definition(template: str, substitutions: Mapping[str, str]) -> str:
+    """Fill every `${Name}` of `template` from `substitutions` and return valid, compact JSON.
+
+    Raises ValueError when a placeholder has no value, when a value matches no placeholder (a typo in either
+    place would otherwise ship a broken ARN), or when the result is not JSON.
+    """
+    wanted = definition_placeholders(template)
+    missing = sorted(wanted - substitutions.keys())
+    if missing:
+        raise ValueError(f"state machine definition placeholders without a value: {missing}")
+    unused = sorted(substitutions.keys() - wanted)
+    if unused:
+        raise ValueError(f"substitutions that match no placeholder of the definition: {unused}")
+    for name, value in substitutions.items():
+        # Values land inside JSON strings: a quote or backslash would break out of them.
+        if not isinstance(value, str) or any(char in value for char in '"\\'):
+            raise ValueError(f"substitution {name} must be a plain string, got {value!r}")
+
+    rendered = PLACEHOLDER.sub(lambda match: substitutions[match.group(1)], template)
+    try:
+        document = json.loads(rendered)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"the rendered state machine definition is not JSON: {error}") from error
+    return json.dumps(document, separators=(",", ":"))
+
+
+def definition_substitutions(
+    args: MigrationStateMachineArgs, gate_topic_arn: pulumi.Input[str]
+) -> dict[str, pulumi.Input[str]]:
+    """The value of every placeholder of the definition (names as they appear in the ASL file)."""
+    return {
+        "LegacyMappingUuid": args.legacy_mapping_uuid,
+        "NewMappingUuid": args.new_mapping_uuid,
+        "IntakeQueueUrl": args.intake_queue_url,
+        "MigrationQueueUrl": args.migration_queue_url,
+        "MigrationQueueArn": args.migration_queue_arn,
+        "MigrationDlqArn": args.migration_dlq_arn,
+        "LegacyTableName": args.legacy_table_name,
+        "EnqueueRecordsFunctionArn": args.enqueue_records_function_arn,
+        "ValidateMigrationFunctionArn": args.validate_migration_function_arn,
+        "GateTopicArn": gate_topic_arn,
+    }
+
+
+def event_source_mapping_arn(region: str, account_id: str, uuid: str) -> str:
+    """The IAM resource ARN of an event source mapping (what UpdateEventSourceMapping is scoped to)."""
+    return f"arn:aws:lambda:{region}:{account_id}:event-source-mapping:{uuid}"
+
+
+@dataclass(frozen=True)
+class MigrationStateMachineArgs:
+    """Everything the state machine acts on, as stack Outputs (or plain values in tests)."""
+
+    legacy_mapping_uuid: pulumi.Input[str]
+    """Event source mapping intake queue -> legacy_intake: paused at the start, re-enabled on rollback."""
+
+    new_mapping_uuid: pulumi.Input[str]
+    """Event source mapping intake queue -> onboarding_intake: enabled at the cut-over."""
+
+    intake_queue_url: pulumi.Input[str]
+    """Polled while pausing (nothing in flight) and draining (backlog consumed)."""
+
+    intake_queue_arn: pulumi.Input[str]
+    """For the GetQueueAttributes grant."""
+
+    migration_queue_url: pulumi.Input[str]
+    """Polled until empty after the scan."""
+
+    migration_queue_arn: pulumi.Input[str]
+    """Destination of the DLQ redrive; GetQueueAttributes grant."""
+
+    migration_dlq_arn: pulumi.Input[str]
+    """Source of the DLQ redrive."""
+
+    legacy_table_name: pulumi.Input[str]
+    """Backed up (on request) before anything moves."""
+
+    legacy_table_arn: pulumi.Input[str]
+    """For the CreateBackup grant."""
+
+    enqueue_records_function_arn: pulumi.Input[str]
+    """Invoked once per page of each scan segment."""
+
+    validate_migration_function_arn: pulumi.Input[str]
+    """Invoked after the migration queue has emptied (and after each redrive)."""
+
+    notification_email: str | None = None
+    """Optional address subscribed to the gate topic (the subscription must be confirmed by its owner)."""
+
+    log_retention_days: int = 30
+    """Retention of the execution log group; one of the values CloudWatch Logs accepts."""
+
+    definition_path: Path = DEFINITION_PATH
+    """The ASL template with `${Name}` placeholders."""
+
+    def __post_init__(self) -> None:
+        if self.log_retention_days not in LOG_RETENTION_DAYS:
+            raise ValueError(
+                f"log_retention_days must be one of {sorted(LOG_RETENTION_DAYS)}, "
+                f"got {self.log_retention_days}"
+            )
+        if not self.definition_path.is_file():
+            raise FileNotFoundError(f"state machine definition {self.definition_path} does not exist")
+
+
+def _states_assume_role_policy(account_id: str) -> str:
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": STATES_ASSUME_ROLE_SERVICE},
+                    "Action": "sts:AssumeRole",
+                    # Confused-deputy guard: only Step Functions acting for this account may assume the role.
+                    "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+                }
+            ],
+        }
+    )
+
+
+class MigrationStateMachine(pulumi.ComponentResource):
+    """The Step Functions state machine that pauses, migrates, validates, gates, cuts over and drains."""
+
+    gate_topic: aws.sns.Topic
+    gate_subscription: aws.sns.TopicSubscription | None
+    log_group: aws.cloudwatch.LogGroup
+    role: aws.iam.Role
+    policy: aws.iam.RolePolicy
+    state_machine: aws.sfn.StateMachine
+    arn: pulumi.Output[str]
+
+    def __init__(
+        self,
+        name: str,
+        args: MigrationStateMachineArgs,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("onboarding:components:MigrationStateMachine", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        template = args.definition_path.read_text(encoding="utf-8")
+
+        region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=self)).region
+        account_id = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
+
+        # Where the gate asks for a decision. SSE with the AWS-managed key, whose key policy already lets
+        # SNS use it for principals of this account, so the role needs no KMS grant.
+        self.gate_topic = aws.sns.Topic(
+            f"{name}-gate",
+            kms_master_key_id="alias/aws/sns",
+            opts=child,
+        )
+        self.gate_subscription = None
+        if args.notification_email:
+            self.gate_subscription = aws.sns.TopicSubscription(
+                f"{name}-gate-email",
+                topic=self.gate_topic.arn,
+                protocol="email",
+                endpoint=args.notification_email,
+                opts=child,
+            )
+
+        # The /aws/vendedlogs/ prefix keeps CloudWatch Logs' resource policy small however many log groups
+        # Step Functions delivers to (the AWS recommendation for vended logs).
+        self.log_group = aws.cloudwatch.LogGroup(
+            f"{name}-logs",
+            name=f"/aws/vendedlogs/states/{pulumi.get_project()}-{pulumi.get_stack()}-{name}",
+            retention_in_days=args.log_retention_days,
+            opts=child,
+        )
+
+        self.role = aws.iam.Role(
+            f"{name}-role",
+            description="Execution role of the onboarding migration state machine",
+            assume_role_policy=account_id.apply(_states_assume_role_policy),
+            opts=child,
+        )
+
+        def mapping_arns() -> pulumi.Output[list[str]]:
+            return pulumi.Output.all(
+                region, account_id, args.legacy_mapping_uuid, args.new_mapping_uuid
+            ).apply(
+                lambda values: [
+                    event_source_mapping_arn(values[0], values[1], values[2]),
+                    event_source_mapping_arn(values[0], values[1], values[3]),
+                ]
+            )
+
+        def with_versions(arn: pulumi.Input[str]) -> pulumi.Output[list[str]]:
+            # A task naming the function ARN invokes $LATEST; ":*" also covers qualified ARNs (versions).
+            return pulumi.Output.from_input(arn).apply(lambda value: [value, f"{value}:*"])
+
+        statements: list[dict[str, Any]] = [
+            {
+                "Sid": "InvokeMigrationFunctions",
+                "Effect": "Allow",
+                "Action": ["lambda:InvokeFunction"],
+                "Resource": pulumi.Output.all(
+                    with_versions(args.enqueue_records_function_arn),
+                    with_versions(args.validate_migration_function_arn),
+                ).apply(lambda lists: [arn for arns in lists for arn in arns]),
+            },
+            {
+                "Sid": "PauseAndResumeConsumers",
+                "Effect": "Allow",
+                "Action": ["lambda:UpdateEventSourceMapping", "lambda:GetEventSourceMapping"],
+                "Resource": mapping_arns(),
+            },
+            {
+                "Sid": "ReadQueueDepths",
+                "Effect": "Allow",
+                "Action": ["sqs:GetQueueAttributes"],
+                "Resource": [args.intake_queue_arn, args.migration_queue_arn],
+            },
+            {
+                "Sid": "RedriveReadSource",
+                "Effect": "Allow",
+                "Action": list(MOVE_TASK_SOURCE_ACTIONS),
+                "Resource": [args.migration_dlq_arn],
+            },
+            {
+                "Sid": "RedriveWriteDestination",
+                "Effect": "Allow",
+                "Action": list(MOVE_TASK_DESTINATION_ACTIONS),
+                "Resource": [args.migration_queue_arn],
+            },
+            {
+                "Sid": "BackUpLegacyTable",
+                "Effect": "Allow",
+                "Action": ["dynamodb:CreateBackup"],
+                "Resource": [args.legacy_table_arn],
+            },
+            {
+                "Sid": "AskAtTheGate",
+                "Effect": "Allow",
+                "Action": ["sns:Publish"],
+                "Resource": [self.gate_topic.arn],
+            },
+            {
+                "Sid": "DeliverExecutionLogs",
+                "Effect": "Allow",
+                "Action": list(LOG_DELIVERY_ACTIONS),
+                "Resource": "*",
+            },
+            {
+                "Sid": "WriteTraces",
+                "Effect": "Allow",
+                "Action": list(TRACING_ACTIONS),
+                "Resource": "*",
+            },
+        ]
+        self.policy = aws.iam.RolePolicy(
+            f"{name}-access",
+            role=self.role.id,
+            policy=pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": statements}),
+            opts=child,
+        )
+
+        substitutions = definition_substitutions(args, self.gate_topic.arn)
+        definition = pulumi.Output.all(**substitutions).apply(
+            lambda values: render_definition(template, values)
+        )
+
+        self.state_machine = aws.sfn.StateMachine(
+            f"{name}-state-machine",
+            type="STANDARD",
+            role_arn=self.role.arn,
+            definition=definition,
+            logging_configuration=aws.sfn.StateMachineLoggingConfigurationArgs(
+                level="ALL",
+                include_execution_data=True,
+                log_destination=self.log_group.arn.apply(lambda arn: f"{arn}:*"),
+            ),
+            tracing_configuration=aws.sfn.StateMachineTracingConfigurationArgs(enabled=True),
+            # Step Functions checks the role's log-delivery permissions when the machine is created.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.policy, self.log_group]),
+        )
+        self.arn = self.state_machine.arn
+
+        self.register_outputs(
+            {
+                "state_machine_arn": self.state_machine.arn,
+                "gate_topic_arn": self.gate_topic.arn,
+                "role_arn": self.role.arn,
+                "log_group_name": self.log_group.name,
+            }
+        )

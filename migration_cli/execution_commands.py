@@ -1,0 +1,192 @@
+"""Operator commands on a deployed stack, on AWS or a local endpoint: start, watch, approve, report, redrive.
+
+Exit codes: 0 success; 1 the migration failed or was rolled back; 2 bad usage or a stack that cannot be
+read; 3 the execution waits at its gate (watch).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from migration_cli.aws_connection import AwsConnection, add_connection_arguments, connection_from_args
+from migration_cli.execution_history import GATE_ACTIONS
+from migration_cli.migration_control import (
+    GateNotWaiting,
+    answer_gate,
+    execution_input,
+    resolve_execution_arn,
+    start_dlq_redrive,
+    start_migration,
+    wait_for_move_task,
+)
+from migration_cli.progress import WAITING_AT_GATE, ExecutionWatcher, ProgressPrinter
+from migration_cli.report import build_report, format_report
+from migration_cli.stack_outputs import StackOutputs, StackOutputsError, resolve_outputs
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_AT_GATE = 3
+
+
+def _parse_override(text: str) -> tuple[str, Any]:
+    key, separator, value = text.partition("=")
+    if not separator or not key:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    try:
+        return key, json.loads(value)
+    except json.JSONDecodeError:
+        return key, value
+
+
+def _target(args: argparse.Namespace) -> tuple[AwsConnection, StackOutputs]:
+    outputs = resolve_outputs(Path(args.outputs) if args.outputs else None, args.stack)
+    return connection_from_args(args), outputs
+
+
+def start(args: argparse.Namespace) -> int:
+    connection, outputs = _target(args)
+    overrides = dict(args.set or [])
+    if args.backup:
+        overrides["backup"] = True
+    if args.poll_interval is not None:
+        overrides["poll_interval_seconds"] = args.poll_interval
+    document = execution_input(dry_run=args.dry_run, segments=args.segments, overrides=overrides)
+    arn = start_migration(connection.client("stepfunctions"), outputs.state_machine_arn, document)
+    print(arn)
+    return EXIT_OK
+
+
+def watch(args: argparse.Namespace) -> int:
+    connection, outputs = _target(args)
+    arn = resolve_execution_arn(args.execution, outputs.state_machine_arn)
+    watcher = ExecutionWatcher(
+        connection.client("stepfunctions"),
+        connection.client("sqs"),
+        outputs,
+        arn,
+        ProgressPrinter(sys.stderr),
+    )
+    snapshot = watcher.watch(interval_seconds=args.interval)
+    if snapshot.status == WAITING_AT_GATE:
+        print(f"waiting at the gate: onboarding-migration approve {arn} --action redrive|accept|abort")
+        return EXIT_AT_GATE
+    print(snapshot.status)
+    return EXIT_OK if snapshot.status == "SUCCEEDED" else EXIT_FAILED
+
+
+def approve(args: argparse.Namespace) -> int:
+    connection, outputs = _target(args)
+    arn = resolve_execution_arn(args.execution, outputs.state_machine_arn)
+    try:
+        answer_gate(connection.client("stepfunctions"), arn, args.action, note=args.note)
+    except GateNotWaiting as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"answered {args.action}")
+    return EXIT_OK
+
+
+def report(args: argparse.Namespace) -> int:
+    connection, outputs = _target(args)
+    arn = resolve_execution_arn(args.execution, outputs.state_machine_arn)
+    document = build_report(
+        connection.client("stepfunctions"),
+        connection.client("sqs"),
+        connection.client("dynamodb"),
+        outputs,
+        arn,
+    )
+    print(json.dumps(document, indent=2) if args.json else format_report(document))
+    return EXIT_OK if document["status"] in ("SUCCEEDED", "RUNNING") else EXIT_FAILED
+
+
+def redrive(args: argparse.Namespace) -> int:
+    connection, outputs = _target(args)
+    sqs = connection.client("sqs")
+    if args.queue == "migration":
+        source, destination = outputs.migration_dlq_arn, outputs.migration_queue_arn
+    else:
+        source, destination = outputs.intake_dlq_arn, outputs.intake_queue_arn
+    handle = start_dlq_redrive(sqs, source, destination)
+    print(f"started moving {source} back to {destination} (task {handle})", file=sys.stderr)
+    if not args.wait:
+        return EXIT_OK
+    result = wait_for_move_task(sqs, source, timeout_seconds=args.timeout)
+    print(f"{result.status}: moved {result.moved}" + (f" ({result.failure})" if result.failure else ""))
+    return EXIT_OK if result.status == "COMPLETED" else EXIT_FAILED
+
+
+def _with_errors_handled(handler: Any) -> Any:
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return int(handler(args))
+        except StackOutputsError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return EXIT_USAGE
+
+    return run
+
+
+def register(subcommands: Any) -> None:
+    """Add start, watch, approve, report and redrive to the top-level command parser."""
+    parser = subcommands.add_parser(
+        "start", help="start a migration (or a dry run) and print its execution ARN"
+    )
+    parser.add_argument("--dry-run", action="store_true", help="count what would move; change nothing")
+    parser.add_argument(
+        "--segments", type=int, help="parallel scan segments (default: the state machine's, 4)"
+    )
+    parser.add_argument("--backup", action="store_true", help="back up the legacy table before migrating")
+    parser.add_argument("--poll-interval", type=int, help="seconds between queue readings (default 30)")
+    parser.add_argument(
+        "--set",
+        action="append",
+        type=_parse_override,
+        metavar="KEY=VALUE",
+        help="any other execution input key, e.g. --set gate_timeout_seconds=3600 (repeatable)",
+    )
+    add_connection_arguments(parser)
+    parser.set_defaults(handler=_with_errors_handled(start))
+
+    parser = subcommands.add_parser(
+        "watch", help="show live progress until the execution ends or waits at the gate"
+    )
+    parser.add_argument("execution", help="execution ARN or name")
+    parser.add_argument("--interval", type=float, default=2.0, help="seconds between polls (default 2)")
+    add_connection_arguments(parser)
+    parser.set_defaults(handler=_with_errors_handled(watch))
+
+    parser = subcommands.add_parser("approve", help="answer the validation gate of a waiting execution")
+    parser.add_argument("execution", help="execution ARN or name")
+    parser.add_argument(
+        "--action",
+        required=True,
+        choices=GATE_ACTIONS,
+        help="redrive: move the migration DLQ back and validate again (after a fix); accept: cut over as "
+        "is; abort: roll back (the legacy consumer serves again)",
+    )
+    parser.add_argument("--note", help="a note kept with the answer in the execution history")
+    add_connection_arguments(parser)
+    parser.set_defaults(handler=_with_errors_handled(approve))
+
+    parser = subcommands.add_parser("report", help="print the report of an execution")
+    parser.add_argument("execution", help="execution ARN or name")
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    add_connection_arguments(parser)
+    parser.set_defaults(handler=_with_errors_handled(report))
+
+    parser = subcommands.add_parser("redrive", help="move a dead-letter queue back to its source queue")
+    parser.add_argument(
+        "--queue", choices=("migration", "intake"), default="migration", help="which DLQ (default migration)"
+    )
+    parser.add_argument("--wait", action="store_true", help="wait until the move has finished")
+    parser.add_argument(
+        "--timeout", type=float, default=600, help="seconds to wait with --wait (default 600)"
+    )
+    add_connection_arguments(parser)
+    parser.set_defaults(handler=_with_errors_handled(redrive))

@@ -1,0 +1,258 @@
+"""The invariants a local migration run must show, checked against the data itself (not the report's counts).
+
+1. Every legacy record ends in exactly one of: migrated (an item for it in the new table), ineligible (its
+   status is not migrated), rejected (a REJECTED ledger entry), dead-lettered (its message in the migration
+   DLQ).
+2. Every intake message sent during the run is in the new table or in the intake DLQ with its reason;
+   after a rollback, in the legacy table (the legacy consumer serves again) or in the intake DLQ.
+3. Nothing reached the legacy table after the pause (after a rollback: the legacy consumer serves again
+   and the new table got nothing from the intake).
+A dry run must leave everything as it was: no new item, no queued or dead-lettered message, the legacy
+consumer still on.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from migration_cli.stack_data import approximate_depth, peek_messages, scan_items
+from migration_cli.stack_outputs import StackOutputs
+from onboarding.eligibility import is_eligible
+from onboarding.migration_ledger import REJECTED, ledger_entry
+from onboarding.onboarding_item import is_onboarding_item
+
+_SHOWN_VIOLATIONS = 10
+
+
+@dataclass(frozen=True)
+class InvariantResult:
+    name: str
+    holds: bool
+    detail: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "holds": self.holds, "detail": self.detail}
+
+
+@dataclass(frozen=True)
+class StackSnapshot:
+    """Everything the checks read, read once after the run has settled."""
+
+    legacy_items: list[dict[str, Any]]
+    new_items: list[dict[str, Any]]
+    migration_dlq_bodies: list[str]
+    intake_dlq: list[tuple[str, str | None]]
+    """(body, rejection_reason) of each intake DLQ message."""
+    migration_queue_depth: int
+    legacy_mapping_state: str
+    new_mapping_state: str
+
+
+# Only the attributes the checks read: a projected scan is about twice as fast on the emulator.
+_LEGACY_ATTRIBUTES = ("application_id", "status")
+_NEW_ATTRIBUTES = ("pk", "sk", "application_id", "source", "reason", "error_type", "receive_count")
+
+
+def _projection(names: tuple[str, ...]) -> dict[str, Any]:
+    aliases = {f"#a{index}": name for index, name in enumerate(names)}
+    return {"ProjectionExpression": ", ".join(aliases), "ExpressionAttributeNames": aliases}
+
+
+def read_snapshot(dynamodb: Any, sqs: Any, lambda_client: Any, outputs: StackOutputs) -> StackSnapshot:
+    """Read everything the checks need, once, after the run has settled."""
+    return StackSnapshot(
+        legacy_items=list(scan_items(dynamodb, outputs.legacy_table_name, **_projection(_LEGACY_ATTRIBUTES))),
+        new_items=list(scan_items(dynamodb, outputs.new_table_name, **_projection(_NEW_ATTRIBUTES))),
+        migration_dlq_bodies=[message.body for message in peek_messages(sqs, outputs.migration_dlq_url)],
+        intake_dlq=[
+            (message.body, message.attributes.get("rejection_reason"))
+            for message in peek_messages(sqs, outputs.intake_dlq_url)
+        ],
+        migration_queue_depth=approximate_depth(sqs, outputs.migration_queue_url),
+        legacy_mapping_state=lambda_client.get_event_source_mapping(UUID=outputs.legacy_mapping_uuid)[
+            "State"
+        ],
+        new_mapping_state=lambda_client.get_event_source_mapping(UUID=outputs.new_mapping_uuid)["State"],
+    )
+
+
+def _application_id(body: str) -> str | None:
+    try:
+        document = json.loads(body)
+    except (TypeError, ValueError):
+        return None
+    value = document.get("application_id") if isinstance(document, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def _listed(values: Iterable[str]) -> str:
+    values = sorted(values)
+    shown = ", ".join(values[:_SHOWN_VIOLATIONS])
+    return shown + (f" and {len(values) - _SHOWN_VIOLATIONS} more" if len(values) > _SHOWN_VIOLATIONS else "")
+
+
+def legacy_records_accounted(snapshot: StackSnapshot, loaded_ids: set[str]) -> InvariantResult:
+    migrated = {str(item.get("application_id")) for item in snapshot.new_items if is_onboarding_item(item)}
+    rejected = set()
+    for item in snapshot.new_items:
+        entry = ledger_entry(item)
+        if entry is not None and entry.kind == REJECTED:
+            rejected.add(entry.application_id)
+    dead = Counter(_application_id(body) for body in snapshot.migration_dlq_bodies)
+    by_id = {str(item.get("application_id")): item for item in snapshot.legacy_items}
+
+    outcomes: Counter[str] = Counter()
+    wrong: list[str] = []
+    for application_id in loaded_ids:
+        record = by_id.get(application_id)
+        places = [
+            name
+            for name, present in (
+                ("migrated", application_id in migrated),
+                ("ineligible", record is not None and not is_eligible(record)),
+                ("rejected", application_id in rejected),
+                ("dead-lettered", dead[application_id] > 0),
+            )
+            if present
+        ]
+        if len(places) == 1 and dead[application_id] <= 1:
+            outcomes[places[0]] += 1
+        else:
+            wrong.append(f"{application_id} ({'+'.join(places) or 'nowhere'})")
+    summary = ", ".join(
+        f"{name} {outcomes[name]}" for name in ("migrated", "ineligible", "rejected", "dead-lettered")
+    )
+    if wrong:
+        return InvariantResult(
+            "legacy_records_accounted",
+            False,
+            f"{len(wrong)} of {len(loaded_ids)} legacy records are not in exactly one place: "
+            f"{_listed(wrong)}",
+        )
+    return InvariantResult(
+        "legacy_records_accounted",
+        True,
+        f"each of {len(loaded_ids)} legacy records in exactly one place: {summary}",
+    )
+
+
+def intake_messages_accounted(
+    snapshot: StackSnapshot, sent_bodies: list[str], rolled_back: bool
+) -> InvariantResult:
+    if rolled_back:
+        served = {str(item.get("application_id")) for item in snapshot.legacy_items}
+        where = "the legacy table"
+    else:
+        served = {
+            str(item.get("application_id"))
+            for item in snapshot.new_items
+            if is_onboarding_item(item) and item.get("source") == "intake"
+        }
+        where = "the new table"
+    dlq_bodies = Counter(body for body, reason in snapshot.intake_dlq if reason)
+    lost: list[str] = []
+    delivered = rejected = 0
+    for index, body in enumerate(sent_bodies):
+        application_id = _application_id(body)
+        if dlq_bodies[body] > 0:
+            dlq_bodies[body] -= 1
+            rejected += 1
+        elif application_id is not None and application_id in served:
+            delivered += 1
+        else:
+            lost.append(application_id or f"message #{index}")
+    if lost:
+        return InvariantResult(
+            "intake_messages_accounted",
+            False,
+            f"{len(lost)} of {len(sent_bodies)} intake messages are neither in {where} nor in the intake DLQ "
+            f"with a reason: {_listed(lost)}",
+        )
+    return InvariantResult(
+        "intake_messages_accounted",
+        True,
+        f"{len(sent_bodies)} intake messages: {delivered} in {where}, "
+        f"{rejected} in the intake DLQ with a reason",
+    )
+
+
+def legacy_table_after_pause(
+    snapshot: StackSnapshot, loaded_ids: set[str], rolled_back: bool
+) -> InvariantResult:
+    legacy_ids = {str(item.get("application_id")) for item in snapshot.legacy_items}
+    if rolled_back:
+        from_intake = [
+            str(item.get("application_id"))
+            for item in snapshot.new_items
+            if is_onboarding_item(item) and item.get("source") == "intake"
+        ]
+        serving = snapshot.legacy_mapping_state == "Enabled" and snapshot.new_mapping_state == "Disabled"
+        holds = serving and not from_intake
+        detail = (
+            f"legacy consumer {snapshot.legacy_mapping_state}, new consumer {snapshot.new_mapping_state}; "
+            f"{len(from_intake)} intake items in the new table"
+        )
+        return InvariantResult("legacy_serving_again", holds, detail)
+    extra = sorted(legacy_ids - loaded_ids)
+    missing = sorted(loaded_ids - legacy_ids)
+    holds = not extra and not missing
+    detail = (
+        f"the legacy table still holds exactly the {len(loaded_ids)} loaded records"
+        if holds
+        else f"legacy table changed: {len(extra)} new ({_listed(extra)}), "
+        f"{len(missing)} gone ({_listed(missing)})"
+    )
+    return InvariantResult("legacy_table_untouched_after_pause", holds, detail)
+
+
+def dry_run_changed_nothing(snapshot: StackSnapshot, loaded_ids: set[str]) -> InvariantResult:
+    legacy_ids = {str(item.get("application_id")) for item in snapshot.legacy_items}
+    problems = []
+    if snapshot.new_items:
+        problems.append(f"{len(snapshot.new_items)} items in the new table")
+    if snapshot.migration_queue_depth or snapshot.migration_dlq_bodies:
+        problems.append("messages in the migration queue or its DLQ")
+    if legacy_ids != loaded_ids:
+        problems.append("the legacy table changed")
+    if snapshot.legacy_mapping_state != "Enabled" or snapshot.new_mapping_state != "Disabled":
+        problems.append(
+            f"consumers changed (legacy {snapshot.legacy_mapping_state}, new {snapshot.new_mapping_state})"
+        )
+    return InvariantResult(
+        "dry_run_changed_nothing",
+        not problems,
+        "; ".join(problems) or "no item written, no message queued, both consumers as they were",
+    )
+
+
+def check_invariants(
+    snapshot: StackSnapshot,
+    *,
+    loaded_ids: set[str],
+    sent_bodies: list[str],
+    status: str,
+    dry_run: bool,
+    validated: bool,
+) -> list[InvariantResult]:
+    """The invariants that apply to this outcome (see the module docstring)."""
+    if dry_run:
+        return [dry_run_changed_nothing(snapshot, loaded_ids)]
+    rolled_back = status == "ROLLED_BACK"
+    results = []
+    if validated:
+        results.append(legacy_records_accounted(snapshot, loaded_ids))
+    else:
+        results.append(
+            InvariantResult(
+                "legacy_records_accounted",
+                True,
+                "not applicable: the run ended before the migration was validated",
+            )
+        )
+    results.append(intake_messages_accounted(snapshot, sent_bodies, rolled_back))
+    results.append(legacy_table_after_pause(snapshot, loaded_ids, rolled_back))
+    return results

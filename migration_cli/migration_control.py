@@ -1,0 +1,124 @@
+"""The operator's actions on a migration: start an execution, answer its gate, redrive a dead-letter queue.
+
+Small functions over boto3 clients, shared by the commands, `local run` and the tests.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from migration_cli.execution_history import GATE_ACTIONS, read_progress
+
+EXECUTION_ARN_PREFIX = "arn:"
+_TERMINAL_MOVE_STATUSES = frozenset({"COMPLETED", "CANCELLED", "FAILED"})
+
+
+class GateNotWaiting(Exception):
+    """The execution is not waiting at its gate (finished, or not there yet)."""
+
+
+def execution_name(dry_run: bool = False, now: datetime | None = None) -> str:
+    """A readable, unique execution name, e.g. `migration-20250101T120000Z-1a2b3c`.
+
+    Always passed explicitly: names are the handle an operator types, and an emulator may not generate one.
+    """
+    moment = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
+    return f"{'dry-run' if dry_run else 'migration'}-{moment}-{uuid.uuid4().hex[:6]}"
+
+
+def execution_input(
+    *, dry_run: bool = False, segments: int | None = None, overrides: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """The execution input: only what differs from the state machine's defaults."""
+    document: dict[str, Any] = dict(overrides or {})
+    document["dry_run"] = dry_run
+    if segments is not None:
+        document["segments"] = segments
+    return document
+
+
+def start_migration(
+    stepfunctions: Any, state_machine_arn: str, document: Mapping[str, Any], name: str | None = None
+) -> str:
+    """Start an execution; returns its ARN."""
+    response = stepfunctions.start_execution(
+        stateMachineArn=state_machine_arn,
+        name=name or execution_name(bool(document.get("dry_run"))),
+        input=json.dumps(dict(document)),
+    )
+    return str(response["executionArn"])
+
+
+def resolve_execution_arn(execution: str, state_machine_arn: str) -> str:
+    """Accept an execution ARN or just its name (the state machine's ARN supplies the rest)."""
+    if execution.startswith(EXECUTION_ARN_PREFIX):
+        return execution
+    # arn:aws:states:<region>:<account>:stateMachine:<name> -> ...:execution:<name>:<execution>
+    parts = state_machine_arn.split(":")
+    if len(parts) < 7 or parts[5] != "stateMachine":
+        raise ValueError(f"not a state machine ARN: {state_machine_arn}")
+    return ":".join([*parts[:5], "execution", parts[6], execution])
+
+
+def answer_gate(stepfunctions: Any, execution_arn: str, action: str, note: str | None = None) -> None:
+    """Answer the waiting gate with redrive, accept or abort (the token is read from the history)."""
+    if action not in GATE_ACTIONS:
+        raise ValueError(f"action must be one of {', '.join(GATE_ACTIONS)}, got {action!r}")
+    progress = read_progress(stepfunctions, execution_arn)
+    if not progress.waiting_at_gate or progress.gate_token is None:
+        where = "has ended" if progress.ended else f"is at {progress.state or 'its start'}"
+        raise GateNotWaiting(f"the execution is not waiting at the gate: it {where}")
+    answer: dict[str, Any] = {"action": action, "answered_at": datetime.now(UTC).isoformat()}
+    if note:
+        answer["note"] = note
+    stepfunctions.send_task_success(taskToken=progress.gate_token, output=json.dumps(answer))
+
+
+@dataclass(frozen=True)
+class MoveTaskResult:
+    status: str
+    moved: int
+    to_move: int | None
+    failure: str | None
+
+
+def start_dlq_redrive(sqs: Any, dlq_arn: str, destination_arn: str | None = None) -> str:
+    """Start moving a DLQ's messages back (to `destination_arn`, else their sources); returns the handle."""
+    request = {"SourceArn": dlq_arn}
+    if destination_arn:
+        request["DestinationArn"] = destination_arn
+    return str(sqs.start_message_move_task(**request)["TaskHandle"])
+
+
+def latest_move_task(sqs: Any, dlq_arn: str) -> MoveTaskResult | None:
+    results = sqs.list_message_move_tasks(SourceArn=dlq_arn, MaxResults=1).get("Results", [])
+    if not results:
+        return None
+    task = results[0]
+    to_move = task.get("ApproximateNumberOfMessagesToMove")
+    return MoveTaskResult(
+        status=str(task.get("Status", "")),
+        moved=int(task.get("ApproximateNumberOfMessagesMoved", 0)),
+        to_move=int(to_move) if to_move is not None else None,
+        failure=task.get("FailureReason"),
+    )
+
+
+def wait_for_move_task(
+    sqs: Any, dlq_arn: str, timeout_seconds: float = 600, interval_seconds: float = 1.0
+) -> MoveTaskResult:
+    """Poll the DLQ's most recent move task until it finishes (TimeoutError otherwise)."""
+    deadline = time.monotonic() + timeout_seconds
+    while True:
+        task = latest_move_task(sqs, dlq_arn)
+        if task is not None and task.status in _TERMINAL_MOVE_STATUSES:
+            return task
+        if time.monotonic() >= deadline:
+            raise TimeoutError(f"the move task of {dlq_arn} did not finish within {timeout_seconds:.0f} s")
+        time.sleep(interval_seconds)

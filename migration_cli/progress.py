@@ -1,0 +1,196 @@
+"""Live progress of a migration: phase and counts from the execution history, depths from the queues.
+
+`ExecutionWatcher` polls until the execution ends or waits at its gate, printing one line per poll with a
+text progress bar (overwritten in place on a terminal, one line per change otherwise). "Processed" is
+what left the migration queue: enqueued minus what is still queued, in flight or dead-lettered. The
+exact migrated / rejected split comes from each validation, which the line shows once it exists.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass
+from typing import Any, TextIO
+
+from migration_cli.execution_history import ExecutionProgress, HistoryReader, describe_phase
+from migration_cli.stack_outputs import StackOutputs
+
+RUNNING = "RUNNING"
+WAITING_AT_GATE = "WAITING_AT_GATE"
+_DEPTH_ATTRIBUTES = (
+    "ApproximateNumberOfMessages",
+    "ApproximateNumberOfMessagesNotVisible",
+    "ApproximateNumberOfMessagesDelayed",
+)
+
+
+@dataclass(frozen=True)
+class QueueDepths:
+    """Approximate on AWS: read several times before trusting a zero."""
+
+    visible: int = 0
+    in_flight: int = 0
+    delayed: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.visible + self.in_flight + self.delayed
+
+
+def queue_depths(sqs: Any, queue_url: str) -> QueueDepths:
+    attributes = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=list(_DEPTH_ATTRIBUTES))[
+        "Attributes"
+    ]
+    visible, in_flight, delayed = (int(attributes.get(name, 0)) for name in _DEPTH_ATTRIBUTES)
+    return QueueDepths(visible=visible, in_flight=in_flight, delayed=delayed)
+
+
+@dataclass(frozen=True)
+class ProgressSnapshot:
+    """One poll: the execution's status and progress, and the queue depths at that moment."""
+
+    status: str
+    """The execution status, or WAITING_AT_GATE while the gate waits for an answer."""
+    progress: ExecutionProgress
+    migration_queue: QueueDepths
+    migration_dlq: QueueDepths
+    intake_queue: QueueDepths
+    elapsed_seconds: float
+
+    @property
+    def enqueued(self) -> int:
+        return self.progress.scan["enqueued"]
+
+    @property
+    def dead_lettered(self) -> int:
+        return self.migration_dlq.total
+
+    @property
+    def processed(self) -> int:
+        return max(0, self.enqueued - self.migration_queue.total - self.dead_lettered)
+
+    @property
+    def finished(self) -> bool:
+        return self.status not in (RUNNING, WAITING_AT_GATE)
+
+
+def progress_bar(done: int, total: int, width: int = 24) -> str:
+    """`[#########---------------]  37%` (an empty bar while the total is unknown)."""
+    if total <= 0:
+        return "[" + "-" * width + "]    "
+    fraction = min(1.0, max(0.0, done / total))
+    filled = round(fraction * width)
+    return f"[{'#' * filled}{'-' * (width - filled)}] {fraction * 100:3.0f}%"
+
+
+def render_line(snapshot: ProgressSnapshot) -> str:
+    progress = snapshot.progress
+    phase = describe_phase(progress.phase, progress.dry_run)
+    if snapshot.status == WAITING_AT_GATE:
+        phase = "waiting at the gate: answer with `approve ID --action redrive|accept|abort`"
+    elif snapshot.finished:
+        phase = f"{snapshot.status.lower()} ({phase})"
+    parts = [f"{snapshot.elapsed_seconds:6.0f}s", phase]
+    queue = snapshot.migration_queue
+    queue_text = f"queue {queue.visible}+{queue.in_flight} in flight"
+    if progress.dry_run:
+        parts.append(f"scanned {progress.scan['scanned']} · eligible {progress.scan['eligible']}")
+    elif progress.phase == "Migrate":
+        # Pages report what they enqueued only when they end: while scanning, the queue tells more.
+        parts.append(progress_bar(0, 0))
+        parts.append(f"scanning: {progress.pages} pages done, enqueued {snapshot.enqueued} so far")
+        parts.append(queue_text)
+    elif progress.pages:
+        parts.append(progress_bar(snapshot.processed, snapshot.enqueued))
+        parts.append(f"enqueued {snapshot.enqueued} · processed {snapshot.processed}")
+        validation = progress.latest_validation
+        if validation is not None:
+            counts = validation["counts"]
+            parts.append(f"migrated {counts.get('migrated', 0)} · rejected {counts.get('rejected', 0)}")
+        parts.append(f"dead-lettered {snapshot.dead_lettered}")
+        parts.append(queue_text)
+    if snapshot.intake_queue.total:
+        parts.append(f"intake waiting {snapshot.intake_queue.total}")
+    return " | ".join(parts)
+
+
+class ProgressPrinter:
+    """Writes progress lines: in place on a terminal, otherwise a new line when something changed."""
+
+    def __init__(self, stream: TextIO | None = None, quiet: bool = False) -> None:
+        self._stream = stream if stream is not None else sys.stderr
+        self._quiet = quiet
+        self._last = ""
+        self._width = 0
+
+    def show(self, snapshot: ProgressSnapshot) -> None:
+        if self._quiet:
+            return
+        line = render_line(snapshot)
+        # Compare without the clock: a line per second of the same numbers says nothing.
+        key = line.split("|", 1)[-1]
+        if self._stream.isatty():
+            self._stream.write("\r" + line.ljust(self._width))
+            self._width = max(self._width, len(line))
+            if snapshot.finished or snapshot.status == WAITING_AT_GATE:
+                self._stream.write("\n")
+        elif key != self._last:
+            self._stream.write(line + "\n")
+        self._last = key
+        self._stream.flush()
+
+
+class ExecutionWatcher:
+    """Polls one execution; keeps its history position and the gate tokens already answered."""
+
+    def __init__(
+        self,
+        stepfunctions: Any,
+        sqs: Any,
+        outputs: StackOutputs,
+        execution_arn: str,
+        printer: ProgressPrinter | None = None,
+    ) -> None:
+        self._sfn = stepfunctions
+        self._sqs = sqs
+        self._outputs = outputs
+        self.execution_arn = execution_arn
+        self._reader = HistoryReader(stepfunctions, execution_arn)
+        self.progress = ExecutionProgress()
+        self._answered: set[str] = set()
+        self._printer = printer or ProgressPrinter()
+        self._started = time.monotonic()
+
+    def mark_answered(self, token: str) -> None:
+        """The gate with this token has been answered (its end may not be in the history yet)."""
+        self._answered.add(token)
+
+    def poll(self) -> ProgressSnapshot:
+        description = self._sfn.describe_execution(executionArn=self.execution_arn)
+        self.progress.apply(self._reader.new_events())
+        status = str(description["status"])
+        token = self.progress.gate_token
+        if status == RUNNING and self.progress.waiting_at_gate and token not in self._answered:
+            status = WAITING_AT_GATE
+        snapshot = ProgressSnapshot(
+            status=status,
+            progress=self.progress,
+            migration_queue=queue_depths(self._sqs, self._outputs.migration_queue_url),
+            migration_dlq=queue_depths(self._sqs, self._outputs.migration_dlq_url),
+            intake_queue=queue_depths(self._sqs, self._outputs.intake_queue_url),
+            elapsed_seconds=time.monotonic() - self._started,
+        )
+        self._printer.show(snapshot)
+        return snapshot
+
+    def watch(self, interval_seconds: float = 2.0, timeout_seconds: float | None = None) -> ProgressSnapshot:
+        """Poll until the execution ends or waits at the gate (or the timeout passes)."""
+        deadline = None if timeout_seconds is None else time.monotonic() + timeout_seconds
+        while True:
+            snapshot = self.poll()
+            if snapshot.finished or snapshot.status == WAITING_AT_GATE:
+                return snapshot
+            if deadline is not None and time.monotonic() >= deadline:
+                return snapshot
+            time.sleep(interval_seconds)

@@ -1,0 +1,301 @@
+"""The final report of a migration: outcome, counts, the records that did not move and why, requests, time.
+
+Sources, in order of authority:
+- the execution (status, error and cause, start and stop) and its history: the scan totals, every
+  validation report (the last one gives legacy / migrated / ineligible / rejected and the rejected list),
+  the gate's answers;
+- the stack, read at report time: the migration DLQ (dead-lettered records, each with the last error the
+  ledger kept for it), the intake DLQ (rejected intake messages with their `rejection_reason`) and the new
+  table (intake messages delivered to the new backend).
+`requests` is only known where the requests are counted: at the local emulator.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from migration_cli.execution_history import ROLLED_BACK_ERROR, ExecutionProgress, read_progress
+from migration_cli.stack_data import approximate_depth, count_items, peek_messages
+from migration_cli.stack_outputs import StackOutputs
+from onboarding.dynamodb_codec import from_attribute_map
+from onboarding.migration_ledger import LAST_ERROR, ledger_entry, ledger_pk
+
+LIST_CAP = 500
+REPORTED_SERVICES = ("sqs", "lambda", "dynamodb", "states")
+STATUSES = ("SUCCEEDED", "ROLLED_BACK", "FAILED")
+
+
+def report_status(description: dict[str, Any]) -> str:
+    """SUCCEEDED, ROLLED_BACK or FAILED for a finished execution (RUNNING while it runs)."""
+    status = str(description["status"])
+    if status == "SUCCEEDED":
+        return "SUCCEEDED"
+    if status == "RUNNING":
+        return "RUNNING"
+    if status == "FAILED" and description.get("error") == ROLLED_BACK_ERROR:
+        return "ROLLED_BACK"
+    return "FAILED"
+
+
+def requests_per_service(counts: dict[str, int] | None) -> dict[str, int] | None:
+    """The four services the report shows, from an emulator's per-service request counts."""
+    if counts is None:
+        return None
+    return {service: int(counts.get(service, 0)) for service in REPORTED_SERVICES}
+
+
+def _application_id(body: str) -> str | None:
+    try:
+        document = json.loads(body)
+    except (TypeError, ValueError):
+        return None
+    value = document.get("application_id") if isinstance(document, dict) else None
+    return value if isinstance(value, str) and value else None
+
+
+def dead_lettered_records(
+    sqs: Any, dynamodb: Any, outputs: StackOutputs, cap: int = LIST_CAP
+) -> list[dict[str, Any]]:
+    """Each message of the migration DLQ: its record id and the last error the ledger kept for it."""
+    entries = []
+    for message in peek_messages(sqs, outputs.migration_dlq_url, limit=cap):
+        application_id = _application_id(message.body)
+        reason = "no error recorded for this record"
+        if application_id is not None:
+            response = dynamodb.get_item(
+                TableName=outputs.new_table_name,
+                Key={"pk": {"S": ledger_pk(application_id)}, "sk": {"S": LAST_ERROR}},
+                ConsistentRead=True,
+            )
+            entry = ledger_entry(from_attribute_map(response["Item"])) if "Item" in response else None
+            if entry is not None:
+                reason = entry.reason
+        else:
+            reason = "the message is not a record with an application_id"
+        entries.append({"application_id": application_id, "reason": reason})
+    return sorted(entries, key=lambda entry: entry["application_id"] or "")
+
+
+def rejected_intake_messages(sqs: Any, outputs: StackOutputs, cap: int = LIST_CAP) -> list[dict[str, Any]]:
+    """Each message of the intake DLQ: its record id (when the body has one) and its rejection reason."""
+    entries = []
+    for message in peek_messages(sqs, outputs.intake_dlq_url, limit=cap):
+        reason = message.attributes.get("rejection_reason") or (
+            "no rejection_reason: dead-lettered by SQS after repeated failures (see the consumer's logs)"
+        )
+        entries.append({"application_id": _application_id(message.body), "reason": reason})
+    return sorted(entries, key=lambda entry: (entry["application_id"] or "", entry["reason"]))
+
+
+def intake_delivered_count(dynamodb: Any, outputs: StackOutputs) -> int:
+    """Items the new backend wrote from intake messages (source = intake)."""
+    return count_items(
+        dynamodb,
+        outputs.new_table_name,
+        FilterExpression="#source = :intake",
+        ExpressionAttributeNames={"#source": "source"},
+        ExpressionAttributeValues={":intake": {"S": "intake"}},
+    )
+
+
+def _duration(description: dict[str, Any]) -> float | None:
+    started = description.get("startDate")
+    stopped = description.get("stopDate")
+    if not isinstance(started, datetime):
+        return None
+    end = stopped if isinstance(stopped, datetime) else datetime.now(started.tzinfo)
+    return round((end - started).total_seconds(), 1)
+
+
+def _record_counts(progress: ExecutionProgress) -> dict[str, int | None]:
+    validation = progress.latest_validation
+    if validation is not None:
+        counts = validation["counts"]
+        return {
+            "legacy": counts.get("legacy"),
+            "eligible": counts.get("eligible"),
+            "migrated": counts.get("migrated"),
+            "superseded_by_intake": counts.get("superseded_by_intake"),
+            "ineligible": counts.get("ineligible"),
+            "rejected": counts.get("rejected"),
+            "checksum_mismatches": counts.get("checksum_mismatches"),
+        }
+    if progress.dry_run and progress.pages:
+        scan = progress.scan
+        return {
+            "legacy": scan["scanned"],
+            "eligible": scan["eligible"],
+            "migrated": 0,
+            "would_migrate": scan["eligible"] - scan["invalid"],
+            "ineligible": scan["ineligible"],
+            "rejected": 0,
+            "would_reject": scan["invalid"],
+        }
+    # Rolled back before anything was validated: the scan is all that is known.
+    return {
+        "legacy": progress.scan["scanned"] if progress.pages else None,
+        "eligible": progress.scan["eligible"] if progress.pages else None,
+        "migrated": None,
+        "ineligible": progress.scan["ineligible"] if progress.pages else None,
+        "rejected": None,
+    }
+
+
+def build_report(
+    stepfunctions: Any,
+    sqs: Any,
+    dynamodb: Any,
+    outputs: StackOutputs,
+    execution_arn: str,
+    *,
+    intake_sent: int | None = None,
+    intake_delivered: int | None = None,
+    requests: dict[str, int] | None = None,
+    cap: int = LIST_CAP,
+) -> dict[str, Any]:
+    """The report as a JSON-ready dict (see the module docstring for where each value comes from).
+
+    `intake_sent`: how many intake messages were sent during the run, when the caller knows (local run);
+    otherwise intake_received is what the stack shows: delivered + rejected + still queued.
+    `intake_delivered`: when the caller has already counted the new table's intake items (saves a scan).
+    """
+    description = stepfunctions.describe_execution(executionArn=execution_arn)
+    progress = read_progress(stepfunctions, execution_arn)
+    status = report_status(description)
+
+    counts: dict[str, Any] = _record_counts(progress)
+    dead_lettered = [] if progress.dry_run else dead_lettered_records(sqs, dynamodb, outputs, cap)
+    intake_rejected = rejected_intake_messages(sqs, outputs, cap)
+    counts["dead_lettered"] = 0 if progress.dry_run else approximate_depth(sqs, outputs.migration_dlq_url)
+    counts["intake_rejected"] = approximate_depth(sqs, outputs.intake_dlq_url)
+    counts["intake_delivered"] = (
+        intake_delivered if intake_delivered is not None else intake_delivered_count(dynamodb, outputs)
+    )
+    pending = approximate_depth(sqs, outputs.intake_queue_url)
+    counts["intake_received"] = (
+        intake_sent
+        if intake_sent is not None
+        else counts["intake_delivered"] + counts["intake_rejected"] + pending
+    )
+    counts["intake_pending"] = pending
+    counts["enqueued"] = progress.scan["enqueued"]
+
+    validation = progress.latest_validation
+    rejected = list(validation.get("rejected", [])) if validation else []
+    cause = description.get("cause") if status != "SUCCEEDED" else None
+    return {
+        "execution_arn": execution_arn,
+        "execution_name": description.get("name"),
+        "status": status,
+        "dry_run": progress.dry_run,
+        "error": description.get("error") if status != "SUCCEEDED" else None,
+        "cause": cause,
+        "phase_reached": progress.phase,
+        "cut_over": progress.cut_over,
+        "counts": counts,
+        "validation": (
+            {
+                "clean": validation["clean"],
+                "runs": len(progress.validations),
+                "missing": validation["counts"].get("missing"),
+                "checksum_mismatches": validation.get("checksum_mismatches", []),
+                "truncated": bool(validation.get("truncated")),
+            }
+            if validation
+            else None
+        ),
+        "gate_decisions": progress.gate_decisions,
+        "redrives": progress.redrives,
+        "backup_arn": progress.backup_arn,
+        "rejected": rejected[:cap],
+        "dead_lettered": dead_lettered,
+        "intake_rejected": intake_rejected,
+        "requests": requests_per_service(requests),
+        "state_transitions": progress.state_transitions,
+        "duration_seconds": _duration(description),
+    }
+
+
+def _count(value: Any) -> str:
+    return "n/a" if value is None else str(value)
+
+
+def _entries(title: str, entries: list[dict[str, Any]], total: Any, shown: int) -> list[str]:
+    if not entries:
+        return []
+    lines = [f"{title} ({_count(total)}{'' if len(entries) <= shown else f', first {shown} shown'}):"]
+    for entry in entries[:shown]:
+        lines.append(f"  {entry.get('application_id') or '(no application_id)'}: {entry.get('reason', '')}")
+    return lines
+
+
+def format_report(report: dict[str, Any], shown: int = 10) -> str:
+    """The same report for a person: outcome first, then counts, then what did not move and why."""
+    counts = report["counts"]
+    title = report.get("execution_name") or report["execution_arn"]
+    duration = report.get("duration_seconds")
+    lines = [
+        f"Migration {title}: {report['status']}"
+        + (" (dry run: nothing was changed)" if report["dry_run"] else "")
+        + (f" in {duration:.1f} s" if duration is not None else "")
+    ]
+    if report.get("cause"):
+        lines.append(f"  cause: {report['cause']}")
+    if report["status"] == "ROLLED_BACK":
+        lines.append("  the legacy consumer is serving again; the new consumer is off")
+    lines.append("")
+    lines.append("Legacy records")
+    rows = [("total", counts.get("legacy"))]
+    if report["dry_run"]:
+        rows += [
+            ("would migrate", counts.get("would_migrate")),
+            ("ineligible", counts.get("ineligible")),
+            ("would be rejected", counts.get("would_reject")),
+        ]
+    else:
+        rows += [
+            ("migrated", counts.get("migrated")),
+            ("ineligible (skipped)", counts.get("ineligible")),
+            ("rejected (invalid)", counts.get("rejected")),
+            ("dead-lettered", counts.get("dead_lettered")),
+        ]
+        if counts.get("superseded_by_intake"):
+            rows.append(("superseded by newer intake", counts.get("superseded_by_intake")))
+    lines += [f"  {label:<28}{_count(value):>10}" for label, value in rows]
+    lines.append("Intake messages")
+    lines += [
+        f"  {label:<28}{_count(counts.get(key)):>10}"
+        for label, key in (
+            ("received", "intake_received"),
+            ("delivered (new backend)", "intake_delivered"),
+            ("rejected (intake DLQ)", "intake_rejected"),
+        )
+    ]
+    validation = report.get("validation")
+    if validation:
+        state = "clean" if validation["clean"] else "NOT clean"
+        lines.append(
+            f"Validation: {state} after {validation['runs']} run(s); "
+            f"checksum mismatches {len(validation['checksum_mismatches'])}"
+        )
+    if report.get("gate_decisions"):
+        lines.append(f"Gate answered: {', '.join(report['gate_decisions'])}")
+    if report.get("requests") is not None:
+        requests = report["requests"]
+        lines.append(
+            "Requests: " + ", ".join(f"{service} {requests[service]}" for service in REPORTED_SERVICES)
+        )
+    if report.get("state_transitions"):
+        lines.append(f"State transitions: {report['state_transitions']}")
+    for title_, key, total in (
+        ("Rejected records", "rejected", counts.get("rejected")),
+        ("Dead-lettered records", "dead_lettered", counts.get("dead_lettered")),
+        ("Rejected intake messages", "intake_rejected", counts.get("intake_rejected")),
+    ):
+        block = _entries(title_, report.get(key, []), total, shown)
+        if block:
+            lines.append("")
+            lines += block
+    return "\n".join(lines)

@@ -1,0 +1,95 @@
+"""The stack outputs the command line needs, from `pulumi stack output --json`, a JSON file or a mapping.
+
+The same names on AWS and locally: the local runtime deploys the very same program and returns its
+outputs, so `--outputs FILE` works with a file written from either.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+
+class StackOutputsError(Exception):
+    """The stack outputs could not be read, or lack a name the command line needs."""
+
+
+@dataclass(frozen=True)
+class StackOutputs:
+    """The outputs the operator commands use (names exactly as `__main__.py` exports them)."""
+
+    state_machine_arn: str
+    intake_queue_url: str
+    intake_queue_arn: str
+    intake_dlq_url: str
+    intake_dlq_arn: str
+    migration_queue_url: str
+    migration_queue_arn: str
+    migration_dlq_url: str
+    migration_dlq_arn: str
+    legacy_table_name: str
+    new_table_name: str
+    legacy_mapping_uuid: str
+    new_mapping_uuid: str
+    migrate_mapping_uuid: str
+    migrate_record_function_name: str
+
+    @classmethod
+    def from_mapping(cls, outputs: Mapping[str, Any]) -> StackOutputs:
+        """Pick the needed names out of all the stack's outputs; extra outputs are ignored."""
+        names = [field.name for field in fields(cls)]
+        missing = [name for name in names if not outputs.get(name)]
+        if missing:
+            raise StackOutputsError(
+                f"the stack outputs lack {', '.join(missing)} (was the stack deployed from this version?)"
+            )
+        return cls(**{name: str(outputs[name]) for name in names})
+
+
+def load_outputs_file(path: Path) -> dict[str, Any]:
+    """A JSON object of outputs, e.g. saved with `pulumi stack output --json > outputs.json`."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as error:
+        raise StackOutputsError(f"outputs file {path} does not exist") from error
+    except json.JSONDecodeError as error:
+        raise StackOutputsError(f"outputs file {path} is not JSON: {error}") from error
+    if not isinstance(document, dict):
+        raise StackOutputsError(f"outputs file {path} must hold a JSON object of output names to values")
+    # `onboarding-migration local up --json` prints {"endpoint_url": ..., "outputs": {...}}: take either.
+    if isinstance(document.get("outputs"), dict) and "endpoint_url" in document:
+        return document["outputs"]
+    return document
+
+
+def load_pulumi_outputs(stack: str | None = None, cwd: Path | None = None) -> dict[str, Any]:
+    """Run `pulumi stack output --json` (for `stack`, or the selected stack) in `cwd`."""
+    pulumi = shutil.which("pulumi")
+    if pulumi is None:
+        raise StackOutputsError("the pulumi CLI is not on PATH: pass --outputs FILE instead")
+    command = [pulumi, "stack", "output", "--json"]
+    if stack:
+        command += ["--stack", stack]
+    completed = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
+    if completed.returncode != 0:
+        raise StackOutputsError(f"`{' '.join(command[1:])}` failed: {completed.stderr.strip()}")
+    try:
+        document = json.loads(completed.stdout)
+    except json.JSONDecodeError as error:
+        raise StackOutputsError(
+            f"`pulumi stack output --json` printed something that is not JSON: {error}"
+        ) from error
+    if not isinstance(document, dict):
+        raise StackOutputsError("`pulumi stack output --json` did not print a JSON object")
+    return document
+
+
+def resolve_outputs(outputs_file: Path | None = None, stack: str | None = None) -> StackOutputs:
+    """From the file when one is given, otherwise from Pulumi."""
+    raw = load_outputs_file(outputs_file) if outputs_file is not None else load_pulumi_outputs(stack)
+    return StackOutputs.from_mapping(raw)

@@ -1,0 +1,160 @@
+"""Small pieces of the operator commands: outputs, execution names and ARNs, progress lines, report text."""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import fields
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from migration_cli.execution_history import ExecutionProgress
+from migration_cli.migration_control import execution_input, execution_name, resolve_execution_arn
+from migration_cli.progress import ProgressPrinter, ProgressSnapshot, QueueDepths, progress_bar, render_line
+from migration_cli.report import format_report, report_status, requests_per_service
+from migration_cli.stack_outputs import (
+    StackOutputs,
+    StackOutputsError,
+    load_outputs_file,
+    load_pulumi_outputs,
+)
+
+STATE_MACHINE = "arn:aws:states:eu-west-1:123456789012:stateMachine:migration"
+
+
+def complete_outputs() -> dict[str, Any]:
+    return {field.name: f"value-{field.name}" for field in fields(StackOutputs)} | {"extra_output": "ignored"}
+
+
+def test_outputs_keep_what_the_commands_need_and_name_what_is_missing(tmp_path: Path) -> None:
+    outputs = StackOutputs.from_mapping(complete_outputs())
+    assert outputs.state_machine_arn == "value-state_machine_arn"
+
+    partial = complete_outputs()
+    del partial["state_machine_arn"], partial["new_table_name"]
+    with pytest.raises(StackOutputsError, match="state_machine_arn, new_table_name"):
+        StackOutputs.from_mapping(partial)
+
+    local_up = tmp_path / "local-up.json"
+    local_up.write_text(json.dumps({"endpoint_url": "http://127.0.0.1:1", "outputs": complete_outputs()}))
+    assert StackOutputs.from_mapping(load_outputs_file(local_up)) == outputs
+
+    not_an_object = tmp_path / "list.json"
+    not_an_object.write_text("[1]", encoding="utf-8")
+    with pytest.raises(StackOutputsError, match="JSON object"):
+        load_outputs_file(not_an_object)
+
+
+def test_pulumi_outputs_need_the_pulumi_cli(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("shutil.which", lambda _: None)
+    with pytest.raises(StackOutputsError, match="--outputs FILE"):
+        load_pulumi_outputs()
+
+
+def test_execution_names_and_arns() -> None:
+    name = execution_name(dry_run=True, now=datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC))
+    assert name.startswith("dry-run-20250102T030405Z-") and len(name) <= 80
+    assert execution_name() != execution_name()
+    assert resolve_execution_arn("run-1", STATE_MACHINE) == (
+        "arn:aws:states:eu-west-1:123456789012:execution:migration:run-1"
+    )
+    assert resolve_execution_arn("arn:aws:states:x", STATE_MACHINE) == "arn:aws:states:x"
+    with pytest.raises(ValueError, match="not a state machine ARN"):
+        resolve_execution_arn("run-1", "arn:aws:sqs:eu-west-1:1:queue")
+
+
+def test_execution_input_carries_only_what_differs_from_the_defaults() -> None:
+    assert execution_input() == {"dry_run": False}
+    assert execution_input(dry_run=True, segments=8, overrides={"backup": True}) == {
+        "backup": True,
+        "dry_run": True,
+        "segments": 8,
+    }
+
+
+def snapshot(status: str = "RUNNING", enqueued: int = 10, queued: int = 4, dead: int = 1) -> ProgressSnapshot:
+    progress = ExecutionProgress(phase="Settle", pages=2)
+    progress.scan["enqueued"] = enqueued
+    return ProgressSnapshot(
+        status=status,
+        progress=progress,
+        migration_queue=QueueDepths(visible=queued),
+        migration_dlq=QueueDepths(visible=dead),
+        intake_queue=QueueDepths(),
+        elapsed_seconds=3.0,
+    )
+
+
+def test_progress_counts_what_left_the_queue() -> None:
+    current = snapshot(enqueued=10, queued=4, dead=1)
+
+    assert current.processed == 5 and current.dead_lettered == 1
+    assert progress_bar(5, 10, width=10) == "[#####-----]  50%"
+    assert progress_bar(0, 0, width=4).startswith("[----]")
+    line = render_line(current)
+    assert "enqueued 10" in line and "processed 5" in line and "dead-lettered 1" in line
+
+
+def test_progress_printer_writes_a_line_only_when_something_changed() -> None:
+    stream = io.StringIO()
+    printer = ProgressPrinter(stream)
+
+    printer.show(snapshot(enqueued=10))
+    printer.show(snapshot(enqueued=10))
+    printer.show(snapshot(enqueued=12))
+
+    assert len(stream.getvalue().splitlines()) == 2
+
+
+def test_report_status_maps_the_execution_outcome() -> None:
+    assert report_status({"status": "SUCCEEDED"}) == "SUCCEEDED"
+    assert report_status({"status": "FAILED", "error": "Migration.RolledBack"}) == "ROLLED_BACK"
+    assert report_status({"status": "FAILED", "error": "Migration.FailedAfterCutOver"}) == "FAILED"
+    assert report_status({"status": "TIMED_OUT"}) == "FAILED"
+    assert report_status({"status": "ABORTED"}) == "FAILED"
+    assert requests_per_service({"sqs": 3, "iam": 1}) == {"sqs": 3, "lambda": 0, "dynamodb": 0, "states": 0}
+    assert requests_per_service(None) is None
+
+
+def test_human_report_shows_outcome_counts_and_reasons() -> None:
+    report = {
+        "execution_arn": "arn",
+        "execution_name": "migration-1",
+        "status": "ROLLED_BACK",
+        "dry_run": False,
+        "cause": "Migration.Aborted: answered abort",
+        "counts": {
+            "legacy": 10,
+            "migrated": 6,
+            "ineligible": 2,
+            "rejected": 1,
+            "dead_lettered": 1,
+            "intake_received": 3,
+            "intake_delivered": 0,
+            "intake_rejected": 1,
+        },
+        "validation": {"clean": False, "runs": 1, "checksum_mismatches": []},
+        "gate_decisions": ["abort"],
+        "requests": {"sqs": 5, "lambda": 2, "dynamodb": 9, "states": 1},
+        "rejected": [{"application_id": "a-1", "reason": "business.tax_id: must be 9 digits"}],
+        "dead_lettered": [{"application_id": "a-2", "reason": "last error Boom"}],
+        "intake_rejected": [{"application_id": None, "reason": "body: not valid JSON"}],
+        "duration_seconds": 12.5,
+    }
+
+    text = format_report(report)
+
+    assert text.startswith("Migration migration-1: ROLLED_BACK in 12.5 s")
+    assert "legacy consumer is serving again" in text
+    for expected in (
+        "a-1: business.tax_id",
+        "a-2: last error Boom",
+        "(no application_id): body: not valid JSON",
+        "sqs 5, lambda 2, dynamodb 9, states 1",
+        "Gate answered: abort",
+    ):
+        assert expected in text, expected
+    assert json.loads(json.dumps(report)) == report  # the JSON form is the same data

@@ -1,0 +1,189 @@
+"""The MigrationStateMachine component under Pulumi mocks: wiring, exact IAM statements, logging, tracing."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from components.migration_state_machine import (
+    LOG_DELIVERY_ACTIONS,
+    TRACING_ACTIONS,
+    MigrationStateMachine,
+    MigrationStateMachineArgs,
+)
+from tests.infra.pulumi_harness import ACCOUNT, REGION, CapturedStack, run_in_mocks
+
+STATE_MACHINE = "aws:sfn/stateMachine:StateMachine"
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+ARN = f"arn:aws:{{}}:{REGION}:{ACCOUNT}:{{}}"
+ARGS = MigrationStateMachineArgs(
+    legacy_mapping_uuid="legacy-uuid",
+    new_mapping_uuid="new-uuid",
+    intake_queue_url="https://sqs/intake",
+    intake_queue_arn=ARN.format("sqs", "intake"),
+    migration_queue_url="https://sqs/migration",
+    migration_queue_arn=ARN.format("sqs", "migration"),
+    migration_dlq_arn=ARN.format("sqs", "migration-dlq"),
+    legacy_table_name="legacy",
+    legacy_table_arn=ARN.format("dynamodb", "table/legacy"),
+    enqueue_records_function_arn=ARN.format("lambda", "function:enqueue"),
+    validate_migration_function_arn=ARN.format("lambda", "function:validate"),
+)
+
+
+@pytest.fixture(scope="module")
+def captured() -> CapturedStack:
+    return run_in_mocks(lambda: MigrationStateMachine("migration", ARGS))
+
+
+def statements_by_sid(captured: CapturedStack) -> dict[str, dict[str, Any]]:
+    (policy,) = captured.of_type(ROLE_POLICY)
+    document = json.loads(policy.inputs["policy"])
+    return {statement["Sid"]: statement for statement in document["Statement"]}
+
+
+def test_every_child_belongs_to_the_component(captured: CapturedStack) -> None:
+    (component,) = captured.of_type("onboarding:components:MigrationStateMachine")
+    children = {resource.type for resource in captured.children_of(component)}
+
+    assert children == {
+        "aws:sns/topic:Topic",
+        "aws:cloudwatch/logGroup:LogGroup",
+        "aws:iam/role:Role",
+        ROLE_POLICY,
+        STATE_MACHINE,
+    }
+
+
+def test_definition_is_rendered_with_the_stack_values(captured: CapturedStack) -> None:
+    (machine,) = captured.of_type(STATE_MACHINE)
+    definition = machine.inputs["definition"]
+
+    assert "${" not in definition
+    assert '"Uuid":"legacy-uuid"' in definition and '"Uuid":"new-uuid"' in definition
+    assert ARN.format("lambda", "function:enqueue") in definition
+    assert json.loads(definition)["StartAt"] == "SetupDefaults"
+
+
+def test_logging_is_complete_and_tracing_is_on(captured: CapturedStack) -> None:
+    (machine,) = captured.of_type(STATE_MACHINE)
+    (log_group,) = captured.of_type("aws:cloudwatch/logGroup:LogGroup")
+    logging = machine.inputs["loggingConfiguration"]
+
+    assert logging["level"] == "ALL"
+    assert logging["includeExecutionData"] is True
+    assert logging["logDestination"] == f"{log_group.outputs['arn']}:*"
+    assert log_group.inputs["name"].startswith("/aws/vendedlogs/states/")
+    assert machine.inputs["tracingConfiguration"] == {"enabled": True}
+    assert machine.inputs["type"] == "STANDARD"
+
+
+def test_the_state_machine_waits_for_its_permissions(captured: CapturedStack) -> None:
+    (machine,) = captured.of_type(STATE_MACHINE)
+    (policy,) = captured.of_type(ROLE_POLICY)
+
+    assert policy.urn in machine.dependencies
+
+
+def test_role_is_assumable_only_by_step_functions_of_this_account(captured: CapturedStack) -> None:
+    (role,) = captured.of_type("aws:iam/role:Role")
+    (statement,) = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
+
+    assert statement["Principal"] == {"Service": "states.amazonaws.com"}
+    assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT}}
+
+
+def test_each_statement_grants_exactly_what_the_definition_calls_on_exactly_its_resources(
+    captured: CapturedStack,
+) -> None:
+    statements = statements_by_sid(captured)
+    (topic,) = captured.of_type("aws:sns/topic:Topic")
+    mapping = f"arn:aws:lambda:{REGION}:{ACCOUNT}:event-source-mapping:{{}}"
+    expected: dict[str, tuple[list[str], Any]] = {
+        "InvokeMigrationFunctions": (
+            ["lambda:InvokeFunction"],
+            [
+                ARGS.enqueue_records_function_arn,
+                f"{ARGS.enqueue_records_function_arn}:*",
+                ARGS.validate_migration_function_arn,
+                f"{ARGS.validate_migration_function_arn}:*",
+            ],
+        ),
+        "PauseAndResumeConsumers": (
+            ["lambda:UpdateEventSourceMapping", "lambda:GetEventSourceMapping"],
+            [mapping.format("legacy-uuid"), mapping.format("new-uuid")],
+        ),
+        "ReadQueueDepths": (["sqs:GetQueueAttributes"], [ARGS.intake_queue_arn, ARGS.migration_queue_arn]),
+        "RedriveReadSource": (
+            [
+                "sqs:StartMessageMoveTask",
+                "sqs:ListMessageMoveTasks",
+                "sqs:ReceiveMessage",
+                "sqs:DeleteMessage",
+                "sqs:GetQueueAttributes",
+            ],
+            [ARGS.migration_dlq_arn],
+        ),
+        "RedriveWriteDestination": (["sqs:SendMessage"], [ARGS.migration_queue_arn]),
+        "BackUpLegacyTable": (["dynamodb:CreateBackup"], [ARGS.legacy_table_arn]),
+        "AskAtTheGate": (["sns:Publish"], [topic.outputs["arn"]]),
+        "DeliverExecutionLogs": (list(LOG_DELIVERY_ACTIONS), "*"),
+        "WriteTraces": (list(TRACING_ACTIONS), "*"),
+    }
+
+    assert set(statements) == set(expected)
+    for sid, (actions, resources) in expected.items():
+        assert statements[sid]["Effect"] == "Allow"
+        assert statements[sid]["Action"] == actions, sid
+        assert statements[sid]["Resource"] == resources, sid
+
+
+def test_no_wildcard_action_and_star_resources_only_where_aws_has_no_resource_scope(
+    captured: CapturedStack,
+) -> None:
+    for sid, statement in statements_by_sid(captured).items():
+        assert not [action for action in statement["Action"] if "*" in action], sid
+        if statement["Resource"] == "*":
+            assert all(action.startswith(("logs:", "xray:")) for action in statement["Action"]), sid
+
+
+def test_every_aws_sdk_call_in_the_definition_is_granted(captured: CapturedStack) -> None:
+    # GIVEN every `aws-sdk:<service>:<action>` and optimised integration the rendered definition uses
+    (machine,) = captured.of_type(STATE_MACHINE)
+    resources = {
+        state["Resource"]
+        for state in json.loads(machine.inputs["definition"])["States"].values()
+        if state["Type"] == "Task"
+    }
+    granted = {action for statement in statements_by_sid(captured).values() for action in statement["Action"]}
+
+    # THEN each one's IAM action is granted
+    for resource in resources:
+        if resource.startswith("arn:aws:states:::aws-sdk:"):
+            service, action = resource.removeprefix("arn:aws:states:::aws-sdk:").split(":")
+            needed = f"{service}:{action[0].upper()}{action[1:]}"
+        elif resource.startswith("arn:aws:states:::sns:publish"):
+            needed = "sns:Publish"
+        else:
+            needed = "lambda:InvokeFunction"
+        assert needed in granted, resource
+
+
+def test_a_gate_email_subscribes_to_the_gate_topic() -> None:
+    captured = run_in_mocks(
+        lambda: MigrationStateMachine("migration", replace(ARGS, notification_email="ops@example.com"))
+    )
+    (subscription,) = captured.of_type("aws:sns/topicSubscription:TopicSubscription")
+    (topic,) = captured.of_type("aws:sns/topic:Topic")
+
+    assert subscription.inputs["protocol"] == "email"
+    assert subscription.inputs["endpoint"] == "ops@example.com"
+    assert subscription.inputs["topic"] == topic.outputs["arn"]
+
+
+def test_args_refuse_a_retention_cloudwatch_does_not_accept() -> None:
+    with pytest.raises(ValueError, match="log_retention_days"):
+        replace(ARGS, log_retention_days=42)
