@@ -98,6 +98,7 @@ class StackSettings:
     retry_base_delay_seconds: int
     retry_max_delay_seconds: int
     enqueue_time_reserve_ms: int
+    enqueue_call_slice_seconds: int
     functions: Mapping[str, FunctionSettings] = field(default_factory=dict)
 
 
@@ -149,6 +150,7 @@ def load_settings(config: pulumi.Config | None = None) -> StackSettings:
         retry_base_delay_seconds=integer("retryBaseDelaySeconds", 2),
         retry_max_delay_seconds=integer("retryMaxDelaySeconds", 120),
         enqueue_time_reserve_ms=integer("enqueueTimeReserveMs", 10_000),
+        enqueue_call_slice_seconds=integer("enqueueCallSliceSeconds", 20),
         functions=functions,
     )
 
@@ -278,6 +280,7 @@ def build_stack(settings: StackSettings) -> OnboardingStack:
             "LEGACY_TABLE_NAME": legacy_table.table.name,
             "MIGRATION_QUEUE_URL": migration.queue.url,
             "ENQUEUE_TIME_RESERVE_MS": str(settings.enqueue_time_reserve_ms),
+            "ENQUEUE_CALL_SLICE_SECONDS": str(settings.enqueue_call_slice_seconds),
         },
         "migrate_record": {
             "NEW_TABLE_NAME": new_table.table.name,

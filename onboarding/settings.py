@@ -15,6 +15,7 @@ MIGRATION_QUEUE_URL = "MIGRATION_QUEUE_URL"
 MIGRATION_DLQ_URL = "MIGRATION_DLQ_URL"
 ENQUEUE_TIME_RESERVE_MS = "ENQUEUE_TIME_RESERVE_MS"
 ENQUEUE_SCAN_PAGE_SIZE = "ENQUEUE_SCAN_PAGE_SIZE"
+ENQUEUE_CALL_SLICE_SECONDS = "ENQUEUE_CALL_SLICE_SECONDS"
 RETRY_BASE_DELAY_SECONDS = "RETRY_BASE_DELAY_SECONDS"
 RETRY_MAX_DELAY_SECONDS = "RETRY_MAX_DELAY_SECONDS"
 MAX_RECEIVE_COUNT = "MAX_RECEIVE_COUNT"
@@ -26,6 +27,9 @@ DEFAULT_ENQUEUE_TIME_RESERVE_MS = 10_000
 # One scan page is always sent completely before the time check, so a page must stay small enough to be
 # enqueued well inside the reserve; 100 records is 10 SendMessageBatch calls.
 DEFAULT_ENQUEUE_SCAN_PAGE_SIZE = 100
+# Each enqueue call hands its counts back after at most this long, so progress shows while a segment is
+# scanned (0: only the Lambda deadline ends a call).
+DEFAULT_ENQUEUE_CALL_SLICE_SECONDS = 20
 DEFAULT_RETRY_BASE_DELAY_SECONDS = 2
 DEFAULT_RETRY_MAX_DELAY_SECONDS = 120
 DEFAULT_MAX_RECEIVE_COUNT = 5
@@ -82,6 +86,10 @@ def enqueue_time_reserve_ms() -> int:
 
 def enqueue_scan_page_size() -> int:
     return _int(ENQUEUE_SCAN_PAGE_SIZE, DEFAULT_ENQUEUE_SCAN_PAGE_SIZE, minimum=1)
+
+
+def enqueue_call_slice_seconds() -> int:
+    return _int(ENQUEUE_CALL_SLICE_SECONDS, DEFAULT_ENQUEUE_CALL_SLICE_SECONDS)
 
 
 def retry_base_delay_seconds() -> int:

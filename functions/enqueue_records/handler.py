@@ -1,7 +1,8 @@
 """enqueue_records: scan one legacy table segment and send eligible records to the migration queue.
 
 Event: {"segment", "total_segments", "cursor", "dry_run"} (plus an optional "correlation_id").
-Returns the cursor with done=false when fewer than ENQUEUE_TIME_RESERVE_MS remain, so the caller loops.
+Returns the cursor with done=false when fewer than ENQUEUE_TIME_RESERVE_MS remain or the call has used its
+ENQUEUE_CALL_SLICE_SECONDS, so the caller loops (and shows progress between calls).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from onboarding import aws_clients, settings
+from onboarding.call_time_slice import sliced_remaining_time_ms
 from onboarding.segment_enqueue import EnqueueRequest, enqueue_segment
 
 logger = Logger()
@@ -35,7 +37,11 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         migration_queue_url=settings.migration_queue_url(),
         page_size=settings.enqueue_scan_page_size(),
         time_reserve_ms=settings.enqueue_time_reserve_ms(),
-        remaining_time_ms=context.get_remaining_time_in_millis,
+        remaining_time_ms=sliced_remaining_time_ms(
+            context.get_remaining_time_in_millis,
+            slice_seconds=settings.enqueue_call_slice_seconds(),
+            reserve_ms=settings.enqueue_time_reserve_ms(),
+        ),
     )
     counts = result.counts
     metrics.add_metric(name="RecordsScanned", unit=MetricUnit.Count, value=counts.scanned)

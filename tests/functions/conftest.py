@@ -144,6 +144,7 @@ def aws_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         "FAULT_PERMANENT_IDS",
         "ENQUEUE_SCAN_PAGE_SIZE",
         "ENQUEUE_TIME_RESERVE_MS",
+        "ENQUEUE_CALL_SLICE_SECONDS",
     ):
         monkeypatch.delenv(name, raising=False)
     # Clients are cached process-wide and creating one costs ~70 ms (service model loading), so keep

@@ -29,7 +29,7 @@ CONTRACT_ENVIRONMENT: Mapping[str, Mapping[str, str]] = {
     },
 }
 CONTRACT_DEFAULTS: Mapping[str, Mapping[str, str]] = {
-    "enqueue_records": {"ENQUEUE_TIME_RESERVE_MS": "10000"},
+    "enqueue_records": {"ENQUEUE_TIME_RESERVE_MS": "10000", "ENQUEUE_CALL_SLICE_SECONDS": "20"},
     "migrate_record": {
         "RETRY_BASE_DELAY_SECONDS": "2",
         "RETRY_MAX_DELAY_SECONDS": "120",
