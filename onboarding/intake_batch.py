@@ -1,0 +1,45 @@
+"""The per-message handler both intake consumers share: accept, count, log safely, fail only that message."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Protocol
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+from onboarding.intake_processing import IntakeMessage, IntakeOutcome, IntakeResult
+
+
+class IntakeBackend(Protocol):
+    def accept(self, message: IntakeMessage) -> IntakeResult: ...
+
+
+def intake_record_handler(
+    intake: IntakeBackend,
+    *,
+    logger: Logger,
+    metrics: Metrics,
+    metric_names: Mapping[IntakeOutcome, str],
+) -> Callable[[SQSRecord], None]:
+    """A `BatchProcessor` record handler: a raised error marks only this message as failed (retried)."""
+
+    def handle(record: SQSRecord) -> None:
+        logger.set_correlation_id(record.message_id)
+        message = IntakeMessage(record.message_id, record.body, record.event_source_arn or "unknown")
+        try:
+            result = intake.accept(message)
+        except Exception as error:
+            # The message text of an unforeseen error is not logged: it may quote record content.
+            metrics.add_metric(name="IntakeFailures", unit=MetricUnit.Count, value=1)
+            logger.warning(
+                "intake message failed; will be retried", extra={"error_type": type(error).__name__}
+            )
+            raise
+        metrics.add_metric(name=metric_names[result.outcome], unit=MetricUnit.Count, value=1)
+        logger.info(
+            f"intake message {result.outcome.value}", extra={**result.log_fields, "reason": result.reason}
+        )
+
+    return handle
