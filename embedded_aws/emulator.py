@@ -19,6 +19,7 @@ import boto3
 from botocore.config import Config
 
 from embedded_aws import moto_internals
+from embedded_aws.invocation_counter import InvocationCounter, InvocationPath
 from embedded_aws.lambda_runtime.runner import LambdaRunner
 from embedded_aws.moto_internals import event_source_mappings
 from embedded_aws.moto_internals.lambda_functions import LambdaExecution, MotoLogSink, find_function
@@ -55,10 +56,13 @@ class EmbeddedAws:
         self.region = region
         self.account_id = ACCOUNT_ID
         self.requests = RequestCounter()
+        # Every Lambda invocation, by path (api / sfn / event-source-mapping / other) and by function.
+        self.invocations = InvocationCounter()
         self._log_groups: dict[str, str] = {}
         self._server: MotoHttpServer | None = None
         self._patches: moto_internals.PatchSet | None = None
         self._runner: LambdaRunner | None = None
+        self._execution: LambdaExecution | None = None
         self._pollers: SqsEventSourcePollers | None = None
         self._work_dir: Path | None = None
         self._previous_moto_port: str | None = None
@@ -102,8 +106,8 @@ class EmbeddedAws:
         self._runner = LambdaRunner(
             self._work_dir, self.endpoint_url, log_sink=MotoLogSink(self.account_id, self.region)
         )
-        execution = LambdaExecution(self._runner, self._log_groups.get)
-        self._patches = moto_internals.install(execution)
+        self._execution = LambdaExecution(self._runner, self._log_groups.get, self.invocations)
+        self._patches = moto_internals.install(self._execution)
         self._pollers = SqsEventSourcePollers(
             list_mappings=lambda: event_source_mappings.list_sqs_mappings(self.account_id, self.region),
             read_mapping=lambda uuid: event_source_mappings.read_sqs_mapping(
@@ -114,6 +118,7 @@ class EmbeddedAws:
             invoke=self._invoke_for_mapping,
         ).start()
         self.requests.reset()
+        self.invocations.reset()
 
     def stop(self) -> None:
         # No new batches, then end the invocations in flight, then wait for the pollers to notice.
@@ -122,6 +127,7 @@ class EmbeddedAws:
         if self._runner is not None:
             self._runner.shutdown()
             self._runner = None
+            self._execution = None
         if self._pollers is not None:
             self._pollers.join()
             self._pollers = None
@@ -206,8 +212,10 @@ class EmbeddedAws:
     # -- internals --------------------------------------------------------------------------------
 
     def _invoke_for_mapping(self, function_arn: str, event: dict[str, Any]) -> tuple[str, bool]:
+        if self._execution is None:
+            raise RuntimeError("the emulator is not running")
         function = find_function(self.account_id, self.region, function_arn)
-        result = LambdaExecution(self.runner, self._log_groups.get).invoke(function, event)
+        result = self._execution.invoke(function, event, InvocationPath.EVENT_SOURCE_MAPPING)
         return result.payload, result.errored
 
     def _moto_api(self, path: str, body: dict[str, Any] | None = None) -> Any:

@@ -8,9 +8,12 @@ so an upgrade that changes one fails loudly instead of silently changing the run
 from __future__ import annotations
 
 from embedded_aws.moto_internals import (
+    dynamodb_speed,
     event_source_mappings,
+    json_response_speed,
     message_move,
     model_tracking,
+    quiet_loggers,
     server_speed,
     sfn_aws_sdk,
     sqs_speed,
@@ -31,6 +34,9 @@ def install(execution: LambdaExecution) -> PatchSet:
         model_tracking.install(patches)
         message_move.install(patches)
         sfn_aws_sdk.install(patches)
+        json_response_speed.install(patches)
+        dynamodb_speed.install(patches)
+        quiet_loggers.install(patches)
         # Last: it caches the response classes' methods, the message move shim's included.
         server_speed.install(patches)
     except BaseException:

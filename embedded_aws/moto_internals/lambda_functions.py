@@ -4,7 +4,9 @@ Internals used (contract tests: tests/runtime/test_runtime_moto_contracts.py):
 - ``LambdaFunction._invoke_lambda(self, event=None) -> (payload, errored, logs)``: the one method every
   invocation path ends in (the Invoke API, the Step Functions ``lambda:invoke`` and function-ARN tasks).
 - ``LambdaBackend.invoke(self, function_name, qualifier, body, headers, response_headers)``: wrapped so
-  that ``InvocationType=Event`` is asynchronous.
+  that ``InvocationType=Event`` is asynchronous, and to tell where the invocation came from: moto's
+  Step Functions engine signs its requests with the access key ``"ak"``
+  (``moto.stepfunctions.parser.asl.utils.boto_client.boto_client_for``); ``headers`` are the request's.
 - ``LambdaFunction`` attributes: function_name, function_arn, handler, run_time, timeout, memory_size,
   environment_vars, code_sha_256, code_bytes, region, account_id, logs_group_name.
 - ``moto.awslambda.utils.get_backend(account, region).get_function(name_or_arn)``.
@@ -13,21 +15,29 @@ Internals used (contract tests: tests/runtime/test_runtime_moto_contracts.py):
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from moto.awslambda.models import LambdaBackend, LambdaFunction
 from moto.awslambda.utils import get_backend as get_lambda_backend
 from moto.logs.models import logs_backends
 
+from embedded_aws.invocation_counter import InvocationCounter, InvocationPath
 from embedded_aws.lambda_runtime.runner import LambdaRunner
 from embedded_aws.lambda_runtime.spec import FunctionSpec, InvocationResult
 from embedded_aws.moto_internals.patching import PatchSet
 
 _LOG_LOCK = threading.Lock()
+# The access key of the clients moto's Step Functions engine calls the other services with.
+STEP_FUNCTIONS_ENGINE_ACCESS_KEY = "ak"
+_SFN_CREDENTIAL = re.compile(r"Credential=" + STEP_FUNCTIONS_ENGINE_ACCESS_KEY + "/")
+# Set around moto's invoke while it runs: the path of the invocation it is serving.
+_INVOKING = threading.local()
 
 
 def function_spec(function: Any, log_group_override: Callable[[str], str | None]) -> FunctionSpec:
@@ -71,18 +81,23 @@ class MotoLogSink:
 
 
 class LambdaExecution:
-    """Routes every moto invocation to ``runner``; one instance per running emulator."""
+    """Routes every moto invocation to ``runner``, counting it; one instance per running emulator."""
 
     def __init__(
-        self, runner: LambdaRunner, log_group_override: Callable[[str], str | None] = lambda _name: None
+        self,
+        runner: LambdaRunner,
+        log_group_override: Callable[[str], str | None] = lambda _name: None,
+        counter: InvocationCounter | None = None,
     ) -> None:
         self.runner = runner
         self._log_group_override = log_group_override
+        self.counter = counter if counter is not None else InvocationCounter()
 
     def spec_for(self, function: Any) -> FunctionSpec:
         return function_spec(function, self._log_group_override)
 
-    def invoke(self, function: Any, event: Any) -> InvocationResult:
+    def invoke(self, function: Any, event: Any, path: InvocationPath) -> InvocationResult:
+        self.counter.record(function.function_name, path)
         return self.runner.invoke(self.spec_for(function), event)
 
     def install(self, patches: PatchSet) -> None:
@@ -92,13 +107,32 @@ class LambdaExecution:
             # moto passes the parsed request body, or the string "{}" when the body was empty.
             if event is None or event == "{}":
                 event = {}
-            result = execution.invoke(self, event)
+            result = execution.invoke(self, event, getattr(_INVOKING, "path", InvocationPath.OTHER))
             return result.payload, result.errored, result.logs
 
         patches.replace(LambdaFunction, "_invoke_lambda", _invoke_lambda)
         patches.replace(
             LambdaBackend, "invoke", _asynchronous_event_invocations(vars(LambdaBackend)["invoke"])
         )
+
+
+def invocation_path(headers: Mapping[str, str]) -> InvocationPath:
+    """Where an ``Invoke`` request came from: moto's Step Functions engine, or anyone else."""
+    authorization = headers.get("Authorization") or ""
+    return InvocationPath.SFN if _SFN_CREDENTIAL.search(authorization) else InvocationPath.API
+
+
+@contextlib.contextmanager
+def _invoking(path: InvocationPath) -> Iterator[None]:
+    outer = getattr(_INVOKING, "path", None)
+    _INVOKING.path = path
+    try:
+        yield
+    finally:
+        if outer is None:
+            del _INVOKING.path
+        else:
+            _INVOKING.path = outer
 
 
 def _asynchronous_event_invocations(original: Callable[..., Any]) -> Callable[..., Any]:
@@ -111,15 +145,17 @@ def _asynchronous_event_invocations(original: Callable[..., Any]) -> Callable[..
     def invoke(
         self: Any, function_name: str, qualifier: str | None, body: Any, headers: Any, response_headers: Any
     ) -> Any:
+        path = invocation_path(headers)
         if headers.get("X-Amz-Invocation-Type") != "Event":
-            return original(self, function_name, qualifier, body, headers, response_headers)
+            with _invoking(path):
+                return original(self, function_name, qualifier, body, headers, response_headers)
         self.get_function(function_name, qualifier)  # an unknown function still fails synchronously
-        threading.Thread(
-            target=original,
-            args=(self, function_name, qualifier, body, {"X-Amz-Invocation-Type": "Event"}, {}),
-            name=f"lambda-event-{function_name}",
-            daemon=True,
-        ).start()
+
+        def run_in_background() -> None:
+            with _invoking(path):
+                original(self, function_name, qualifier, body, {"X-Amz-Invocation-Type": "Event"}, {})
+
+        threading.Thread(target=run_in_background, name=f"lambda-event-{function_name}", daemon=True).start()
         response_headers["Content-Length"] = "0"
         return b""
 

@@ -6,6 +6,7 @@ runtime's behaviour after the emulator is gone.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,23 +17,30 @@ _MISSING = object()
 class PatchSet:
     """Replaces attributes on classes or modules and restores the originals in reverse order."""
 
-    _applied: list[tuple[Any, str, Any]] = field(default_factory=list)
+    _undo: list[Callable[[], None]] = field(default_factory=list)
 
     def replace(self, owner: Any, name: str, value: Any) -> Any:
         """Set ``owner.name = value`` and return what was there (looked up without inheritance)."""
         original = vars(owner).get(name, _MISSING)
         setattr(owner, name, value)
-        self._applied.append((owner, name, original))
-        return original
 
-    def restore(self) -> None:
-        while self._applied:
-            owner, name, original = self._applied.pop()
+        def undo() -> None:
             if original is _MISSING:
                 delattr(owner, name)
             else:
                 setattr(owner, name, original)
 
+        self._undo.append(undo)
+        return original
+
+    def on_restore(self, undo: Callable[[], None]) -> None:
+        """Run ``undo`` on restore, in reverse order with the replacements (for changes made by calls)."""
+        self._undo.append(undo)
+
+    def restore(self) -> None:
+        while self._undo:
+            self._undo.pop()()
+
     @property
     def active(self) -> bool:
-        return bool(self._applied)
+        return bool(self._undo)

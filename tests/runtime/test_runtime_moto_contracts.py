@@ -388,6 +388,123 @@ def test_models_are_tracked_through_their_class_list_which_the_runtime_empties(m
     assert untracked == 0
 
 
+# --- JSON responses --------------------------------------------------------------------------------
+
+
+def test_json_serializer_handlers_are_the_ones_the_fast_path_mirrors():
+    # GIVEN moto's JSON serializers / WHEN their per-type handlers and walk steps are listed
+    from moto.core.serialize import SERIALIZERS, BaseJSONSerializer, JSONSerializer
+
+    from embedded_aws.moto_internals.json_response_speed import MIRRORED_HANDLERS, MIRRORED_STEPS
+
+    handlers = {name for name in dir(JSONSerializer) if name.startswith("_serialize_type_")}
+
+    # THEN they are exactly those json_response_speed mirrors, defined where it expects them
+    assert handlers == {f"_serialize_type_{type_name}" for type_name in MIRRORED_HANDLERS}
+    for type_name, (owner, method) in MIRRORED_HANDLERS.items():
+        assert getattr(JSONSerializer, f"_serialize_type_{type_name}") is vars(owner)[method], type_name
+    for step, owner in MIRRORED_STEPS.items():
+        assert getattr(JSONSerializer, step) is vars(owner)[step], step
+    assert SERIALIZERS["json"] is JSONSerializer and issubclass(JSONSerializer, BaseJSONSerializer)
+    assert parameters(vars(BaseJSONSerializer)["_serialize_type_structure"]) == [
+        "self",
+        "serialized",
+        "value",
+        "shape",
+        "key",
+    ]
+
+
+def test_json_serializer_walk_is_the_one_the_fast_path_mirrors():
+    # GIVEN the sources of the steps moto runs per structure, map, list and scalar
+    from moto.core.serialize import BaseJSONSerializer, ResponseSerializer
+
+    def source(owner: type, name: str) -> str:
+        return inspect.getsource(vars(owner)[name])
+
+    # WHEN they are read / THEN they still do what json_response_speed reproduces
+    assert "shape.members.items()" in source(ResponseSerializer, "_serialize_type_structure")
+    assert "member_shape.parent = shape" in source(ResponseSerializer, "_serialize_type_structure")
+    assert "if member_value is not None:" in source(ResponseSerializer, "_serialize_structure_member")
+    assert "self._value_picker(context)" in source(ResponseSerializer, "get_value")
+    assert 'shape.serialization.get("name", default_name)' in source(
+        ResponseSerializer, "get_serialized_name"
+    )
+    assert "if shape.is_document_type:" in source(BaseJSONSerializer, "_serialize_type_structure")
+    assert "value.items()" in source(BaseJSONSerializer, "_serialize_type_map")
+    assert "item_key = shape.member.name" in source(BaseJSONSerializer, "_serialize_type_list")
+    assert "str(value) if value not in [None, {}, []] else value" in source(
+        BaseJSONSerializer, "_serialize_type_string"
+    )
+    assert "int(value)" in source(ResponseSerializer, "_serialize_type_integer")
+    assert "float(value)" in source(ResponseSerializer, "_serialize_type_float")
+    assert "base64.b64encode(value).strip()" in source(ResponseSerializer, "_base64")
+    assert "json.dumps(body" in source(BaseJSONSerializer, "_serialize_body")
+
+
+def test_responses_pick_values_with_the_default_xformed_attribute_picker():
+    # GIVEN moto's response execution and its picker
+    from moto.core import serialize
+    from moto.core.responses import ActionResult, BaseResponse
+    from moto.core.serialize import AttributePicker, AttributePickerContext, XFormedAttributePicker
+    from moto.core.utils import get_value
+
+    # WHEN the picker is built and asked for the keys it tries on a plain dict
+    source = inspect.getsource(ActionResult.execute_result)
+    picker = XFormedAttributePicker(response_transformers={})
+    context = AttributePickerContext(obj={}, key="Items", shape=None)  # type: ignore[arg-type]
+
+    # THEN responses use it with moto's default aliases, and its answer for a dict depends only on the key
+    assert "XFormedAttributePicker(" in source and "value_picker=value_picker" in source
+    assert "alias_providers if alias_providers is not None else DEFAULT_ALIAS_PROVIDERS" in inspect.getsource(
+        AttributePicker.__init__
+    )
+    assert picker.alias_providers is serialize.DEFAULT_ALIAS_PROVIDERS
+    assert list(picker.get_possible_keys(context)) == ["Items", "items"]
+    assert BaseResponse.RESPONSE_KEY_PATH_TO_TRANSFORMER == {}
+    # a dict is read by key, a dotted key as a path (so the fast path leaves dotted keys to moto)
+    assert get_value({"a": 1}, "a", None) == 1 and get_value({"a": {"b": 2}}, "a.b", None) == 2
+
+
+def test_service_models_are_cached_so_shapes_live_for_the_process():
+    # GIVEN moto's service model loader / WHEN a model is asked for twice
+    from moto.core.utils import get_service_model
+
+    first = get_service_model("dynamodb").operation_model("Scan").output_shape
+    second = get_service_model("dynamodb").operation_model("Scan").output_shape
+
+    # THEN the same shapes come back (json_response_speed keeps one plan per shape object)
+    assert first is second
+    assert first.members["Items"] is second.members["Items"]
+
+
+# --- DynamoDB items --------------------------------------------------------------------------------
+
+
+def test_items_are_built_one_size_checked_attribute_at_a_time():
+    # GIVEN moto's Item and the dict holding its attributes
+    from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
+    from moto.dynamodb.models.utilities import bytesize
+
+    from embedded_aws.moto_internals.dynamodb_speed import ITEM_SIZE_LIMIT
+
+    # WHEN their sources are read
+    init = inspect.getsource(Item.__init__)
+    setitem = inspect.getsource(LimitedSizeDict.__setitem__)
+
+    # THEN Item.__init__ is what dynamodb_speed rebuilds, and the size rule and limit are the ones it mirrors
+    assert parameters(Item.__init__) == ["self", "hash_key", "range_key", "attrs"]
+    assert "self.hash_key = hash_key" in init and "self.range_key = range_key" in init
+    assert "self.attrs = LimitedSizeDict()" in init
+    assert "self.attrs[key] = DynamoType(value)" in init
+    assert "item.size() if type(item) is DynamoType else bytesize(str(item))" in setitem
+    assert "for item in (list(self.keys()) + list(self.values()))" in setitem
+    assert "new_item_size = bytesize(key) + (" in setitem
+    assert f"(current_item_size + new_item_size) > {ITEM_SIZE_LIMIT}" in setitem
+    assert "raise ItemSizeTooLarge" in setitem
+    assert DynamoType({"S": "abc"}).size() == 3 and bytesize("é") == 2
+
+
 # --- SQS message move tasks ------------------------------------------------------------------------
 
 
@@ -458,6 +575,34 @@ def test_step_functions_engine_calls_the_server_on_moto_port(monkeypatch: pytest
     monkeypatch.setenv("MOTO_PORT", "4321")
     assert settings.moto_server_port() == "4321"
     assert 'f"http://localhost:{moto_server_port()}"' in inspect.getsource(boto_client.boto_client_for)
+
+
+def test_step_functions_engine_signs_with_the_access_key_the_invocation_counter_recognises():
+    # GIVEN the engine's client factory / WHEN its source is read
+    from moto.stepfunctions.parser.asl.utils import boto_client
+
+    from embedded_aws.moto_internals.lambda_functions import STEP_FUNCTIONS_ENGINE_ACCESS_KEY
+
+    source = inspect.getsource(boto_client.boto_client_for)
+
+    # THEN its clients use that fixed key (lambda_functions tells "sfn" invocations apart by it)
+    assert f'aws_access_key_id="{STEP_FUNCTIONS_ENGINE_ACCESS_KEY}"' in source
+
+
+def test_moto_logs_under_the_logger_names_the_runtime_quiets():
+    # GIVEN the modules that log a failed execution, and the Lambda backend
+    from moto.awslambda import models as lambda_models
+    from moto.stepfunctions.parser.asl.component import eval_component
+    from moto.stepfunctions.parser.asl.component.program import program
+
+    from embedded_aws.moto_internals.quiet_loggers import QUIETED_LOGGERS
+
+    # WHEN their loggers are read / THEN they sit under the quieted names
+    assert program.LOG.name.startswith("moto.stepfunctions.")
+    assert eval_component.LOG.name.startswith("moto.stepfunctions.")
+    assert lambda_models.logger.name.startswith("moto.awslambda.")
+    assert 'LOG.error("Stepfunctions computation ended with exception' in inspect.getsource(program)
+    assert set(QUIETED_LOGGERS) == {"moto.stepfunctions", "moto.awslambda"}
 
 
 # --- Server ----------------------------------------------------------------------------------------
