@@ -286,6 +286,7 @@ def run_on_stack(
         )
 
     before = stack.aws.requests.snapshot()
+    invocations_before = stack.aws.invocations.snapshot()
     tally.counts.clear()
     document = execution_input(
         dry_run=options.dry_run,
@@ -341,6 +342,12 @@ def run_on_stack(
     if report_status == "ROLLED_BACK":
         _wait_until_quiet(sqs, outputs.intake_queue_url)
     after = stack.aws.requests.snapshot()
+    invocations_after = stack.aws.invocations.snapshot()
+    migration_invocations = {
+        path: count - invocations_before.get(path, 0)
+        for path, count in invocations_after.items()
+        if count - invocations_before.get(path, 0)
+    }
     migration_requests = {
         service: after.get(service, 0) - before.get(service, 0) - tally.counts.get(service, 0)
         for service in set(after) | set(before)
@@ -358,6 +365,7 @@ def run_on_stack(
             1 for item in data.new_items if is_onboarding_item(item) and item.get("source") == "intake"
         ),
         requests=migration_requests,
+        lambda_invocations=migration_invocations,
     )
     invariants = check_invariants(
         data,

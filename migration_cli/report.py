@@ -153,6 +153,7 @@ def build_report(
     intake_sent: int | None = None,
     intake_delivered: int | None = None,
     requests: dict[str, int] | None = None,
+    lambda_invocations: dict[str, int] | None = None,
     cap: int = LIST_CAP,
 ) -> dict[str, Any]:
     """The report as a JSON-ready dict (see the module docstring for where each value comes from).
@@ -213,6 +214,12 @@ def build_report(
         "dead_lettered": dead_lettered,
         "intake_rejected": intake_rejected,
         "requests": requests_per_service(requests),
+        # Requests count HTTP calls; a queue mapping or a state machine task invokes a function without one.
+        "lambda_invocations": (
+            None
+            if lambda_invocations is None
+            else {**lambda_invocations, "total": sum(lambda_invocations.values())}
+        ),
         "state_transitions": progress.state_transitions,
         "duration_seconds": _duration(description),
     }
@@ -287,6 +294,11 @@ def format_report(report: dict[str, Any], shown: int = 10) -> str:
         lines.append(
             "Requests: " + ", ".join(f"{service} {requests[service]}" for service in REPORTED_SERVICES)
         )
+    if report.get("lambda_invocations") is not None:
+        invocations = dict(report["lambda_invocations"])
+        total = invocations.pop("total")
+        by_path = ", ".join(f"{path} {count}" for path, count in sorted(invocations.items()))
+        lines.append(f"Lambda invocations: {total}" + (f" ({by_path})" if by_path else ""))
     if report.get("state_transitions"):
         lines.append(f"State transitions: {report['state_transitions']}")
     for title_, key, total in (

@@ -139,6 +139,7 @@ def test_human_report_shows_outcome_counts_and_reasons() -> None:
         "validation": {"clean": False, "runs": 1, "checksum_mismatches": []},
         "gate_decisions": ["abort"],
         "requests": {"sqs": 5, "lambda": 2, "dynamodb": 9, "states": 1},
+        "lambda_invocations": {"event-source-mapping": 4, "sfn": 3, "total": 7},
         "rejected": [{"application_id": "a-1", "reason": "business.tax_id: must be 9 digits"}],
         "dead_lettered": [{"application_id": "a-2", "reason": "last error Boom"}],
         "intake_rejected": [{"application_id": None, "reason": "body: not valid JSON"}],
@@ -154,6 +155,7 @@ def test_human_report_shows_outcome_counts_and_reasons() -> None:
         "a-2: last error Boom",
         "(no application_id): body: not valid JSON",
         "sqs 5, lambda 2, dynamodb 9, states 1",
+        "Lambda invocations: 7 (event-source-mapping 4, sfn 3)",
         "Gate answered: abort",
     ):
         assert expected in text, expected

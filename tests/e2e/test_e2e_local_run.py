@@ -53,6 +53,11 @@ def test_clean_run_migrates_the_synthetic_mix_and_reports_every_outcome(tmp_path
     # ... with the requests counted at the emulator, the time taken and the backup taken
     assert set(report["requests"]) == {"sqs", "lambda", "dynamodb", "states"}
     assert report["requests"]["dynamodb"] >= counts["migrated"]
+    # ... and the function invocations, which queue mappings and state machine tasks make without a request
+    invocations = report["lambda_invocations"]
+    assert invocations["event-source-mapping"] >= counts["migrated"] / 10  # batches of at most 10
+    assert invocations["sfn"] >= 2  # at least one enqueue call and one validation
+    assert invocations["total"] == invocations["event-source-mapping"] + invocations["sfn"]
     assert report["duration_seconds"] > 0
     assert report["backup_arn"]
 
