@@ -1,0 +1,232 @@
+"""The stack every benchmark runs on: one metered emulator, the real program deployed into it, and data.
+
+One emulator serves all approaches and sizes, so their figures are comparable: the same moto server,
+the same Lambda runner, the same tables. Between sizes the tables are emptied (deleted and created
+again with the same definition) rather than the stack redeployed. Records are generated and loaded in
+chunks, so the benchmark process never holds a whole data set of 100,000 records.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import time
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from benchmarks.cost_model import item_size_bytes, write_units
+from benchmarks.metering import Meters, metered_emulator
+from components.migration_state_machine import DEFINITION_PATH, render_definition
+from embedded_aws import EmbeddedAws
+from embedded_aws.local_stack import find_program_dir
+from embedded_aws.stack_deploy import deploy_stack
+from onboarding.dynamodb_codec import to_attribute_map
+from onboarding.synthetic_records import RecordKind, RecordMix, synthetic_record
+
+# Local retries back off in seconds; tables must be deletable to be emptied between sizes.
+STACK_CONFIG: dict[str, Any] = {
+    "onboarding:deletionProtection": False,
+    "onboarding:retryBaseDelaySeconds": 1,
+    "onboarding:retryMaxDelaySeconds": 4,
+}
+# An eligible-heavy mix: most records move, a few are ineligible or rejected (the default mix).
+BENCH_MIX = RecordMix()
+_LOAD_CHUNK = 25
+_LOAD_THREADS = 4
+ONBOARDING_PK_PREFIX = "CUSTOMER#"
+
+
+@dataclass(frozen=True)
+class DataSet:
+    records: int
+    seed: str
+    eligible_valid: int
+    eligible_invalid: int
+    ineligible: int
+
+
+@dataclass(frozen=True)
+class TargetContents:
+    migrated: int
+    ledger_items: int
+    migrated_write_units: int
+    bytes: int
+
+
+@dataclass
+class BenchStack:
+    aws: EmbeddedAws
+    meters: Meters
+    outputs: dict[str, Any]
+    state_machine_arn: str
+
+    def client(self, service: str) -> Any:
+        return self.aws.client(service)
+
+    @property
+    def legacy_table(self) -> str:
+        return str(self.outputs["legacy_table_name"])
+
+    @property
+    def new_table(self) -> str:
+        return str(self.outputs["new_table_name"])
+
+    # -- tables -----------------------------------------------------------------------------------
+
+    def recreate_table(self, name: str, like: str | None = None) -> None:
+        """Empty ``name`` (delete it, create it again with the definition of ``like`` or its own)."""
+        dynamodb = self.client("dynamodb")
+        template = _table_definition(dynamodb, like or name)
+        if _exists(dynamodb, name):
+            dynamodb.update_table(TableName=name, DeletionProtectionEnabled=False)
+            dynamodb.delete_table(TableName=name)
+        dynamodb.create_table(TableName=name, **template)
+
+    def drop_table(self, name: str) -> None:
+        dynamodb = self.client("dynamodb")
+        if _exists(dynamodb, name):
+            dynamodb.update_table(TableName=name, DeletionProtectionEnabled=False)
+            dynamodb.delete_table(TableName=name)
+
+    def scratch_target(self, label: str) -> str:
+        """A new, empty table defined like the stack's new table (for the floor and the peer)."""
+        name = f"bench-{label}-{uuid.uuid4().hex[:6]}"
+        self.client("dynamodb").create_table(
+            TableName=name, **_table_definition(self.client("dynamodb"), self.new_table)
+        )
+        return name
+
+    def load_legacy(self, records: int, seed: str, mix: RecordMix = BENCH_MIX) -> DataSet:
+        """Empty the legacy table and load ``records`` synthetic records into it with BatchWriteItem."""
+        self.recreate_table(self.legacy_table)
+        dynamodb = self.client("dynamodb")
+        customers = max(1, records // 2)  # as onboarding.synthetic_records.legacy_records
+        kinds: dict[RecordKind, int] = dict.fromkeys(RecordKind, 0)
+
+        def chunks() -> Iterator[list[dict[str, Any]]]:
+            indexes = iter(range(records))
+            while chunk := list(itertools.islice(indexes, _LOAD_CHUNK)):
+                batch = []
+                for index in chunk:
+                    generated = synthetic_record(index, seed=seed, mix=mix, customers=customers)
+                    kinds[generated.kind] += 1
+                    batch.append(generated.record)
+                yield batch
+
+        def write(batch: list[dict[str, Any]]) -> None:
+            requests = [{"PutRequest": {"Item": to_attribute_map(record)}} for record in batch]
+            while requests:
+                response = dynamodb.batch_write_item(RequestItems={self.legacy_table: requests})
+                requests = response.get("UnprocessedItems", {}).get(self.legacy_table, [])
+
+        with ThreadPoolExecutor(max_workers=_LOAD_THREADS) as pool:
+            # Bounded look-ahead: at most a few chunks generated ahead of the writers.
+            pending: list[Any] = []
+            for batch in chunks():
+                pending.append(pool.submit(write, batch))
+                if len(pending) >= 4 * _LOAD_THREADS:
+                    pending.pop(0).result()
+            for future in pending:
+                future.result()
+        return DataSet(
+            records=records,
+            seed=seed,
+            eligible_valid=kinds[RecordKind.ELIGIBLE_VALID],
+            eligible_invalid=kinds[RecordKind.ELIGIBLE_INVALID],
+            ineligible=kinds[RecordKind.INELIGIBLE],
+        )
+
+    def table_bytes(self, name: str) -> int:
+        return sum(item_size_bytes(item) for item in self.scan_items(name))
+
+    def target_contents(self, name: str) -> TargetContents:
+        migrated = ledger = units = size = 0
+        for item in self.scan_items(name):
+            item_bytes = item_size_bytes(item)
+            size += item_bytes
+            if item["pk"]["S"].startswith(ONBOARDING_PK_PREFIX):
+                migrated += 1
+                units += write_units(item_bytes)
+            else:
+                ledger += 1
+        return TargetContents(migrated, ledger, units, size)
+
+    def scan_items(self, name: str) -> Iterator[dict[str, Any]]:
+        dynamodb = self.client("dynamodb")
+        request: dict[str, Any] = {"TableName": name}
+        while True:
+            page = dynamodb.scan(**request)
+            yield from page.get("Items", [])
+            if "LastEvaluatedKey" not in page:
+                return
+            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    # -- functions --------------------------------------------------------------------------------
+
+    def prewarm(self, function_name: str, workers: int) -> None:
+        """Start ``workers`` warm processes and wait for them: timed runs measure steady throughput."""
+        self.aws.prewarm(function_name, workers=workers)
+        arn = self.client("lambda").get_function(FunctionName=function_name)["Configuration"]["FunctionArn"]
+        deadline = time.monotonic() + 60
+        while self.aws.runner.worker_count(arn) < workers and time.monotonic() < deadline:
+            time.sleep(0.1)
+
+
+def _exists(dynamodb: Any, name: str) -> bool:
+    try:
+        dynamodb.describe_table(TableName=name)
+    except dynamodb.exceptions.ResourceNotFoundException:
+        return False
+    return True
+
+
+def _table_definition(dynamodb: Any, name: str) -> dict[str, Any]:
+    table = dynamodb.describe_table(TableName=name)["Table"]
+    return {
+        "KeySchema": table["KeySchema"],
+        "AttributeDefinitions": table["AttributeDefinitions"],
+        "BillingMode": "PAY_PER_REQUEST",
+    }
+
+
+def _ensure_state_machine(aws: EmbeddedAws, outputs: dict[str, Any]) -> str:
+    """The stack's state machine, or (until the program builds it) the same definition created here."""
+    if outputs.get("state_machine_arn"):
+        return str(outputs["state_machine_arn"])
+    gate_topic = aws.client("sns").create_topic(Name="bench-migration-gate")["TopicArn"]
+    role = aws.client("iam").create_role(RoleName="bench-migration-states", AssumeRolePolicyDocument="{}")
+    definition = render_definition(
+        DEFINITION_PATH.read_text(encoding="utf-8"),
+        {
+            "LegacyMappingUuid": outputs["legacy_mapping_uuid"],
+            "NewMappingUuid": outputs["new_mapping_uuid"],
+            "IntakeQueueUrl": outputs["intake_queue_url"],
+            "MigrationQueueUrl": outputs["migration_queue_url"],
+            "MigrationQueueArn": outputs["migration_queue_arn"],
+            "MigrationDlqArn": outputs["migration_dlq_arn"],
+            "LegacyTableName": outputs["legacy_table_name"],
+            "EnqueueRecordsFunctionArn": outputs["enqueue_records_function_arn"],
+            "ValidateMigrationFunctionArn": outputs["validate_migration_function_arn"],
+            "GateTopicArn": gate_topic,
+        },
+    )
+    return str(
+        aws.client("stepfunctions").create_state_machine(
+            name="bench-migration", definition=definition, roleArn=role["Role"]["Arn"]
+        )["stateMachineArn"]
+    )
+
+
+@contextmanager
+def bench_stack(program_dir: Path | None = None) -> Iterator[BenchStack]:
+    # moto's Step Functions engine logs each caught task failure with the whole state: noise here.
+    logging.getLogger("moto.stepfunctions").setLevel(logging.CRITICAL)
+    with metered_emulator() as (aws, meters):
+        deployment = deploy_stack(aws, program_dir or find_program_dir(), config=STACK_CONFIG)
+        outputs = dict(deployment.outputs)
+        yield BenchStack(aws, meters, outputs, _ensure_state_machine(aws, outputs))

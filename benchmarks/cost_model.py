@@ -1,0 +1,137 @@
+"""What a migration costs on AWS: billed units from measured usage, priced at list prices.
+
+Billing rules applied (from the pricing pages cited in ``benchmarks.aws_prices``):
+- SQS: every API request is billed, empty receives included; each 64 KB chunk of a payload is a request.
+- Lambda: one request per invocation, plus duration x configured memory (GB-seconds), rounded up to 1 ms.
+- DynamoDB on-demand: a standard write costs one write request unit per 1 KB of item (rounded up; for a
+  conditional put the larger of the old and new item); a strongly consistent read costs one read request
+  unit per 4 KB (half when eventually consistent), and a Scan rounds the sum of the item sizes it read.
+- Step Functions standard: one price per state transition.
+Item sizes follow DynamoDB's rules (``item_size_bytes``): attribute names count, numbers take about one
+byte per two significant digits plus one, lists and maps three bytes plus one per element.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from decimal import Decimal
+from typing import Any
+
+from benchmarks import aws_prices
+
+WRITE_UNIT_BYTES = 1024
+READ_UNIT_BYTES = 4096
+SQS_CHUNK_BYTES = 64 * 1024
+
+
+def _number_size(text: str) -> int:
+    """Bytes DynamoDB stores for a number: one per two significant digits, plus one."""
+    digits = str(Decimal(text).normalize()).lstrip("-").replace(".", "").split("E")[0].lstrip("0")
+    return math.ceil(max(len(digits), 1) / 2) + 1
+
+
+def attribute_value_size(value: Mapping[str, Any]) -> int:
+    """Size of one attribute value in the low-level format (``{"S": "..."}``), without its name."""
+    ((kind, content),) = value.items()
+    if kind == "S":
+        return len(content.encode("utf-8"))
+    if kind == "N":
+        return _number_size(content)
+    if kind == "B":
+        return len(content)
+    if kind in ("BOOL", "NULL"):
+        return 1
+    if kind == "SS":
+        return sum(len(element.encode("utf-8")) for element in content)
+    if kind == "NS":
+        return sum(_number_size(element) for element in content)
+    if kind == "BS":
+        return sum(len(element) for element in content)
+    if kind == "L":
+        return 3 + sum(attribute_value_size(element) + 1 for element in content)
+    if kind == "M":
+        return 3 + sum(
+            len(name.encode("utf-8")) + attribute_value_size(element) + 1 for name, element in content.items()
+        )
+    raise ValueError(f"unknown DynamoDB attribute type {kind!r}")
+
+
+def item_size_bytes(item: Mapping[str, Mapping[str, Any]]) -> int:
+    """Size of an item as DynamoDB bills it: every attribute name plus its value."""
+    return sum(len(name.encode("utf-8")) + attribute_value_size(value) for name, value in item.items())
+
+
+def write_units(item_bytes: int) -> int:
+    """Write request units of one standard write of an item of this size."""
+    return max(1, math.ceil(item_bytes / WRITE_UNIT_BYTES))
+
+
+def scan_read_units(scanned_bytes: int, consistent: bool) -> float:
+    """Read request units of reading ``scanned_bytes`` of items with Scan."""
+    units = max(1, math.ceil(scanned_bytes / READ_UNIT_BYTES))
+    return float(units) if consistent else units / 2
+
+
+def sqs_billed_requests(payload_bytes: int) -> int:
+    """Billed requests of one SQS call carrying ``payload_bytes`` (each 64 KB chunk counts)."""
+    return max(1, math.ceil(payload_bytes / SQS_CHUNK_BYTES))
+
+
+def gb_seconds(duration_ms: float, memory_mb: int) -> float:
+    """Billed duration of one invocation: rounded up to the millisecond, times memory in GB."""
+    return math.ceil(duration_ms) / 1000 * memory_mb / 1024
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Billable consumption of one run (any migration approach)."""
+
+    sqs_requests: float = 0
+    lambda_invocations: float = 0
+    lambda_gb_seconds: float = 0.0
+    dynamodb_write_units: float = 0.0
+    dynamodb_read_units: float = 0.0
+    state_transitions: float = 0
+
+    def per(self, records: int) -> Usage:
+        """The same usage divided by a record count (per-record figures)."""
+        if records <= 0:
+            raise ValueError("records must be positive")
+        return Usage(**{f.name: getattr(self, f.name) / records for f in fields(self)})
+
+
+@dataclass(frozen=True)
+class Cost:
+    """Dollars per service for one ``Usage``."""
+
+    sqs: float
+    lambda_requests: float
+    lambda_duration: float
+    dynamodb_writes: float
+    dynamodb_reads: float
+    step_functions: float
+
+    @property
+    def total(self) -> float:
+        return sum(getattr(self, f.name) for f in fields(self))
+
+    def per_million(self, records: int) -> Cost:
+        """Dollars for a million records at the rate of ``records`` records for this cost."""
+        if records <= 0:
+            raise ValueError("records must be positive")
+        scale = 1_000_000 / records
+        return Cost(**{f.name: getattr(self, f.name) * scale for f in fields(self)})
+
+
+def cost_of(usage: Usage) -> Cost:
+    prices = aws_prices
+    return Cost(
+        sqs=usage.sqs_requests * prices.SQS_STANDARD_REQUEST.usd_per_unit,
+        lambda_requests=usage.lambda_invocations * prices.LAMBDA_REQUEST.usd_per_unit,
+        lambda_duration=usage.lambda_gb_seconds * prices.LAMBDA_GB_SECOND_X86.usd_per_unit,
+        dynamodb_writes=usage.dynamodb_write_units * prices.DYNAMODB_WRITE_REQUEST_UNIT.usd_per_unit,
+        dynamodb_reads=usage.dynamodb_read_units * prices.DYNAMODB_READ_REQUEST_UNIT.usd_per_unit,
+        step_functions=usage.state_transitions * prices.STEP_FUNCTIONS_STANDARD_TRANSITION.usd_per_unit,
+    )

@@ -1,0 +1,95 @@
+"""The pipeline: the real migration state machine and functions migrating N legacy records.
+
+Pause the legacy consumer, scan by segments (enqueue_records), migrate through the migration queue
+(migrate_record, via the event source mapping), wait for the queue to empty, validate, cut over. Timed
+from the execution's start to its end as Step Functions records them, so every phase counts, including
+the fixed cost of pausing, settling and validating. Local runs poll every second and trust one empty
+reading: the emulator's queue depths are exact, AWS's are approximate (hence 3 readings there).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+from benchmarks.bench_stack import BenchStack, DataSet
+from benchmarks.execution_stats import count_transitions, phase_seconds, read_history, wait_for_execution
+from benchmarks.metering import difference, invocation_difference
+from benchmarks.run_result import RunResult, ScanVolume, attributed
+
+LOCAL_INPUT = {"poll_interval_seconds": 1, "empty_readings_required": 1, "segments": 4}
+# Scans by design: enqueue_records reads the legacy table once; validate_migration reads both tables.
+LEGACY_SCANS = 2
+TARGET_SCANS = 1
+
+
+class PipelineFailed(RuntimeError):
+    pass
+
+
+def run_pipeline(stack: BenchStack, data: DataSet, timeout_seconds: float) -> RunResult:
+    stack.recreate_table(stack.new_table)
+    segments = int(LOCAL_INPUT["segments"])
+    stack.prewarm(stack.outputs["enqueue_records_function_name"], workers=segments)
+    stack.prewarm(stack.outputs["migrate_record_function_name"], workers=4)
+    stack.prewarm(stack.outputs["validate_migration_function_name"], workers=1)
+    legacy_bytes = stack.table_bytes(stack.legacy_table)
+    sfn = stack.client("stepfunctions")
+
+    operations_before = stack.meters.operations.snapshot()
+    invocations_before = stack.meters.invocations.snapshot()
+    execution_arn = sfn.start_execution(
+        stateMachineArn=stack.state_machine_arn,
+        name=f"bench-{data.records}-{uuid.uuid4().hex[:6]}",
+        input=json.dumps(LOCAL_INPUT),
+    )["executionArn"]
+    description = wait_for_execution(sfn, execution_arn, timeout_seconds)
+    operations = attributed(
+        difference(stack.meters.operations.snapshot(), operations_before),
+        resources={stack.legacy_table, stack.new_table, *_queue_names(stack)},
+        pollers_excluded_on=frozenset({_queue_name(stack.outputs["intake_queue_url"])}),
+    )
+    invocations = invocation_difference(stack.meters.invocations.snapshot(), invocations_before)
+
+    if description["status"] != "SUCCEEDED":
+        raise PipelineFailed(
+            f"execution {execution_arn} ended {description['status']}: "
+            f"{description.get('error')} {str(description.get('cause'))[:500]}"
+        )
+    seconds = (description["stopDate"] - description["startDate"]).total_seconds()
+    output = json.loads(description.get("output") or "{}")
+    events = read_history(sfn, execution_arn)
+    transitions = count_transitions(events)
+    target = stack.target_contents(stack.new_table)
+    validation = (output.get("validation") or {}).get("counts", {})
+    if validation and validation.get("migrated") != target.migrated:
+        raise PipelineFailed(
+            f"validation counted {validation.get('migrated')} migrated, table has {target.migrated}"
+        )
+    return RunResult(
+        approach="pipeline",
+        records=data.records,
+        migrated=target.migrated,
+        seconds=seconds,
+        operations=operations,
+        invocations=invocations,
+        migrated_write_units=target.migrated_write_units,
+        scans=ScanVolume(LEGACY_SCANS * legacy_bytes + TARGET_SCANS * target.bytes),
+        ledger_items=target.ledger_items,
+        state_transitions=transitions.total,
+        polling_transitions=transitions.polling,
+        paging_transitions=transitions.paging,
+        phases=phase_seconds(events),
+        transitions_per_phase=transitions.per_phase,
+        enqueue_calls=[int(segment.get("pages", 0)) for segment in output.get("scan") or []],
+        status=description["status"],
+    )
+
+
+def _queue_name(url: str) -> str:
+    return url.rstrip("/").rsplit("/", 1)[-1]
+
+
+def _queue_names(stack: BenchStack) -> set[str]:
+    keys = ("intake_queue_url", "intake_dlq_url", "migration_queue_url", "migration_dlq_url")
+    return {_queue_name(str(stack.outputs[key])) for key in keys}

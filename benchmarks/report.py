@@ -1,0 +1,192 @@
+"""The benchmark's printed report: throughput side by side, requests and dollars per record, targets,
+and the one JSON line of headline figures."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from benchmarks import aws_prices
+from benchmarks.bench_stack import DataSet
+from benchmarks.cost_model import Cost, cost_of
+from benchmarks.run_result import RunResult
+
+GIB_MIB = 1024.0
+
+
+@dataclass(frozen=True)
+class SizeResult:
+    data: DataSet
+    pipeline: RunResult
+    direct: RunResult
+    peer: RunResult | None
+
+    @property
+    def ratio_vs_direct(self) -> float:
+        return self.pipeline.records_per_second / self.direct.records_per_second
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    measured: str
+    met: bool
+
+
+def cost_per_million(run: RunResult) -> Cost:
+    return cost_of(run.usage()).per_million(max(run.migrated, 1))
+
+
+def _per(value: float, run: RunResult) -> float:
+    return value / max(run.migrated, 1)
+
+
+def _sqs_operations(run: RunResult) -> dict[tuple[str, bool], int]:
+    operations: dict[tuple[str, bool], int] = {}
+    for key, count in run.operations.items():
+        if key.service == "sqs":
+            operations[(key.operation, key.internal)] = (
+                operations.get((key.operation, key.internal), 0) + count
+            )
+    return operations
+
+
+def throughput_table(results: Sequence[SizeResult]) -> str:
+    lines = [
+        "Throughput: legacy records per second, same emulator and data (time in seconds)",
+        f"{'N':>9} {'pipeline':>10} {'direct':>9} {'ratio':>7} {'peer':>9}"
+        f" {'pipeline s':>11} {'direct s':>9} {'peer s':>9} {'migrated':>9}",
+    ]
+    for result in results:
+        peer = result.peer
+        lines.append(
+            f"{result.data.records:>9,} {result.pipeline.records_per_second:>10.1f}"
+            f" {result.direct.records_per_second:>9.1f} {result.ratio_vs_direct:>7.2f}"
+            f" {(f'{peer.records_per_second:.1f}' if peer else '-'):>9}"
+            f" {result.pipeline.seconds:>11.1f} {result.direct.seconds:>9.1f}"
+            f" {(f'{peer.seconds:.1f}' if peer else '-'):>9} {result.pipeline.migrated:>9,}"
+        )
+    return "\n".join(lines)
+
+
+def phases_line(run: RunResult) -> str:
+    phases = ", ".join(
+        f"{name} {seconds:.1f} ({run.transitions_per_phase.get(name, 0)})"
+        for name, seconds in run.phases.items()
+    )
+    calls = f"; enqueue_records calls per segment: {run.enqueue_calls}" if run.enqueue_calls else ""
+    return f"pipeline phases, seconds (state transitions): {phases}{calls}"
+
+
+def requests_table(result: SizeResult) -> str:
+    runs = [result.pipeline, result.direct, *([result.peer] if result.peer else [])]
+    header = f"{'per migrated record, N = ' + format(result.data.records, ','):<44}" + "".join(
+        f"{run.approach:>12}" for run in runs
+    )
+
+    def row(label: str, values: Sequence[float], digits: int = 3) -> str:
+        return f"{label:<44}" + "".join(f"{value:>12.{digits}f}" for value in values)
+
+    costs = [cost_per_million(run) for run in runs]
+    lines = [
+        header,
+        row("SQS requests", [_per(run.sqs_requests, run) for run in runs]),
+        *[
+            row(f"  {operation}{' (pollers)' if internal else ''}", [_per(count, result.pipeline)])
+            for (operation, internal), count in sorted(_sqs_operations(result.pipeline).items())
+        ],
+        row("Lambda invocations", [_per(run.lambda_invocations, run) for run in runs]),
+        *[
+            row(
+                f"  {name}" + (f" ({meter.errors} failed)" if meter.errors else ""),
+                [_per(meter.invocations, result.pipeline)],
+            )
+            for name, meter in sorted(result.pipeline.invocations.items())
+        ],
+        row("DynamoDB writes (onboarding items)", [_per(run.item_writes, run) for run in runs]),
+        row(
+            "DynamoDB writes (all, incl. rejection ledger)", [_per(run.dynamodb_writes, run) for run in runs]
+        ),
+        row("DynamoDB read requests (Scan pages, GetItem)", [_per(run.dynamodb_reads, run) for run in runs]),
+        row("Step Functions state transitions", [_per(run.state_transitions, run) for run in runs]),
+        row("Total billable requests", [_per(run.total_requests, run) for run in runs]),
+        f"{'State transitions per run':<44}" + "".join(f"{run.state_transitions:>12}" for run in runs),
+        f"{'  polling / paging rounds / fixed':<44}"
+        + "".join(
+            f"{f'{run.polling_transitions}/{run.paging_transitions}/{run.fixed_transitions}':>12}"
+            for run in runs
+        ),
+        "",
+        f"{'US$ per million migrated records':<44}" + "".join(f"{run.approach:>12}" for run in runs),
+        row("  SQS requests", [c.sqs for c in costs], 2),
+        row("  Lambda requests", [c.lambda_requests for c in costs], 2),
+        row("  Lambda duration (local durations: indicative)", [c.lambda_duration for c in costs], 2),
+        row("  DynamoDB write request units", [c.dynamodb_writes for c in costs], 2),
+        row("  DynamoDB read request units", [c.dynamodb_reads for c in costs], 2),
+        row("  Step Functions transitions", [c.step_functions for c in costs], 2),
+        row("  total", [c.total for c in costs], 2),
+    ]
+    return "\n".join(lines)
+
+
+def prices_note() -> str:
+    lines = [f"Prices: {aws_prices.REGION} list prices, checked {aws_prices.PRICES_CHECKED_ON}:"]
+    for price in aws_prices.ALL_PRICES:
+        lines.append(
+            f"  {price.name}: ${price.usd_per_million_units:,.4f} per million {price.unit.split(' (')[0]}s"
+            f" ({price.source}, {price.as_published})"
+        )
+    return "\n".join(lines)
+
+
+def evaluate_targets(results: Sequence[SizeResult], peak_rss_mib: float) -> list[Target]:
+    smallest, largest = results[0], results[-1]
+    pipeline = largest.pipeline
+    scaling = pipeline.records_per_second / smallest.pipeline.records_per_second
+    fixed = [r.pipeline.fixed_transitions for r in results]
+    at = f"N = {largest.data.records:,}"
+    return [
+        Target(f"pipeline / direct >= 0.6 ({at}; the target is set at N = 100,000)",
+               f"{largest.ratio_vs_direct:.2f}", largest.ratio_vs_direct >= 0.6),
+        Target(f"pipeline rate at {at} >= 0.8 x rate at N = {smallest.data.records:,}",
+               f"{scaling:.2f}", scaling >= 0.8),
+        Target(f"peak memory of the whole run < 1 GiB ({at})", f"{peak_rss_mib:,.0f} MiB",
+               peak_rss_mib < GIB_MIB),
+        Target("SQS requests <= 0.35 per migrated record", f"{_per(pipeline.sqs_requests, pipeline):.3f}",
+               _per(pipeline.sqs_requests, pipeline) <= 0.35),
+        Target("Lambda invocations <= 0.12 per migrated record",
+               f"{_per(pipeline.lambda_invocations, pipeline):.3f}",
+               _per(pipeline.lambda_invocations, pipeline) <= 0.12),
+        Target("DynamoDB writes = 1.0 per migrated record (onboarding items)",
+               f"{_per(pipeline.item_writes, pipeline):.3f}", pipeline.item_writes == pipeline.migrated),
+        Target("state transitions independent of N apart from polling (fixed part; paging apart)",
+               " / ".join(f"{r.pipeline.fixed_transitions} (+{r.pipeline.paging_transitions} paging)"
+                          for r in results), len(set(fixed)) == 1),
+    ]  # fmt: skip
+
+
+def targets_table(targets: Sequence[Target]) -> str:
+    return "\n".join(
+        ["Targets"] + [f"  [{'met ' if t.met else 'MISS'}] {t.name}: {t.measured}" for t in targets]
+    )
+
+
+def headline(results: Sequence[SizeResult], peak_rss_mib: float) -> str:
+    largest = results[-1]
+    pipeline = largest.pipeline
+    return json.dumps(
+        {
+            "records": largest.data.records,
+            "pipeline_records_per_s": round(pipeline.records_per_second, 1),
+            "direct_records_per_s": round(largest.direct.records_per_second, 1),
+            "ratio_vs_direct": round(largest.ratio_vs_direct, 3),
+            "peer_records_per_s": round(largest.peer.records_per_second, 1) if largest.peer else None,
+            "sqs_requests_per_record": round(_per(pipeline.sqs_requests, pipeline), 4),
+            "lambda_invocations_per_record": round(_per(pipeline.lambda_invocations, pipeline), 4),
+            "dynamodb_writes_per_migrated_record": round(_per(pipeline.item_writes, pipeline), 4),
+            "state_transitions": pipeline.state_transitions,
+            "usd_per_million_records": round(cost_per_million(pipeline).total, 2),
+            "peak_rss_mib": round(peak_rss_mib, 1),
+        }
+    )

@@ -1,0 +1,131 @@
+"""What one timed run measured, whatever the approach, and the billed usage derived from it."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from benchmarks.cost_model import Usage, scan_read_units
+from benchmarks.metering import FunctionMeter, OperationKey
+
+DYNAMODB_WRITES = frozenset({"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"})
+DYNAMODB_READS = frozenset({"GetItem", "Scan", "Query", "BatchGetItem", "TransactGetItems"})
+
+
+def attributed(
+    operations: Counter[OperationKey], resources: set[str], pollers_excluded_on: frozenset[str] = frozenset()
+) -> Counter[OperationKey]:
+    """The requests one approach made: those on its own queues and tables, except the pollers' requests
+    on ``pollers_excluded_on`` (a live consumer idling on its queue is the service, not the migration)."""
+
+    def belongs(key: OperationKey) -> bool:
+        names = set(key.resource.split(",")) if key.resource else set()
+        if not names & resources:
+            return False
+        return not (key.internal and names & pollers_excluded_on)
+
+    return Counter({key: count for key, count in operations.items() if belongs(key)})
+
+
+@dataclass(frozen=True)
+class ScanVolume:
+    """Bytes of items read by full-table Scans during a run (strongly consistent in every approach)."""
+
+    bytes_scanned: int
+    consistent: bool = True
+
+    @property
+    def read_units(self) -> float:
+        return scan_read_units(self.bytes_scanned, self.consistent) if self.bytes_scanned else 0.0
+
+
+@dataclass(frozen=True)
+class RunResult:
+    approach: str
+    records: int
+    migrated: int
+    seconds: float
+    operations: Counter[OperationKey]
+    """Requests on this approach's own queues and tables (see ``attributed``)."""
+    invocations: dict[str, FunctionMeter]
+    migrated_write_units: int
+    scans: ScanVolume
+    ledger_items: int = 0
+    """Ledger items in the target (a REJECTED entry per rejected record; LAST_ERROR after failures)."""
+    state_transitions: int = 0
+    polling_transitions: int = 0
+    paging_transitions: int = 0
+    phases: dict[str, float] = field(default_factory=dict)
+    transitions_per_phase: dict[str, int] = field(default_factory=dict)
+    enqueue_calls: list[int] = field(default_factory=list)
+    """Pipeline only: enqueue_records invocations per scan segment (from the execution's output)."""
+    status: str = "SUCCEEDED"
+
+    @property
+    def fixed_transitions(self) -> int:
+        return self.state_transitions - self.polling_transitions - self.paging_transitions
+
+    @property
+    def records_per_second(self) -> float:
+        return self.records / self.seconds if self.seconds > 0 else 0.0
+
+    def requests(
+        self, service: str, operations: frozenset[str] | None = None, internal: bool | None = None
+    ) -> int:
+        return sum(
+            count
+            for key, count in self.operations.items()
+            if key.service == service
+            and (operations is None or key.operation in operations)
+            and (internal is None or key.internal == internal)
+        )
+
+    @property
+    def sqs_requests(self) -> int:
+        return self.requests("sqs")
+
+    @property
+    def dynamodb_writes(self) -> int:
+        return self.requests("dynamodb", DYNAMODB_WRITES)
+
+    @property
+    def dynamodb_reads(self) -> int:
+        return self.requests("dynamodb", DYNAMODB_READS)
+
+    @property
+    def item_writes(self) -> int:
+        """Writes of onboarding items: every write but the one ledger write per ledger item."""
+        return max(0, self.dynamodb_writes - self.ledger_items)
+
+    @property
+    def lambda_invocations(self) -> int:
+        return sum(meter.invocations for meter in self.invocations.values())
+
+    @property
+    def lambda_gb_seconds(self) -> float:
+        return sum(meter.gb_seconds for meter in self.invocations.values())
+
+    @property
+    def total_requests(self) -> int:
+        """Every billable request: SQS, DynamoDB, Lambda invocations, state transitions."""
+        return (
+            self.sqs_requests
+            + self.dynamodb_writes
+            + self.dynamodb_reads
+            + self.lambda_invocations
+            + (self.state_transitions)
+        )
+
+    def usage(self) -> Usage:
+        # Writes of migrated items cost their size; the other writes (ledger items, a failed
+        # condition on a redelivery) are small items of one unit each.
+        other_writes = max(0, self.dynamodb_writes - self.migrated)
+        point_reads = self.requests("dynamodb", frozenset({"GetItem"}))
+        return Usage(
+            sqs_requests=self.sqs_requests,
+            lambda_invocations=self.lambda_invocations,
+            lambda_gb_seconds=self.lambda_gb_seconds,
+            dynamodb_write_units=self.migrated_write_units + other_writes,
+            dynamodb_read_units=self.scans.read_units + point_reads,
+            state_transitions=self.state_transitions,
+        )
