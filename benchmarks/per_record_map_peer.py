@@ -28,7 +28,7 @@ from components.migration_state_machine import render_definition
 PEER_DIR = Path(__file__).resolve().parent / "peer"
 DEFINITION = PEER_DIR / "per_record_map.asl.json"
 ONBOARDING_DIR = Path(__file__).resolve().parent.parent / "onboarding"
-PAGE_SIZE = 100  # records per Map state: about 70 KB of state, well under the 256 KB payload limit
+PAGE_SIZE = 250  # records per Map state: about 175 KB of state, under the 256 KB payload limit
 MEMORY_MB = 256  # as migrate_record
 
 
