@@ -20,7 +20,7 @@ from botocore.config import Config
 
 from embedded_aws import moto_internals
 from embedded_aws.invocation_counter import InvocationCounter, InvocationPath
-from embedded_aws.lambda_runtime.runner import LambdaRunner
+from embedded_aws.lambda_runtime.runner import LambdaRunner, default_local_concurrency
 from embedded_aws.moto_internals import event_source_mappings
 from embedded_aws.moto_internals.lambda_functions import LambdaExecution, MotoLogSink, find_function
 from embedded_aws.moto_internals.server import MotoHttpServer
@@ -50,8 +50,19 @@ class EmbeddedAws:
     _running: EmbeddedAws | None = None
     _running_lock = threading.Lock()
 
-    def __init__(self, port: int = 0, host: str = "127.0.0.1", region: str = DEFAULT_REGION) -> None:
+    def __init__(
+        self,
+        port: int = 0,
+        host: str = "127.0.0.1",
+        region: str = DEFAULT_REGION,
+        lambda_concurrency: int | None = None,
+    ) -> None:
+        """``lambda_concurrency``: executions of one function at once (worker processes per function);
+        default ``default_local_concurrency()``. Event source mappings poll within it too."""
+        if lambda_concurrency is not None and lambda_concurrency < 1:  # before `or`: 0 is not "default"
+            raise ValueError(f"lambda_concurrency must be at least 1, got {lambda_concurrency}")
         self._requested_port = port
+        self.lambda_concurrency = lambda_concurrency or default_local_concurrency()
         self.host = host
         self.region = region
         self.account_id = ACCOUNT_ID
@@ -104,7 +115,10 @@ class EmbeddedAws:
         self._moto_api("/moto-api/config", {"stepfunctions": {"execute_state_machine": True}})
         self._work_dir = Path(tempfile.mkdtemp(prefix="embedded-aws-"))
         self._runner = LambdaRunner(
-            self._work_dir, self.endpoint_url, log_sink=MotoLogSink(self.account_id, self.region)
+            self._work_dir,
+            self.endpoint_url,
+            log_sink=MotoLogSink(self.account_id, self.region),
+            max_concurrency_per_function=self.lambda_concurrency,
         )
         self._execution = LambdaExecution(self._runner, self._log_groups.get, self.invocations)
         self._patches = moto_internals.install(self._execution)
@@ -116,6 +130,7 @@ class EmbeddedAws:
             sqs_client=lambda: self.client("sqs", internal=True),
             queue_url=self.queue_url_of,
             invoke=self._invoke_for_mapping,
+            local_concurrency=self.lambda_concurrency,
         ).start()
         self.requests.reset()
         self.invocations.reset()

@@ -52,8 +52,10 @@ class MappingPoller:
         sqs_client: Callable[[], Any],
         queue_url: Callable[[str], str],
         invoke: Callable[[str, dict[str, Any]], tuple[str, bool]],
+        local_concurrency: int | None = None,
     ) -> None:
         self.uuid = uuid
+        self._local_concurrency = local_concurrency
         self._read_mapping = read_mapping
         self._sqs_client = sqs_client
         self._queue_url = queue_url
@@ -62,6 +64,13 @@ class MappingPoller:
         self._slots: list[threading.Thread] = []
         self._busy_until = 0.0
         self._lock = threading.Lock()
+
+    def concurrency(self, mapping: SqsMapping) -> int:
+        """Batches in flight at once: the mapping's maximum, within what the local runtime runs at once
+        (a poller holding a batch it cannot invoke yet would only keep its messages invisible)."""
+        if self._local_concurrency is None:
+            return mapping.maximum_concurrency
+        return min(mapping.maximum_concurrency, self._local_concurrency)
 
     def ensure_slots(self, count: int) -> None:
         with self._lock:
@@ -90,7 +99,7 @@ class MappingPoller:
             mapping = self._read_mapping(self.uuid)
             if mapping is None:
                 return
-            active = mapping.enabled and slot < mapping.maximum_concurrency
+            active = mapping.enabled and slot < self.concurrency(mapping)
             # Slot 0 always polls an enabled mapping; the others join only while there is traffic.
             if not active or (slot > 0 and time.monotonic() > self._busy_until):
                 self._stop.wait(_IDLE_SLEEP_MAX_SECONDS)
@@ -142,8 +151,12 @@ class SqsEventSourcePollers:
         sqs_client: Callable[[], Any],
         queue_url: Callable[[str], str],
         invoke: Callable[[str, dict[str, Any]], tuple[str, bool]],
+        local_concurrency: int | None = None,
     ) -> None:
+        """``local_concurrency``: batches of one mapping in flight at once at most (None: the mapping's
+        MaximumConcurrency alone decides)."""
         self._list_mappings = list_mappings
+        self._local_concurrency = local_concurrency
         self._read_mapping = read_mapping
         self._sqs_client = sqs_client
         self._queue_url = queue_url
@@ -190,10 +203,15 @@ class SqsEventSourcePollers:
             poller = self._pollers.get(uuid)
             if poller is None:
                 poller = self._pollers[uuid] = MappingPoller(
-                    uuid, self._read_mapping, self._sqs_client, self._queue_url, self._invoke
+                    uuid,
+                    self._read_mapping,
+                    self._sqs_client,
+                    self._queue_url,
+                    self._invoke,
+                    self._local_concurrency,
                 )
             if mapping.enabled:
-                poller.ensure_slots(mapping.maximum_concurrency)
+                poller.ensure_slots(poller.concurrency(mapping))
 
 
 def _receive_batch(client: Any, queue_url: str, batch_size: int) -> list[dict[str, Any]]:

@@ -61,7 +61,13 @@ def sink() -> RecordingSink:
 
 @pytest.fixture
 def runner(tmp_path: Path, sink: RecordingSink) -> Iterator[LambdaRunner]:
-    runner = LambdaRunner(tmp_path, "http://127.0.0.1:9", log_sink=sink, idle_worker_ttl_seconds=0.0)
+    runner = LambdaRunner(
+        tmp_path,
+        "http://127.0.0.1:9",
+        log_sink=sink,
+        idle_worker_ttl_seconds=0.0,
+        max_concurrency_per_function=4,
+    )
     yield runner
     runner.shutdown()
 
@@ -85,6 +91,40 @@ def test_concurrent_invocations_get_their_own_workers_and_idle_extras_are_stoppe
     assert len(set(pids)) == 3
     runner.invoke(spec, {})
     assert runner.worker_count(spec.arn) == 1
+
+
+def test_invocations_beyond_the_local_concurrency_wait_for_a_worker_and_all_succeed(tmp_path, sink):
+    # GIVEN a runner that runs two executions of a function at once, and five invocations at once
+    runner = LambdaRunner(tmp_path, "http://127.0.0.1:9", log_sink=sink, max_concurrency_per_function=2)
+    spec = spec_for(SLOW_PID)
+    runner.invoke(spec, {})  # started once, so cold starts do not blur the timing below
+    results = []
+    threads = [
+        threading.Thread(target=lambda: results.append(runner.invoke(spec, {"sleep": 0.4}))) for _ in range(5)
+    ]
+
+    # WHEN they complete
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        warm = runner.worker_count(spec.arn)
+    finally:
+        runner.shutdown()
+
+    # THEN every invocation succeeded, in at most two processes, and none was billed for its wait
+    assert len(results) == 5
+    assert not any(result.errored for result in results)
+    assert len({json.loads(result.payload) for result in results}) <= 2
+    assert warm <= 2
+    assert max(result.duration_ms for result in results) < 3 * 400
+
+
+def test_the_local_concurrency_must_be_positive(tmp_path, sink):
+    # GIVEN / WHEN / THEN a runner asked for no concurrent executions is refused
+    with pytest.raises(ValueError, match="at least 1"):
+        LambdaRunner(tmp_path, "http://127.0.0.1:9", log_sink=sink, max_concurrency_per_function=-1)
 
 
 def test_each_invocation_ships_its_own_logs_between_start_and_report(runner, sink):

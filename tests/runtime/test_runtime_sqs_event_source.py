@@ -8,6 +8,9 @@ import time
 import pytest
 from runtime_helpers import queue_depth, unique, wait_until
 
+from embedded_aws.moto_internals.event_source_mappings import SqsMapping
+from embedded_aws.sqs_event_source import MappingPoller
+
 # Writes one item per record; a body "fail" is reported as a batch item failure; keeps the event shape.
 CONSUMER = """
 import json
@@ -244,3 +247,34 @@ def test_a_move_task_needs_a_dead_letter_queue_as_source(aws):
     with pytest.raises(sqs.exceptions.ClientError) as raised:
         sqs.start_message_move_task(SourceArn=queue["arn"])
     assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+
+
+@pytest.mark.parametrize(
+    ("mapping_maximum", "local_concurrency", "expected"),
+    [(10, 2, 2), (2, 8, 2), (10, None, 10)],
+)
+def test_batches_in_flight_stay_within_the_mapping_maximum_and_the_local_concurrency(
+    mapping_maximum: int, local_concurrency: int | None, expected: int
+):
+    # GIVEN a poller for a mapping, with or without a local cap on concurrent executions
+    mapping = SqsMapping(
+        uuid="u",
+        enabled=True,
+        queue_arn="arn:aws:sqs:us-east-1:123456789012:q",
+        function_arn="arn:aws:lambda:us-east-1:123456789012:function:f",
+        batch_size=10,
+        maximum_concurrency=mapping_maximum,
+        maximum_batching_window_seconds=0,
+        report_batch_item_failures=True,
+    )
+    poller = MappingPoller(
+        "u",
+        read_mapping=lambda _: mapping,
+        sqs_client=lambda: None,
+        queue_url=lambda _: "",
+        invoke=lambda _arn, _event: ("", False),
+        local_concurrency=local_concurrency,
+    )
+
+    # WHEN / THEN it takes no more batches at once than both allow (held batches would stay invisible)
+    assert poller.concurrency(mapping) == expected
