@@ -8,6 +8,8 @@ so an upgrade that changes one fails loudly instead of silently changing the run
 from __future__ import annotations
 
 from embedded_aws.moto_internals import (
+    dynamodb_compact_items,
+    dynamodb_scan_speed,
     dynamodb_speed,
     event_source_mappings,
     json_response_speed,
@@ -36,6 +38,8 @@ def install(execution: LambdaExecution) -> PatchSet:
         sfn_aws_sdk.install(patches)
         json_response_speed.install(patches)
         dynamodb_speed.install(patches)
+        dynamodb_compact_items.install(patches)
+        dynamodb_scan_speed.install(patches)
         quiet_loggers.install(patches)
         # Last: it caches the response classes' methods, the message move shim's included.
         server_speed.install(patches)
