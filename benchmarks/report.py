@@ -175,13 +175,17 @@ def targets_table(targets: Sequence[Target]) -> str:
 def headline(results: Sequence[SizeResult], peak_rss_mib: float) -> str:
     largest = results[-1]
     pipeline = largest.pipeline
+    # The peer may be left out of the largest sizes (--peer-max-records): its figure says at which N.
+    with_peer = [result for result in results if result.peer is not None]
+    peer = with_peer[-1] if with_peer else None
     return json.dumps(
         {
             "records": largest.data.records,
             "pipeline_records_per_s": round(pipeline.records_per_second, 1),
             "direct_records_per_s": round(largest.direct.records_per_second, 1),
             "ratio_vs_direct": round(largest.ratio_vs_direct, 3),
-            "peer_records_per_s": round(largest.peer.records_per_second, 1) if largest.peer else None,
+            "peer_records_per_s": round(peer.peer.records_per_second, 1) if peer and peer.peer else None,
+            "peer_records": peer.data.records if peer else None,
             "sqs_requests_per_record": round(_per(pipeline.sqs_requests, pipeline), 4),
             "lambda_invocations_per_record": round(_per(pipeline.lambda_invocations, pipeline), 4),
             "dynamodb_writes_per_migrated_record": round(_per(pipeline.item_writes, pipeline), 4),

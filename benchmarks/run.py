@@ -82,6 +82,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="N = 1,000 and 10,000 only")
     parser.add_argument("--sizes", type=int, nargs="+", help="explicit record counts (overrides --quick)")
     parser.add_argument("--no-peer", action="store_true", help="skip the per-record Map peer")
+    parser.add_argument(
+        "--peer-max-records",
+        type=int,
+        help="run the peer only at sizes up to this many records (it takes ~45 min at 100,000 here)",
+    )
     parser.add_argument("--seed", default="bench", help="seed of the synthetic records (default bench)")
     parser.add_argument(
         "--timeout", type=float, default=4 * 3600, help="seconds allowed per execution (default 4 h)"
@@ -95,7 +100,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         with bench_stack() as stack:
             peer = None if args.no_peer else PerRecordMapPeer(stack)
             for records in sizes:
-                result = measure_size(stack, peer, records, args.seed, args.timeout)
+                peer_fits = args.peer_max_records is None or records <= args.peer_max_records
+                peer_here = peer if peer_fits else None
+                result = measure_size(stack, peer_here, records, args.seed, args.timeout)
                 results.append(result)
                 # Partial results on stderr as each size completes: a long run can be read while it goes.
                 _log(f"N={records:,} done\n{throughput_table([result])}\n{phases_line(result.pipeline)}")
