@@ -21,7 +21,7 @@ from botocore.config import Config
 from embedded_aws import moto_internals
 from embedded_aws.invocation_counter import InvocationCounter, InvocationPath
 from embedded_aws.lambda_runtime.runner import LambdaRunner, default_local_concurrency
-from embedded_aws.moto_internals import event_source_mappings
+from embedded_aws.moto_internals import event_source_mappings, sqs_speed
 from embedded_aws.moto_internals.lambda_functions import LambdaExecution, MotoLogSink, find_function
 from embedded_aws.moto_internals.server import MotoHttpServer
 from embedded_aws.request_counter import INTERNAL_USER_AGENT, CountingMiddleware, RequestCounter
@@ -131,6 +131,7 @@ class EmbeddedAws:
             queue_url=self.queue_url_of,
             invoke=self._invoke_for_mapping,
             local_concurrency=self.lambda_concurrency,
+            wait_for_message=sqs_speed.wait_for_message,
         ).start()
         self.requests.reset()
         self.invocations.reset()

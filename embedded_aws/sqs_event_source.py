@@ -31,6 +31,8 @@ _IDLE_SLEEP_MIN_SECONDS = 0.01
 _IDLE_SLEEP_MAX_SECONDS = 0.1
 # Extra concurrent pollers stay active this long after the last receive that returned messages.
 _SCALE_DOWN_AFTER_SECONDS = 1.0
+# Longest wait of an idle poller for a send to its queue (with a ``wait_for_message`` hook).
+_IDLE_WAIT_SECONDS = 1.0
 _RECEIVE_MAX = 10
 _ERROR_SLEEP_MAX_SECONDS = 2.0
 
@@ -53,9 +55,11 @@ class MappingPoller:
         queue_url: Callable[[str], str],
         invoke: Callable[[str, dict[str, Any]], tuple[str, bool]],
         local_concurrency: int | None = None,
+        wait_for_message: Callable[[str, float], bool] | None = None,
     ) -> None:
         self.uuid = uuid
         self._local_concurrency = local_concurrency
+        self._wait_for_message = wait_for_message
         self._read_mapping = read_mapping
         self._sqs_client = sqs_client
         self._queue_url = queue_url
@@ -120,6 +124,12 @@ class MappingPoller:
             if outcome.received:
                 self._busy_until = time.monotonic() + _SCALE_DOWN_AFTER_SECONDS
                 idle_sleep = _IDLE_SLEEP_MIN_SECONDS
+            elif self._wait_for_message is not None and self._wait_for_message(
+                mapping.queue_arn, _IDLE_WAIT_SECONDS
+            ):
+                # Woken by a send, or after a second to catch messages whose visibility timeout ended:
+                # an idle mapping makes about one receive a second, not ten.
+                continue
             else:
                 self._stop.wait(idle_sleep)
                 idle_sleep = min(idle_sleep * 2, _IDLE_SLEEP_MAX_SECONDS)
@@ -152,11 +162,15 @@ class SqsEventSourcePollers:
         queue_url: Callable[[str], str],
         invoke: Callable[[str, dict[str, Any]], tuple[str, bool]],
         local_concurrency: int | None = None,
+        wait_for_message: Callable[[str, float], bool] | None = None,
     ) -> None:
         """``local_concurrency``: batches of one mapping in flight at once at most (None: the mapping's
-        MaximumConcurrency alone decides)."""
+        MaximumConcurrency alone decides). ``wait_for_message(queue_arn, seconds)``: blocks until a
+        message is sent to the queue or the time is up (False if it cannot wait on that queue); without
+        it an idle poller asks again after 10 to 100 ms."""
         self._list_mappings = list_mappings
         self._local_concurrency = local_concurrency
+        self._wait_for_message = wait_for_message
         self._read_mapping = read_mapping
         self._sqs_client = sqs_client
         self._queue_url = queue_url
@@ -209,6 +223,7 @@ class SqsEventSourcePollers:
                     self._queue_url,
                     self._invoke,
                     self._local_concurrency,
+                    self._wait_for_message,
                 )
             if mapping.enabled:
                 poller.ensure_slots(poller.concurrency(mapping))

@@ -24,6 +24,8 @@ the module globals ``unix_time`` and
 ``is_message_valid_based_on_retention_period``, ``get_queue``; ``Queue.messages``, ``attributes``,
 ``approximate_number_of_messages*``, ``delete_message``, ``_messages``, ``_messages_lock``,
 ``pending_messages``, ``deleted_messages``, ``message_retention_period``, ``fifo_queue``,
+``sqs_backends[account][region].queues``, ``_messages_lock`` notified by ``Queue.add_message``
+(behaviour test: tests/runtime/test_runtime_sqs_event_source.py),
 ``content_based_deduplication``; ``Message.mark_received``, ``receipt_handle``,
 ``all_receipt_handles``, ``visible_at``, ``delayed_until``, ``sent_timestamp``.
 """
@@ -162,6 +164,23 @@ def _change_message_visibility(
         message.change_visibility(visibility_timeout)
         if message.visible and message in queue.pending_messages:
             queue.pending_messages.remove(message)
+
+
+def wait_for_message(queue_arn: str, timeout: float) -> bool:
+    """Wait up to ``timeout`` seconds for a message to be sent to the queue (False: no such queue).
+
+    Event source mapping pollers wait here while their queue is empty, as the Lambda service's pollers
+    wait in a long poll, instead of asking again every few milliseconds: a send wakes them at once.
+    Messages that become visible again after their visibility timeout do not wake a waiter.
+    """
+    _, _, _, region, account_id, name = queue_arn.split(":", 5)
+    queue = sqs_models.sqs_backends[account_id][region].queues.get(name)
+    if queue is None:
+        return False
+    condition = queue._messages_lock
+    with condition:
+        condition.wait(timeout=timeout)
+    return True
 
 
 def install(patches: PatchSet) -> None:

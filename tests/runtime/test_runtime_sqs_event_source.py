@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 
 import pytest
 from runtime_helpers import queue_depth, unique, wait_until
 
+from embedded_aws.moto_internals import sqs_speed
 from embedded_aws.moto_internals.event_source_mappings import SqsMapping
 from embedded_aws.sqs_event_source import MappingPoller
 
@@ -278,3 +280,86 @@ def test_batches_in_flight_stay_within_the_mapping_maximum_and_the_local_concurr
 
     # WHEN / THEN it takes no more batches at once than both allow (held batches would stay invisible)
     assert poller.concurrency(mapping) == expected
+
+
+class EmptyQueueClient:
+    """An SQS client whose queue stays empty until ``messages`` are put in; counts receives."""
+
+    def __init__(self) -> None:
+        self.receives = 0
+        self.messages: list[dict] = []
+
+    def receive_message(self, **_: object) -> dict:
+        self.receives += 1
+        taken, self.messages = self.messages, []
+        return {"Messages": taken}
+
+    def delete_message_batch(self, **_: object) -> dict:
+        return {}
+
+
+def test_an_idle_poller_waits_for_a_send_instead_of_asking_again_and_again():
+    # GIVEN an enabled mapping on an empty queue, and a hook that blocks until a send
+    mapping = SqsMapping(
+        uuid="u",
+        enabled=True,
+        queue_arn="arn:aws:sqs:us-east-1:123456789012:q",
+        function_arn="arn:aws:lambda:us-east-1:123456789012:function:f",
+        batch_size=10,
+        maximum_concurrency=2,
+        maximum_batching_window_seconds=0,
+        report_batch_item_failures=True,
+    )
+    client = EmptyQueueClient()
+    sent = threading.Event()
+    invoked: list[dict] = []
+
+    def wait_for_message(_queue_arn: str, timeout: float) -> bool:
+        sent.wait(timeout)
+        sent.clear()
+        return True
+
+    poller = MappingPoller(
+        "u",
+        read_mapping=lambda _: mapping,
+        sqs_client=lambda: client,
+        queue_url=lambda _: "url",
+        invoke=lambda _arn, event: (invoked.append(event), ("{}", False))[1],
+        wait_for_message=wait_for_message,
+    )
+
+    # WHEN it runs idle for half a second, then a message is sent
+    poller.ensure_slots(1)
+    time.sleep(0.5)
+    idle_receives = client.receives
+    client.messages = [
+        {"MessageId": "m1", "ReceiptHandle": "r1", "Body": "b", "MD5OfBody": "x", "Attributes": {}}
+    ]
+    sent.set()
+    wait_until(lambda: invoked, timeout=2)
+    poller.stop()
+    poller.join(timeout=2)
+
+    # THEN it asked once while idle (not every 10-100 ms) and delivered the message when woken
+    assert idle_receives == 1
+    assert invoked[0]["Records"][0]["messageId"] == "m1"
+
+
+def test_a_send_wakes_a_waiter_on_the_queue_and_an_unknown_queue_is_not_waited_on(aws):
+    # GIVEN a queue and a thread waiting up to 10 s for a message on it
+    queue = make_queue(aws)
+    woken: list[float] = []
+    waiter = threading.Thread(
+        target=lambda: (sqs_speed.wait_for_message(queue["arn"], 10.0), woken.append(time.monotonic()))
+    )
+    waiter.start()
+    time.sleep(0.2)
+
+    # WHEN a message is sent
+    sent_at = time.monotonic()
+    aws.client("sqs").send_message(QueueUrl=queue["url"], MessageBody="wake up")
+    waiter.join(timeout=10)
+
+    # THEN the waiter woke at once; a queue that does not exist is reported, not waited on
+    assert woken and woken[0] - sent_at < 2.0
+    assert sqs_speed.wait_for_message(queue["arn"] + "-missing", 10.0) is False
