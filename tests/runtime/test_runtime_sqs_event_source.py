@@ -251,6 +251,20 @@ def test_a_move_task_needs_a_dead_letter_queue_as_source(aws):
     assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
 
 
+def enabled_mapping(maximum_concurrency: int) -> SqsMapping:
+    """A mapping as the pollers read it, for poller tests that need no emulator."""
+    return SqsMapping(
+        uuid="u",
+        enabled=True,
+        queue_arn="arn:aws:sqs:us-east-1:123456789012:q",
+        function_arn="arn:aws:lambda:us-east-1:123456789012:function:f",
+        batch_size=10,
+        maximum_concurrency=maximum_concurrency,
+        maximum_batching_window_seconds=0,
+        report_batch_item_failures=True,
+    )
+
+
 @pytest.mark.parametrize(
     ("mapping_maximum", "local_concurrency", "expected"),
     [(10, 2, 2), (2, 8, 2), (10, None, 10)],
@@ -259,16 +273,7 @@ def test_batches_in_flight_stay_within_the_mapping_maximum_and_the_local_concurr
     mapping_maximum: int, local_concurrency: int | None, expected: int
 ):
     # GIVEN a poller for a mapping, with or without a local cap on concurrent executions
-    mapping = SqsMapping(
-        uuid="u",
-        enabled=True,
-        queue_arn="arn:aws:sqs:us-east-1:123456789012:q",
-        function_arn="arn:aws:lambda:us-east-1:123456789012:function:f",
-        batch_size=10,
-        maximum_concurrency=mapping_maximum,
-        maximum_batching_window_seconds=0,
-        report_batch_item_failures=True,
-    )
+    mapping = enabled_mapping(maximum_concurrency=mapping_maximum)
     poller = MappingPoller(
         "u",
         read_mapping=lambda _: mapping,
@@ -300,16 +305,7 @@ class EmptyQueueClient:
 
 def test_an_idle_poller_waits_for_a_send_instead_of_asking_again_and_again():
     # GIVEN an enabled mapping on an empty queue, and a hook that blocks until a send
-    mapping = SqsMapping(
-        uuid="u",
-        enabled=True,
-        queue_arn="arn:aws:sqs:us-east-1:123456789012:q",
-        function_arn="arn:aws:lambda:us-east-1:123456789012:function:f",
-        batch_size=10,
-        maximum_concurrency=2,
-        maximum_batching_window_seconds=0,
-        report_batch_item_failures=True,
-    )
+    mapping = enabled_mapping(maximum_concurrency=2)
     client = EmptyQueueClient()
     sent = threading.Event()
     invoked: list[dict] = []
