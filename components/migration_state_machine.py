@@ -18,6 +18,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from components.email_subscription import email_subscription
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFINITION_PATH = PROJECT_ROOT / "statemachines" / "migration.asl.json"
 
@@ -219,15 +221,9 @@ class MigrationStateMachine(pulumi.ComponentResource):
             kms_master_key_id="alias/aws/sns",
             opts=child,
         )
-        self.gate_subscription = None
-        if args.notification_email:
-            self.gate_subscription = aws.sns.TopicSubscription(
-                f"{name}-gate-email",
-                topic=self.gate_topic.arn,
-                protocol="email",
-                endpoint=args.notification_email,
-                opts=child,
-            )
+        self.gate_subscription = email_subscription(
+            f"{name}-gate-email", self.gate_topic.arn, args.notification_email, child
+        )
 
         # The /aws/vendedlogs/ prefix keeps CloudWatch Logs' resource policy small however many log groups
         # Step Functions delivers to (the AWS recommendation for vended logs).

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.email_subscription import email_subscription
+
 # SQS limits (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/quotas-queues.html).
 MAX_VISIBILITY_TIMEOUT_SECONDS = 43_200
 MIN_RETENTION_SECONDS = 60
@@ -144,15 +146,9 @@ class QueueWithDeadLetter(pulumi.ComponentResource):
         # No SSE on the topic: CloudWatch alarms cannot publish to a topic encrypted with the AWS-managed
         # SNS key, and a customer key would need its own key policy for a two-message-a-year topic.
         self.alarm_topic = aws.sns.Topic(f"{name}-dlq-alarm", opts=child)
-        self.alarm_email_subscription = None
-        if args.alarm_email:
-            self.alarm_email_subscription = aws.sns.TopicSubscription(
-                f"{name}-dlq-alarm-email",
-                topic=self.alarm_topic.arn,
-                protocol="email",
-                endpoint=args.alarm_email,
-                opts=child,
-            )
+        self.alarm_email_subscription = email_subscription(
+            f"{name}-dlq-alarm-email", self.alarm_topic.arn, args.alarm_email, child
+        )
         self.dead_letter_alarm = aws.cloudwatch.MetricAlarm(
             f"{name}-dlq-not-empty",
             alarm_description=(

@@ -1,13 +1,16 @@
-"""The per-message handler both intake consumers share: accept, count, log safely, fail only that message."""
+"""What both intake consumers share: per message, accept, count, log safely and fail only that message;
+per batch, count what arrived and report the failures as a partial batch response."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Protocol
+from typing import Any, Protocol
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from onboarding.intake_processing import IntakeMessage, IntakeOutcome, IntakeResult
 
@@ -43,3 +46,27 @@ def intake_record_handler(
         )
 
     return handle
+
+
+def process_intake_batch(
+    event: dict[str, Any],
+    context: LambdaContext,
+    intake: IntakeBackend,
+    *,
+    processor: BatchProcessor,
+    logger: Logger,
+    metrics: Metrics,
+    metric_names: Mapping[IntakeOutcome, str],
+) -> dict[str, Any]:
+    """Handle one SQS batch; returns the ``batchItemFailures`` response the event source mapping reads."""
+    metrics.add_metric(name="MessagesReceived", unit=MetricUnit.Count, value=len(event.get("Records", [])))
+    handle = intake_record_handler(intake, logger=logger, metrics=metrics, metric_names=metric_names)
+    response = process_partial_response(
+        event=event,
+        record_handler=handle,
+        processor=processor,
+        context=context,
+    )
+    # The correlation id was the last message's: it must not leak into the next invocation's logs.
+    logger.set_correlation_id(None)
+    return response

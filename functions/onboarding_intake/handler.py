@@ -9,12 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from onboarding import aws_clients, settings
-from onboarding.intake_batch import intake_record_handler
+from onboarding.intake_batch import process_intake_batch
 from onboarding.intake_processing import IntakeOutcome, OnboardingIntake
 
 logger = Logger()
@@ -40,12 +39,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         new_table_name=settings.new_table_name(),
         intake_dlq_url=settings.intake_dlq_url(),
     )
-    metrics.add_metric(name="MessagesReceived", unit=MetricUnit.Count, value=len(event.get("Records", [])))
-    response = process_partial_response(
-        event=event,
-        record_handler=intake_record_handler(intake, logger=logger, metrics=metrics, metric_names=_METRICS),
-        processor=processor,
-        context=context,
+    return process_intake_batch(
+        event, context, intake, processor=processor, logger=logger, metrics=metrics, metric_names=_METRICS
     )
-    logger.set_correlation_id(None)
-    return response
