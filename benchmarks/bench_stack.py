@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import itertools
 import logging
-import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -169,12 +168,9 @@ class BenchStack:
     # -- functions --------------------------------------------------------------------------------
 
     def prewarm(self, function_name: str, workers: int) -> None:
-        """Start ``workers`` warm processes and wait for them: timed runs measure steady throughput."""
-        self.aws.prewarm(function_name, workers=workers)
-        arn = self.client("lambda").get_function(FunctionName=function_name)["Configuration"]["FunctionArn"]
-        deadline = time.monotonic() + 60
-        while self.aws.runner.worker_count(arn) < workers and time.monotonic() < deadline:
-            time.sleep(0.1)
+        """Start ``workers`` warm processes (within the local concurrency) and wait for them: timed runs
+        measure steady throughput."""
+        self.aws.prewarm(function_name, workers=workers, wait_seconds=60)
 
 
 def _exists(dynamodb: Any, name: str) -> bool:

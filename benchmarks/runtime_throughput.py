@@ -130,10 +130,7 @@ def run_through_runtime(aws: EmbeddedAws, count: int, concurrency: int, batch_si
         Environment={"Variables": {"TABLE": table}},
     )
     # Warm workers first: the benchmark measures steady throughput, not process start-up.
-    aws.prewarm(function["FunctionName"], workers=concurrency)
-    deadline = time.monotonic() + 60
-    while aws.runner.worker_count(function["FunctionArn"]) < concurrency and time.monotonic() < deadline:
-        time.sleep(0.1)
+    aws.prewarm(function["FunctionName"], workers=concurrency, wait_seconds=60)
     mapping = aws.client("lambda").create_event_source_mapping(
         EventSourceArn=arn,
         FunctionName=function["FunctionArn"],

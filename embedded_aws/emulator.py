@@ -9,6 +9,7 @@ import os
 import shutil
 import tempfile
 import threading
+import time
 import urllib.request
 import warnings
 from pathlib import Path
@@ -220,10 +221,19 @@ class EmbeddedAws:
             raise RuntimeError("the emulator is not running")
         return self._runner
 
-    def prewarm(self, function_name: str, workers: int = 1) -> None:
-        """Start a function's workers in the background (the first invocations skip the cold start)."""
+    def prewarm(self, function_name: str, workers: int = 1, wait_seconds: float = 0.0) -> int:
+        """Start a function's workers in the background (the first invocations skip the cold start).
+
+        Starts at most ``lambda_concurrency`` workers and returns how many; with ``wait_seconds``, waits
+        that long at most for them to be ready (benchmarks time steady throughput, not start-up).
+        """
         function = find_function(self.account_id, self.region, function_name)
-        self.runner.prewarm(LambdaExecution(self.runner, self._log_groups.get).spec_for(function), workers)
+        count = min(workers, self.lambda_concurrency)
+        self.runner.prewarm(LambdaExecution(self.runner, self._log_groups.get).spec_for(function), count)
+        deadline = time.monotonic() + wait_seconds
+        while self.runner.worker_count(function.function_arn) < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return count
 
     # -- internals --------------------------------------------------------------------------------
 

@@ -28,9 +28,12 @@ DEFAULT_INIT_TIMEOUT_SECONDS = 30.0
 _REPLY_GRACE_SECONDS = 0.05
 # The tail of the logs returned to a RequestResponse caller, as AWS's LogType=Tail does.
 _LOG_TAIL_BYTES = 4096
-# Warm workers beyond the first are stopped after this long without work, as AWS reclaims idle
-# execution environments: a burst at concurrency 10 does not leave 10 processes behind for good.
+# Warm workers are stopped after this long without work, as AWS reclaims idle execution environments:
+# a burst does not leave its processes behind for good, and a function nobody calls (the legacy
+# consumer while the migration runs) holds no memory. The next invocation starts cold again.
 IDLE_WORKER_TTL_SECONDS = 60.0
+# How often idle workers are looked at, at most (and at least a few times per TTL).
+_REAP_INTERVAL_SECONDS = 5.0
 
 
 def default_local_concurrency() -> int:
@@ -93,6 +96,11 @@ class LambdaRunner:
         self._active_key: dict[str, tuple[str, ...]] = {}
         self._lock = threading.Lock()
         self._closed = False
+        self._reaper = threading.Thread(
+            target=self._reap_idle_workers, name="lambda-idle-reaper", daemon=True
+        )
+        self._reaper_stop = threading.Event()
+        self._reaper.start()
 
     # -- public -----------------------------------------------------------------------------------
 
@@ -179,6 +187,7 @@ class LambdaRunner:
             return len(pool.idle)
 
     def shutdown(self) -> None:
+        self._reaper_stop.set()
         with self._lock:
             self._closed = True
             pools = list(self._pools.values())
@@ -244,17 +253,26 @@ class LambdaRunner:
         return None, json.dumps(error)
 
     def _release(self, pool: _Pool, worker: Worker, reusable: bool) -> None:
-        now = time.monotonic()
         with pool.lock:
             keep = reusable and not pool.retired and worker.alive and len(pool.idle) < self._max_idle
             if keep:
-                worker.idle_since = now
+                worker.idle_since = time.monotonic()
                 pool.idle.append(worker)
-            # Workers are taken from the end, so the oldest idle ones are at the front; keep one warm.
-            expired = [w for w in pool.idle[:-1] if now - w.idle_since > self._idle_ttl]
-            pool.idle = [w for w in pool.idle if w not in expired]
-        for stale in [*expired, *([] if keep else [worker])]:
-            stale.kill()
+        if not keep:
+            worker.kill()
+
+    def _reap_idle_workers(self) -> None:
+        interval = min(_REAP_INTERVAL_SECONDS, max(0.05, self._idle_ttl / 4))
+        while not self._reaper_stop.wait(interval):
+            with self._lock:
+                pools = list(self._pools.values())
+            now = time.monotonic()
+            for pool in pools:
+                with pool.lock:
+                    expired = [w for w in pool.idle if now - w.idle_since > self._idle_ttl]
+                    pool.idle = [w for w in pool.idle if w not in expired]
+                for worker in expired:
+                    worker.kill()
 
     def _spawn(self, spec: FunctionSpec, code_dir: Path) -> Worker:
         worker_id = uuid.uuid4().hex
