@@ -57,13 +57,10 @@ class PerRecordMapPeer:
         )["Role"]["Arn"]
         self.scan_function = self._function(f"bench-peer-scan-{suffix}", "scan_page_handler.py")
         self.migrate_function = self._function(f"bench-peer-migrate-{suffix}", "migrate_one_handler.py")
-        definition = render_definition(
+        self._definition = render_definition(
             DEFINITION.read_text(encoding="utf-8"),
             {"ScanFunctionArn": self.scan_function, "MigrateFunctionArn": self.migrate_function},
         )
-        self.state_machine_arn = stack.client("stepfunctions").create_state_machine(
-            name=f"bench-peer-{suffix}", definition=definition, roleArn=self._role
-        )["stateMachineArn"]
 
     def _function(self, name: str, handler_file: str) -> str:
         return str(
@@ -89,11 +86,18 @@ class PerRecordMapPeer:
         stack.prewarm(self.migrate_function, workers=4)
         legacy_bytes = stack.table_bytes(stack.legacy_table)
         sfn = stack.client("stepfunctions")
+        # A state machine per run, deleted with its execution once counted: the emulator keeps an
+        # execution's whole history (several events per record) for as long as its state machine lives.
+        state_machine_arn = sfn.create_state_machine(
+            name=f"bench-peer-{data.records}-{uuid.uuid4().hex[:6]}",
+            definition=self._definition,
+            roleArn=self._role,
+        )["stateMachineArn"]
 
         operations_before = stack.meters.operations.snapshot()
         invocations_before = stack.meters.invocations.snapshot()
         execution_arn = sfn.start_execution(
-            stateMachineArn=self.state_machine_arn,
+            stateMachineArn=state_machine_arn,
             name=f"bench-peer-{data.records}-{uuid.uuid4().hex[:6]}",
             input=json.dumps({"cursor": None, "page_size": PAGE_SIZE}),
         )["executionArn"]
@@ -109,6 +113,7 @@ class PerRecordMapPeer:
             )
         seconds = (description["stopDate"] - description["startDate"]).total_seconds()
         transitions = count_transitions(read_history(sfn, execution_arn))
+        sfn.delete_state_machine(stateMachineArn=state_machine_arn)
         contents = stack.target_contents(target)
         stack.drop_table(target)
         return RunResult(
