@@ -641,3 +641,265 @@ def test_moto_api_config_and_reset_endpoints_exist():
 
     assert "{0}/moto-api/reset" in url_paths
     assert "{0}/moto-api/config" in url_paths
+
+
+# --- DynamoDB compact items ------------------------------------------------------------------------
+
+
+def _flat_source(function: Any) -> str:
+    """The source with all whitespace runs made one space (moto's formatting wraps lines)."""
+    return " ".join(inspect.getsource(function).split())
+
+
+def test_attribute_values_are_type_and_value_with_maps_and_lists_of_attribute_values():
+    # GIVEN moto's DynamoType / WHEN values of every kind are built
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    nested = DynamoType({"M": {"l": {"L": [{"S": "x"}, {"SS": ["a"]}]}, "b": {"B": b"\x00"}}})
+
+    # THEN each holds only its type and value (what dynamodb_compact_items packs and rebuilds),
+    # maps hold a dict and lists a list of DynamoType, other values are kept as given
+    assert vars(nested).keys() == {"type", "value"}
+    assert type(nested.value) is dict and type(nested.value["l"]) is DynamoType
+    assert type(nested.value["l"].value) is list and type(nested.value["l"].value[0]) is DynamoType
+    assert nested.value["l"].value[1].value == ["a"] and nested.value["b"].value == b"\x00"
+    for value in ({"S": "x"}, {"N": "1"}, {"B": b"\x01"}, {"BOOL": True}, {"NULL": True}, {"NS": ["1"]}):
+        assert vars(DynamoType(value)) == {"type": next(iter(value)), "value": next(iter(value.values()))}
+
+
+def test_item_sizes_are_what_the_packed_items_count():
+    # GIVEN items with values of every type, as moto builds them
+    from moto.dynamodb.models.dynamo_type import DynamoType, Item
+
+    from embedded_aws.moto_internals.dynamodb_compact_items import PackedItem
+
+    values: list[dict[str, Any]] = [
+        {"S": "Zoë"},
+        {"S": ""},
+        {"N": "-12.50"},
+        {"B": b"\x00\xff"},
+        {"B": "AAE="},
+        {"BOOL": False},
+        {"NULL": True},
+        {"SS": ["é", "b"]},
+        {"NS": ["1", "2.5"]},
+        {"BS": [b"\x01", b"\x02\x03"]},
+        {"L": [{"S": "x"}, {"N": "10"}, {"L": []}, {"M": {"ü": {"BOOL": True}}}]},
+        {"M": {"k": {"SS": ["a"]}, "m": {"M": {"deep": {"B": b"zz"}}}}},
+    ]
+    for value in values:
+        item = Item(DynamoType({"S": "k"}), None, {"k": {"S": "k"}, "attribute": value})
+
+        # WHEN moto and the packed item measure it / THEN they agree (moto's rules are mirrored)
+        packed = PackedItem.pack(item)
+        assert packed is not None, value
+        assert packed.size() == item.size(), value
+
+
+def test_items_are_mutated_in_place_only_by_update_with_attribute_updates():
+    # GIVEN moto's Item / WHEN its methods' sources are read
+    import re
+
+    from moto.dynamodb.models.dynamo_type import Item
+
+    writers = {
+        name
+        for name, member in vars(Item).items()
+        if inspect.isfunction(member)
+        and re.search(r"self\.attrs\[[^\]]+\] = |del self\.attrs\[|self\.attrs = ", inspect.getsource(member))
+    }
+
+    # THEN only the constructor and the legacy AttributeUpdates writer change attributes (a packed
+    # item refuses the latter; the other in-place writes go through the Item Table.get_item returns)
+    assert writers == {"__init__", "update_with_attribute_updates"}
+
+
+def test_tables_store_items_in_a_dict_written_only_by_put_and_delete():
+    # GIVEN moto's DynamoDB model sources
+    import re
+
+    import moto.dynamodb.models as backend_module
+    import moto.dynamodb.models.table as table_module
+    from moto.dynamodb.models.table import Table
+
+    sources = inspect.getsource(table_module) + inspect.getsource(backend_module)
+
+    # WHEN the writes to a table's items are looked for
+    stores = re.findall(r"self\.items\[[^\n]*\] = [^\n]*", sources)
+    removals = re.findall(r"self\.items[^\n]*\.pop\([^\n]*", sources)
+    replacements = re.findall(r"self\.items = [^\n]*", sources)
+
+    # THEN they are the ones dynamodb_compact_items and dynamodb_scan_speed follow
+    assert stores == [
+        "self.items[hash_value][range_value] = item",
+        "self.items[hash_value] = item  # type: ignore[assignment]",
+    ]
+    assert removals == [
+        "self.items[hash_key].pop(range_key)",
+        "self.items.pop(hash_key)",
+    ]
+    assert replacements == [
+        "self.items = []",  # StreamShard's records, not a table's items
+        "self.items = defaultdict(dict)  # type: ignore  # [hash: DynamoType] or [hash: [range: DynamoType]]",
+        "self.items = copy.deepcopy(backup.table.items)",
+        "self.items = copy.deepcopy(source.items)",
+    ]
+    assert "self.items[hash_value][range_value] = item" in inspect.getsource(Table.put_item)
+    assert "self.items.pop(hash_key)" in inspect.getsource(Table.delete_item)
+
+
+def test_put_get_and_delete_hand_out_the_stored_item():
+    # GIVEN moto's Table / WHEN put_item, get_item and delete_item are read
+    from moto.dynamodb.models.table import Table
+
+    put = _flat_source(Table.put_item)
+    get = _flat_source(Table.get_item)
+    delete = _flat_source(Table.delete_item)
+
+    # THEN put_item returns the Item it stored, get_item the stored one (or its projection, a new Item),
+    # delete_item the removed one (or None)
+    assert "item = Item(hash_value, range_value, item_attrs)" in put and put.endswith("return item")
+    assert "current = self.get_item(hash_value, lookup_range_value)" in put
+    assert "self.stream_shard.add(current, item)" in put
+    assert parameters(Table.get_item) == ["self", "hash_key", "range_key", "projection_expression"]
+    assert "result = self.items[hash_key][range_key]" in get and "result = self.items[hash_key]" in get
+    assert "result = result.project(projection_expression)" in get and "return result" in get
+    assert parameters(Table.delete_item) == ["self", "hash_key", "range_key"]
+    assert "return item except KeyError: return None" in delete
+
+
+def test_update_item_mutates_the_item_table_get_item_returned():
+    # GIVEN moto's backend update_item / WHEN its source is read
+    from moto.dynamodb.models import DynamoDBBackend
+
+    source = _flat_source(DynamoDBBackend.update_item)
+
+    # THEN it reads the item through table.get_item (also right after creating it), changes that object
+    # in place and returns it, without storing it itself
+    assert parameters(DynamoDBBackend.update_item)[:3] == ["self", "table_name", "key"]
+    assert source.count("item = table.get_item(hash_value, range_value)") == 2
+    assert "table.put_item(data)" in source
+    assert (
+        "UpdateExpressionExecutor( validated_ast, item, # type: ignore[arg-type] "
+        "expression_attribute_names, ).execute()" in source
+    )
+    assert "item.update_with_attribute_updates(attribute_updates)" in source
+    assert "table.items" not in source and source.endswith("return item # type: ignore[return-value]")
+
+
+def test_tables_are_deep_copied_by_the_default_protocol_and_restores_copy_items():
+    # GIVEN moto's table classes
+    from moto.core.common_models import BaseModel, CloudFormationModel
+    from moto.dynamodb.models.table import RestoredPITTable, RestoredTable, Table
+
+    # WHEN their copy hooks are looked for / THEN there are none (dynamodb_compact_items adds
+    # Table.__deepcopy__ doing what the default does), and restored tables deep-copy the source items
+    for cls in (Table, CloudFormationModel, BaseModel, RestoredTable, RestoredPITTable):
+        for hook in (
+            "__deepcopy__",
+            "__copy__",
+            "__reduce__",
+            "__reduce_ex__",
+            "__getstate__",
+            "__setstate__",
+        ):
+            assert hook not in vars(cls), (cls, hook)
+    assert "self.items = copy.deepcopy(backup.table.items)" in inspect.getsource(RestoredTable.__init__)
+    assert "self.items = copy.deepcopy(source.items)" in inspect.getsource(RestoredPITTable.__init__)
+
+
+def test_model_classes_register_for_the_dashboard_by_module():
+    # GIVEN moto's instance tracking metaclass / WHEN its source is read
+    from moto.core.base_backend import InstanceTrackerMeta
+    from moto.core.model_instances import model_data
+
+    from embedded_aws.moto_internals.dynamodb_compact_items import PackedItem
+
+    source = inspect.getsource(InstanceTrackerMeta.__new__)
+
+    # THEN classes are registered by the module's second name part (PackedItem takes itself out again)
+    assert 'service = cls.__module__.split(".")[1]' in source
+    assert "model_data[service][name] = cls" in source
+    assert all(PackedItem not in models.values() for models in model_data.values())
+    assert PackedItem.instances_tracked == []
+
+
+# --- DynamoDB scans --------------------------------------------------------------------------------
+
+
+def test_scan_is_the_loop_the_fast_path_mirrors():
+    # GIVEN moto's Table.scan / WHEN its source is read
+    from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models.dynamo_type import Item
+    from moto.dynamodb.models.table import RESULT_SIZE_LIMIT, Table
+
+    source = _flat_source(Table.scan)
+
+    # THEN without an index it walks all_items(), and the per-item steps are those dynamodb_scan_speed runs
+    assert parameters(Table.scan) == [
+        "self",
+        "filters",
+        "limit",
+        "exclusive_start_key",
+        "filter_expression",
+        "index_name",
+        "consistent_read",
+        "projection_expression",
+        "segments",
+    ]
+    for step in (
+        "hash_attrs = [self.hash_key_attr] range_attrs = [self.range_key_attr] items = self.all_items()",
+        "processing_previous_page = exclusive_start_key is not None for item in items: "
+        "if not item.is_within_segment(segments): continue",
+        "reached_length_limit = len(results) == limit",
+        "reached_size_limit = (result_size + item.size()) > RESULT_SIZE_LIMIT",
+        "if reached_length_limit or reached_size_limit: last_evaluated_key = self._get_last_evaluated_key( "
+        "results[-1], index_name ) break",
+        "for attribute_name in filters: attribute = item.attrs.get(attribute_name) "
+        "(comparison_operator, comparison_objs) = filters[attribute_name] if attribute: "
+        "# Attribute found if not attribute.compare(comparison_operator, comparison_objs): "
+        'passes_all_conditions = False break elif comparison_operator == "NULL": '
+        "# Comparison is NULL and we don't have the attribute continue else: "
+        "# No attribute found and comparison is no NULL. This item # fails "
+        "passes_all_conditions = False break",
+        "else: results.append(copy.deepcopy(item)) result_size += item.size() scanned_count += 1",
+        "if filter_expression is not None: "
+        "results = [item for item in results if filter_expression.expr(item)]",
+        "if projection_expression: results = [r.project(projection_expression) for r in results] "
+        "return results, scanned_count, last_evaluated_key",
+    ):
+        assert step in source, step
+    assert RESULT_SIZE_LIMIT == 1000000
+    assert parameters(Item.is_within_segment) == ["self", "segments"]
+    assert parameters(Table._get_last_evaluated_key) == ["self", "last_result", "index_name"]
+    assert "segments=segments" in inspect.getsource(DynamoDBBackend.scan)
+
+
+def test_all_items_order_and_the_start_key_skip_rule_are_the_bisected_ones():
+    # GIVEN the order all_items() sorts by and the rule that skips items up to the ExclusiveStartKey
+    from decimal import Decimal
+
+    from moto.dynamodb.models.dynamo_type import DynamoType
+    from moto.dynamodb.models.table import Table
+
+    order = _flat_source(Table.all_items)
+    skip = _flat_source(Table._item_comes_before_dct)
+
+    # WHEN they are read / THEN keys sort as DynamoType compares them, by cast_value, hash then range,
+    # and an item is skipped while it is before or equal to the start key (bisect_right)
+    assert "key=lambda x: (x.hash_key, x.range_key) if x.range_key else x.hash_key" in order
+    assert (
+        "return ( (item.attrs[attr] < DynamoType(dct.get(attr))) # type: ignore == scan_index_forward )"
+        in skip
+    )
+    assert skip.endswith("# Keys were equal, items are identical return True")
+    assert DynamoType({"N": "9"}) < DynamoType({"N": "10"}) and DynamoType(
+        {"N": "1.50"}
+    ).cast_value == Decimal("1.5")
+    assert DynamoType({"S": "b"}).cast_value == "b" and DynamoType({"B": b"\x01"}).cast_value == b"\x01"
+    assert DynamoType({"N": "1.0"}) == DynamoType({"N": "1"})
+    assert hash(DynamoType({"N": "1.0"})) == hash(DynamoType({"N": "1"}))
+    for attribute in ("hash_key_attr", "range_key_attr", "hash_key_type", "range_key_type"):
+        assert f"self.{attribute}" in inspect.getsource(Table.__init__), attribute
+    # tables are told apart by identity (the key orders are kept in a WeakKeyDictionary)
+    assert Table.__eq__ is object.__eq__ and Table.__hash__ is object.__hash__
