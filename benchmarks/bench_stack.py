@@ -224,5 +224,6 @@ def bench_stack(program_dir: Path | None = None) -> Iterator[BenchStack]:
     logging.getLogger("moto.stepfunctions").setLevel(logging.CRITICAL)
     with metered_emulator() as (aws, meters):
         deployment = deploy_stack(aws, program_dir or find_program_dir(), config=STACK_CONFIG)
+        aws.freeze_long_lived_objects()
         outputs = dict(deployment.outputs)
         yield BenchStack(aws, meters, outputs, _ensure_state_machine(aws, outputs))

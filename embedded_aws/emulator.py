@@ -20,6 +20,7 @@ import boto3
 from botocore.config import Config
 
 from embedded_aws import moto_internals
+from embedded_aws.heap_tuning import HeapTuning
 from embedded_aws.invocation_counter import InvocationCounter, InvocationPath
 from embedded_aws.lambda_runtime.runner import LambdaRunner, default_local_concurrency
 from embedded_aws.moto_internals import event_source_mappings, sqs_speed
@@ -80,6 +81,7 @@ class EmbeddedAws:
         self._previous_moto_port: str | None = None
         self._session: boto3.Session | None = None
         self._session_lock = threading.Lock()
+        self._heap = HeapTuning()
 
     # -- lifecycle --------------------------------------------------------------------------------
 
@@ -104,6 +106,7 @@ class EmbeddedAws:
                 RuntimeWarning,
                 stacklevel=3,
             )
+        self._heap.apply()
         self._server = MotoHttpServer(
             self.host, self._requested_port, middleware=lambda app: CountingMiddleware(app, self.requests)
         )
@@ -165,6 +168,7 @@ class EmbeddedAws:
         if self._work_dir is not None:
             shutil.rmtree(self._work_dir, ignore_errors=True)
             self._work_dir = None
+        self._heap.restore()
         with EmbeddedAws._running_lock:
             if EmbeddedAws._running is self:
                 EmbeddedAws._running = None
@@ -220,6 +224,11 @@ class EmbeddedAws:
         if self._runner is None:
             raise RuntimeError("the emulator is not running")
         return self._runner
+
+    def freeze_long_lived_objects(self) -> None:
+        """Leave every object alive now out of later garbage collections (call once deployed; see
+        ``embedded_aws.heap_tuning``). Undone when the emulator stops."""
+        self._heap.freeze_long_lived()
 
     def prewarm(self, function_name: str, workers: int = 1, wait_seconds: float = 0.0) -> int:
         """Start a function's workers in the background (the first invocations skip the cold start).

@@ -44,4 +44,5 @@ def local_stack(
     """Start the emulator, deploy the program, yield both; stop everything on exit."""
     with EmbeddedAws(port=port) as aws:
         deployment = deploy_stack(aws, program_dir or find_program_dir(), stack=stack, config=config)
+        aws.freeze_long_lived_objects()
         yield LocalStack(aws=aws, deployment=deployment)
