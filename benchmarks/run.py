@@ -33,6 +33,7 @@ from benchmarks.report import (
     throughput_table,
 )
 from benchmarks.run_result import RunResult
+from embedded_aws.heap_tuning import limit_malloc_arenas
 
 FULL_SIZES = (1_000, 10_000, 100_000)
 QUICK_SIZES = (1_000, 10_000)
@@ -92,6 +93,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--timeout", type=float, default=4 * 3600, help="seconds allowed per execution (default 4 h)"
     )
     args = parser.parse_args(argv)
+    # Before any thread starts (the memory sampler, the emulator's): threads get their arenas at once.
+    limit_malloc_arenas()
     sizes = sorted(args.sizes or (QUICK_SIZES if args.quick else FULL_SIZES))
 
     results: list[SizeResult] = []

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from embedded_aws.emulator import EmbeddedAws
+from embedded_aws.heap_tuning import limit_malloc_arenas
 from embedded_aws.stack_deploy import DEFAULT_STACK, Deployment, deploy_stack
 
 _PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -42,6 +43,7 @@ def local_stack(
     config: dict[str, Any] | None = None,
 ) -> Iterator[LocalStack]:
     """Start the emulator, deploy the program, yield both; stop everything on exit."""
+    limit_malloc_arenas()  # before the emulator's threads start, so that none gets an arena of its own
     with EmbeddedAws(port=port) as aws:
         deployment = deploy_stack(aws, program_dir or find_program_dir(), stack=stack, config=config)
         aws.freeze_long_lived_objects()
