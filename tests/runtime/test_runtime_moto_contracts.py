@@ -165,6 +165,27 @@ def test_logs_backend_methods_used_to_ship_function_logs(moto_in_process):
     # THEN the API reads them back
     events = boto3.client("logs").get_log_events(logGroupName="/contract", logStreamName="stream")["events"]
     assert [event["message"] for event in events] == ["hello"]
+    stream = backend.groups["/contract"].streams["stream"]
+    assert [event.message for event in stream.events] == ["hello"]
+    assert stream.stored_bytes == len("hello")
+
+
+def test_the_log_sink_keeps_the_newest_events_of_each_stream(moto_in_process):
+    # GIVEN a sink that keeps three events per stream
+    from embedded_aws.moto_internals.lambda_functions import MotoLogSink
+
+    sink = MotoLogSink(ACCOUNT, REGION, max_events_per_stream=3)
+
+    # WHEN five lines are shipped in two puts
+    sink.put("/capped", "stream", ["one", "two"])
+    sink.put("/capped", "stream", ["three", "four", "five"])
+
+    # THEN the API reads back the newest three, and the stream's stored bytes count only those
+    logs = boto3.client("logs")
+    events = logs.get_log_events(logGroupName="/capped", logStreamName="stream", startFromHead=True)["events"]
+    assert [event["message"] for event in events] == ["three", "four", "five"]
+    described = logs.describe_log_streams(logGroupName="/capped")["logStreams"][0]
+    assert described["storedBytes"] == len("threefourfive")
 
 
 # --- SQS event source mappings ---------------------------------------------------------------------
