@@ -38,15 +38,18 @@ def read_line(stream, timeout: float) -> str:
 
 
 @pytest.mark.skipif(os.name != "posix", reason="drives the process with POSIX signals")
-def test_local_up_serves_the_stack_until_interrupted():
-    # GIVEN `local up --json` started as a user would
-    process = subprocess.Popen(
-        [sys.executable, "-m", "migration_cli.main", "local", "up", "--json"],
-        cwd=PROJECT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+def test_local_up_serves_the_stack_until_interrupted(tmp_path: Path):
+    # GIVEN `local up --json` started as a user would (stderr to a file: an unread pipe that fills up
+    # would block the process on its next write and look like a hang)
+    stderr_path = tmp_path / "stderr.txt"
+    with stderr_path.open("w") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-X", "faulthandler", "-m", "migration_cli.main", "local", "up", "--json"],
+            cwd=PROJECT,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+        )
     try:
         # WHEN it reports that it is up
         description = json.loads(read_line(process.stdout, timeout=120))
@@ -65,7 +68,15 @@ def test_local_up_serves_the_stack_until_interrupted():
         process.send_signal(signal.SIGINT)
 
         # THEN it stops cleanly
-        assert process.wait(timeout=30) == 0
+        try:
+            returncode = process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.send_signal(signal.SIGABRT)  # faulthandler prints every thread's stack
+            process.wait(timeout=10)
+            raise AssertionError(
+                f"still running 30 s after Ctrl-C:\n{stderr_path.read_text()[-8000:]}"
+            ) from None
+        assert returncode == 0, stderr_path.read_text()[-4000:]
     finally:
         if process.poll() is None:
             process.kill()
