@@ -59,8 +59,11 @@ def print_description(description: dict[str, Any], as_json: bool, out: TextIO) -
 
 
 def up(args: argparse.Namespace) -> int:
-    # A service manager stops with SIGTERM: shut down as cleanly as on Ctrl-C.
+    # A service manager stops with SIGTERM: shut down as cleanly as on Ctrl-C. A shell starts background
+    # jobs (`... &`, nohup, some CI runners) with SIGINT ignored, and Python then leaves it ignored:
+    # SIGINT is made to stop the emulator however it was started.
     previous = signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+    previous_interrupt = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         with local_stack(port=args.port, program_dir=args.program_dir) as stack:
             print_description(describe(stack), args.json, sys.stdout)
@@ -78,6 +81,7 @@ def up(args: argparse.Namespace) -> int:
         return 1
     finally:
         signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGINT, previous_interrupt)
 
 
 def register_up(local_commands: Any) -> None:
