@@ -49,17 +49,6 @@ VARYING = frozenset({"CreationDateTime"})
 Exchange = tuple[str, int, bytes]
 
 
-@pytest.fixture
-def credentials(monkeypatch: pytest.MonkeyPatch) -> None:
-    for key, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-    }.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-
-
 def scrubbed(value: Any) -> Any:
     if isinstance(value, dict):
         return {key: ("<varies>" if key in VARYING else scrubbed(item)) for key, item in value.items()}

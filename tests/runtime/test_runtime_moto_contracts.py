@@ -31,14 +31,7 @@ def parameters(function: Any) -> list[str]:
 
 
 @pytest.fixture
-def moto_in_process(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for key, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-    }.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+def moto_in_process(credentials: None) -> Iterator[None]:
     with mock_aws():
         yield
 
