@@ -1,0 +1,26 @@
+"""AWS service quotas the migration must respect, in one place.
+
+Every size check (batching, rejection of a record that can never fit, the local runtime's refusals) reads
+these numbers, so a quota that AWS raises is a one-line change. Sources, read 2026-12-01:
+- SQS: 1 MiB per message and per SendMessageBatch request, 10 entries per batch (the message size quota
+  was raised from 256 KiB to 1 MiB in 2025); "Amazon SQS message quotas".
+- DynamoDB: 400 KB per item (attribute names and values), partition key 1-2,048 bytes, sort key
+  1-1,024 bytes, BatchWriteItem 25 items / 16 MB; "Quotas in Amazon DynamoDB".
+- Step Functions: 256 KiB per state input or output, 25,000 events per Standard execution history;
+  "Step Functions service quotas".
+"""
+
+from __future__ import annotations
+
+SQS_MAX_MESSAGE_BYTES = 1024 * 1024
+SQS_MAX_BATCH_BYTES = 1024 * 1024
+SQS_MAX_BATCH_ENTRIES = 10
+
+DYNAMODB_MAX_ITEM_BYTES = 400 * 1024
+DYNAMODB_MAX_PARTITION_KEY_BYTES = 2048
+DYNAMODB_MAX_SORT_KEY_BYTES = 1024
+DYNAMODB_MAX_BATCH_WRITE_ITEMS = 25
+DYNAMODB_MAX_BATCH_WRITE_BYTES = 16 * 1024 * 1024
+
+STATES_MAX_PAYLOAD_BYTES = 256 * 1024
+STATES_MAX_HISTORY_EVENTS = 25_000
