@@ -18,6 +18,8 @@ from embedded_aws.moto_internals import (
     quiet_loggers,
     server_speed,
     sfn_aws_sdk,
+    sfn_error_handling,
+    sfn_execution_start,
     sqs_speed,
 )
 from embedded_aws.moto_internals.lambda_functions import LambdaExecution
@@ -36,6 +38,8 @@ def install(execution: LambdaExecution) -> PatchSet:
         model_tracking.install(patches)
         message_move.install(patches)
         sfn_aws_sdk.install(patches)
+        sfn_error_handling.install(patches)
+        sfn_execution_start.install(patches)
         json_response_speed.install(patches)
         dynamodb_speed.install(patches)
         dynamodb_compact_items.install(patches)

@@ -917,3 +917,74 @@ def test_all_items_order_and_the_start_key_skip_rule_are_the_bisected_ones():
         assert f"self.{attribute}" in inspect.getsource(Table.__init__), attribute
     # tables are told apart by identity (the key orders are kept in a WeakKeyDictionary)
     assert Table.__eq__ is object.__eq__ and Table.__hash__ is object.__hash__
+
+
+# --- Step Functions: errors, quotas and execution names (embedded_aws/moto_internals/sfn_*) --------
+
+
+def test_error_equals_pops_an_error_name_and_pushes_whether_it_matches():
+    # GIVEN moto's ErrorEquals decision, with States.ALL listed
+    from moto.stepfunctions.parser.asl.component.common.error_name.error_equals_decl import ErrorEqualsDecl
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import StatesErrorName
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
+        StatesErrorNameType,
+    )
+
+    decl = ErrorEqualsDecl([StatesErrorName(StatesErrorNameType.StatesALL)])
+    stack: list[Any] = [StatesErrorName(StatesErrorNameType.StatesRuntime)]
+
+    class Env:
+        pass
+
+    env = Env()
+    env.stack = stack  # type: ignore[attr-defined]
+
+    # WHEN moto's own rule decides for States.Runtime
+    decl._eval_body(env)
+
+    # THEN it pops the name and pushes True: moto lets States.ALL catch it (sfn_error_handling fixes that)
+    assert stack == [True]
+    assert [name.error_name for name in decl.error_names] == ["States.ALL"]
+    assert StatesErrorNameType.from_name("States.DataLimitExceeded").to_name() == "States.DataLimitExceeded"
+
+
+def test_failed_branches_and_iterations_name_their_error_with_the_module_custom_error_name():
+    # GIVEN the Parallel and Map modules, and moto's CustomErrorName
+    from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import CustomErrorName
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration import iteration_worker
+    from moto.stepfunctions.parser.asl.component.state.exec.state_parallel import branches_decl
+
+    # WHEN they are inspected / THEN both build the error through their module global, which refuses States.
+    assert branches_decl.CustomErrorName is CustomErrorName
+    assert iteration_worker.CustomErrorName is CustomErrorName
+    assert "CustomErrorName(error_name=exit_error_name)" in inspect.getsource(branches_decl)
+    assert "CustomErrorName(error_name=error_name)" in inspect.getsource(iteration_worker)
+    with pytest.raises(ValueError):
+        CustomErrorName("States.TaskFailed")
+
+
+def test_the_payload_quota_is_read_at_call_time_and_is_exclusive():
+    # GIVEN moto's quota check
+    from moto.stepfunctions.parser import quotas
+
+    # WHEN a value of exactly 256 KiB is checked / THEN moto refuses it (AWS allows it: the runtime adds 1)
+    assert quotas.MAX_STATE_SIZE_UTF8_BYTES == 256 * 1024
+    assert not quotas.is_within_size_quota("x" * (256 * 1024))
+    assert "len_item_bytes < MAX_STATE_SIZE_UTF8_BYTES" in inspect.getsource(quotas.is_within_size_quota)
+
+
+def test_start_execution_takes_name_and_input_and_names_an_unnamed_execution_none(moto_in_process):
+    # GIVEN the executing backend's start_execution
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+    assert parameters(StepFunctionsParserBackend.start_execution) == [
+        "self",
+        "state_machine_arn",
+        "name",
+        "execution_input",
+        "trace_header",
+    ]
+    # WHEN its source is read / THEN an unnamed execution takes `name` into its ARN as it is (None)
+    source = inspect.getsource(StepFunctionsParserBackend.start_execution)
+    assert "exec_name = name" in source
+    assert "len(" not in source  # no size check of its own
