@@ -28,6 +28,7 @@ from embedded_aws.moto_internals.lambda_functions import LambdaExecution, MotoLo
 from embedded_aws.moto_internals.server import MotoHttpServer
 from embedded_aws.request_counter import INTERNAL_USER_AGENT, CountingMiddleware, RequestCounter
 from embedded_aws.sqs_event_source import SqsEventSourcePollers
+from embedded_aws.status_events import StatusEventPublisher
 
 DEFAULT_REGION = "us-east-1"
 # moto's default account: every request signed with a key it does not know lands there.
@@ -77,6 +78,7 @@ class EmbeddedAws:
         self._runner: LambdaRunner | None = None
         self._execution: LambdaExecution | None = None
         self._pollers: SqsEventSourcePollers | None = None
+        self._status_events: StatusEventPublisher | None = None
         self._work_dir: Path | None = None
         self._previous_moto_port: str | None = None
         self._session: boto3.Session | None = None
@@ -125,7 +127,12 @@ class EmbeddedAws:
             max_concurrency_per_function=self.lambda_concurrency,
         )
         self._execution = LambdaExecution(self._runner, self._log_groups.get, self.invocations)
-        self._patches = moto_internals.install(self._execution)
+        self._status_events = StatusEventPublisher(
+            lambda entries: self.client("events", internal=True).put_events(Entries=entries)
+        ).start()
+        self._patches = moto_internals.install(
+            self._execution, self._status_events.publish, self._deliver_to_lambda
+        )
         self._pollers = SqsEventSourcePollers(
             list_mappings=lambda: event_source_mappings.list_sqs_mappings(self.account_id, self.region),
             read_mapping=lambda uuid: event_source_mappings.read_sqs_mapping(
@@ -151,6 +158,9 @@ class EmbeddedAws:
         if self._pollers is not None:
             self._pollers.join()
             self._pollers = None
+        if self._status_events is not None:
+            self._status_events.stop()
+            self._status_events = None
         if self._server is not None:
             # moto's config is process-wide: leave Step Functions as moto's default has it (record only),
             # so later in-process uses of moto (mock_aws in other tests) are not affected.
@@ -252,6 +262,18 @@ class EmbeddedAws:
         function = find_function(self.account_id, self.region, function_arn)
         result = self._execution.invoke(function, event, InvocationPath.EVENT_SOURCE_MAPPING)
         return result.payload, result.errored
+
+    def _deliver_to_lambda(self, function_arn: str, event: Any) -> None:
+        """An EventBridge rule's Lambda target: invoked asynchronously, as EventBridge does."""
+        execution = self._execution
+        if execution is None:
+            return
+        function = find_function(self.account_id, self.region, function_arn)
+
+        def invoke() -> None:
+            execution.invoke(function, event, InvocationPath.EVENTBRIDGE)
+
+        threading.Thread(target=invoke, name=f"eventbridge-{function.function_name}", daemon=True).start()
 
     def _moto_api(self, path: str, body: dict[str, Any] | None = None) -> Any:
         data = json.dumps(body or {}).encode("utf-8")

@@ -18,6 +18,7 @@ class InvocationPath(StrEnum):
     API = "api"  # the Invoke API over HTTP: operators, tests, functions calling functions
     SFN = "sfn"  # a Step Functions task (``lambda:invoke`` or a function-ARN resource)
     EVENT_SOURCE_MAPPING = "event-source-mapping"  # the runtime's SQS pollers
+    EVENTBRIDGE = "eventbridge"  # a rule's Lambda target (the runtime delivers it)
     OTHER = "other"  # moto's own triggers (SNS, S3 notifications, log subscriptions, InvokeAsync)
 
 

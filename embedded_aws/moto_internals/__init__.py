@@ -12,6 +12,7 @@ from embedded_aws.moto_internals import (
     dynamodb_scan_speed,
     dynamodb_speed,
     event_source_mappings,
+    eventbridge_lambda_targets,
     json_response_speed,
     message_move,
     model_tracking,
@@ -20,16 +21,26 @@ from embedded_aws.moto_internals import (
     sfn_aws_sdk,
     sfn_error_handling,
     sfn_execution_start,
+    sfn_status_events,
     sqs_speed,
 )
+from embedded_aws.moto_internals.eventbridge_lambda_targets import LambdaDelivery
 from embedded_aws.moto_internals.lambda_functions import LambdaExecution
 from embedded_aws.moto_internals.patching import PatchSet
+from embedded_aws.moto_internals.sfn_status_events import StatusListener
 
 PINNED_MOTO_VERSION = "5.2.5"
 
 
-def install(execution: LambdaExecution) -> PatchSet:
-    """Apply every runtime patch; ``PatchSet.restore()`` undoes them all."""
+def install(
+    execution: LambdaExecution,
+    status_listener: StatusListener,
+    deliver_to_lambda: LambdaDelivery,
+) -> PatchSet:
+    """Apply every runtime patch; ``PatchSet.restore()`` undoes them all.
+
+    ``status_listener`` gets each Step Functions execution status change; ``deliver_to_lambda`` each
+    event an EventBridge rule sends to a Lambda target."""
     patches = PatchSet()
     try:
         execution.install(patches)
@@ -40,6 +51,8 @@ def install(execution: LambdaExecution) -> PatchSet:
         sfn_aws_sdk.install(patches)
         sfn_error_handling.install(patches)
         sfn_execution_start.install(patches)
+        sfn_status_events.install(patches, status_listener)
+        eventbridge_lambda_targets.install(patches, deliver_to_lambda)
         json_response_speed.install(patches)
         dynamodb_speed.install(patches)
         dynamodb_compact_items.install(patches)

@@ -988,3 +988,35 @@ def test_start_execution_takes_name_and_input_and_names_an_unnamed_execution_non
     source = inspect.getsource(StepFunctionsParserBackend.start_execution)
     assert "exec_name = name" in source
     assert "len(" not in source  # no size check of its own
+
+
+def test_executions_start_stop_and_report_their_end_through_the_worker_communication():
+    # GIVEN the executing backend's Execution and the object its engine reports the end through
+    from moto.stepfunctions.parser.backend.execution import BaseExecutionWorkerCommunication, Execution
+
+    # WHEN their methods are inspected / THEN they are the hooks sfn_status_events wraps
+    assert parameters(Execution.start) == ["self"]
+    assert parameters(Execution.stop) == ["self", "stop_date", "error", "cause"]
+    assert parameters(BaseExecutionWorkerCommunication.terminated) == ["self"]
+    init = inspect.getsource(Execution.__init__)
+    for attribute in ("self.exec_arn", "self.name", "self.start_date", "self.input_data", "self.output"):
+        assert attribute in init
+    reflect = inspect.getsource(BaseExecutionWorkerCommunication._reflect_execution_status)
+    for status in ("SUCCEEDED", "ABORTED", "FAILED", "TIMED_OUT"):
+        assert f"ExecutionStatus.{status}" in reflect
+    # and StopExecution only signals the engine (the status follows later), which the runtime fixes
+    assert "exec_status" not in inspect.getsource(Execution.stop)
+
+
+def test_eventbridge_rules_deliver_through_send_to_targets_without_lambda_support():
+    # GIVEN moto's EventBridge rule and its input transformer
+    from moto.events.models import Rule
+    from moto.events.utils import EventTemplateParser
+
+    # WHEN inspected / THEN delivery is one method per rule, and Lambda targets are not among moto's
+    assert parameters(Rule.send_to_targets) == ["self", "original_event", "transform_input"]
+    source = inspect.getsource(Rule.send_to_targets)
+    assert "self.event_pattern.matches_event(original_event)" in source
+    assert 'arn.service == "lambda"' not in source
+    assert "raise NotImplementedError" in source
+    assert parameters(EventTemplateParser.parse) == ["input_template", "input_paths_map", "event"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from embedded_aws.stack_deploy.adapters import cloudwatch, dynamodb, iam, lambda_, sfn, sns, sqs
+from embedded_aws.stack_deploy.adapters import cloudwatch, dynamodb, events, iam, lambda_, sfn, sns, sqs
 from embedded_aws.stack_deploy.adapters.base import Adapter, CreateResult, DeployContext
 
 ADAPTERS: dict[str, Adapter] = {
@@ -14,12 +14,15 @@ ADAPTERS: dict[str, Adapter] = {
     "aws:cloudwatch/logGroup:LogGroup": cloudwatch.log_group,
     "aws:cloudwatch/metricAlarm:MetricAlarm": cloudwatch.metric_alarm,
     "aws:cloudwatch/dashboard:Dashboard": cloudwatch.dashboard,
+    "aws:cloudwatch/eventRule:EventRule": events.event_rule,
+    "aws:cloudwatch/eventTarget:EventTarget": events.event_target,
     "aws:dynamodb/table:Table": dynamodb.table,
     "aws:iam/role:Role": iam.role,
     "aws:iam/rolePolicy:RolePolicy": iam.role_policy,
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment": iam.role_policy_attachment,
     "aws:lambda/function:Function": lambda_.function,
     "aws:lambda/eventSourceMapping:EventSourceMapping": lambda_.event_source_mapping,
+    "aws:lambda/permission:Permission": lambda_.permission,
     "aws:sfn/stateMachine:StateMachine": sfn.state_machine,
 }
 

@@ -1,8 +1,9 @@
-"""aws:lambda/* resources: functions (with their code archive) and event source mappings."""
+"""aws:lambda/* resources: functions (with their code archive), event source mappings and permissions."""
 
 from __future__ import annotations
 
 import io
+import secrets
 import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -160,3 +161,27 @@ def event_source_mapping(ctx: DeployContext, name: str, inputs: dict[str, Any]) 
         else str(last_modified or ""),
     }
     return created["UUID"], outputs
+
+
+def permission(ctx: DeployContext, name: str, inputs: dict[str, Any]) -> CreateResult:
+    """aws:lambda/permission: a statement in the function's resource policy (id: the statement id)."""
+    statement_id = str(
+        inputs.get("statementId") or f"{inputs.get('statementIdPrefix') or name + '-'}{secrets.token_hex(4)}"
+    )
+    ctx.client("lambda").add_permission(
+        **without_none(
+            {
+                "FunctionName": inputs["function"],
+                "StatementId": statement_id,
+                "Action": inputs["action"],
+                "Principal": inputs["principal"],
+                "SourceArn": inputs.get("sourceArn"),
+                "SourceAccount": inputs.get("sourceAccount"),
+                "Qualifier": inputs.get("qualifier"),
+                "EventSourceToken": inputs.get("eventSourceToken"),
+                "PrincipalOrgID": inputs.get("principalOrgId"),
+                "FunctionUrlAuthType": inputs.get("functionUrlAuthType"),
+            }
+        )
+    )
+    return statement_id, {**inputs, "statementId": statement_id}
