@@ -29,6 +29,7 @@ from embedded_aws.moto_internals.server import MotoHttpServer
 from embedded_aws.request_counter import INTERNAL_USER_AGENT, CountingMiddleware, RequestCounter
 from embedded_aws.sqs_event_source import SqsEventSourcePollers
 from embedded_aws.status_events import StatusEventPublisher
+from onboarding.aws_limits import STATES_MAX_HISTORY_EVENTS
 
 DEFAULT_REGION = "us-east-1"
 # moto's default account: every request signed with a key it does not know lands there.
@@ -59,12 +60,18 @@ class EmbeddedAws:
         host: str = "127.0.0.1",
         region: str = DEFAULT_REGION,
         lambda_concurrency: int | None = None,
+        states_history_quota: int = STATES_MAX_HISTORY_EVENTS,
     ) -> None:
         """``lambda_concurrency``: executions of one function at once (worker processes per function);
-        default ``default_local_concurrency()``. Event source mappings poll within it too."""
+        default ``default_local_concurrency()``. Event source mappings poll within it too.
+        ``states_history_quota``: history events at which a Step Functions execution fails (AWS: 25,000;
+        smaller in tests that reach it)."""
         if lambda_concurrency is not None and lambda_concurrency < 1:  # before `or`: 0 is not "default"
             raise ValueError(f"lambda_concurrency must be at least 1, got {lambda_concurrency}")
+        if states_history_quota < 1:
+            raise ValueError(f"states_history_quota must be at least 1, got {states_history_quota}")
         self._requested_port = port
+        self.states_history_quota = states_history_quota
         self.lambda_concurrency = lambda_concurrency or default_local_concurrency()
         self.host = host
         self.region = region
@@ -131,7 +138,7 @@ class EmbeddedAws:
             lambda entries: self.client("events", internal=True).put_events(Entries=entries)
         ).start()
         self._patches = moto_internals.install(
-            self._execution, self._status_events.publish, self._deliver_to_lambda
+            self._execution, self._status_events.publish, self._deliver_to_lambda, self.states_history_quota
         )
         self._pollers = SqsEventSourcePollers(
             list_mappings=lambda: event_source_mappings.list_sqs_mappings(self.account_id, self.region),

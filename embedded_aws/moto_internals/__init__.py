@@ -21,6 +21,7 @@ from embedded_aws.moto_internals import (
     sfn_aws_sdk,
     sfn_error_handling,
     sfn_execution_start,
+    sfn_history_quota,
     sfn_status_events,
     sqs_speed,
 )
@@ -36,11 +37,13 @@ def install(
     execution: LambdaExecution,
     status_listener: StatusListener,
     deliver_to_lambda: LambdaDelivery,
+    history_quota: int,
 ) -> PatchSet:
     """Apply every runtime patch; ``PatchSet.restore()`` undoes them all.
 
     ``status_listener`` gets each Step Functions execution status change; ``deliver_to_lambda`` each
-    event an EventBridge rule sends to a Lambda target."""
+    event an EventBridge rule sends to a Lambda target; ``history_quota`` is the number of history
+    events at which an execution fails."""
     patches = PatchSet()
     try:
         execution.install(patches)
@@ -52,6 +55,7 @@ def install(
         sfn_error_handling.install(patches)
         sfn_execution_start.install(patches)
         sfn_status_events.install(patches, status_listener)
+        sfn_history_quota.install(patches, history_quota)
         eventbridge_lambda_targets.install(patches, deliver_to_lambda)
         json_response_speed.install(patches)
         dynamodb_speed.install(patches)

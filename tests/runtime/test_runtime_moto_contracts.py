@@ -1020,3 +1020,26 @@ def test_eventbridge_rules_deliver_through_send_to_targets_without_lambda_suppor
     assert 'arn.service == "lambda"' not in source
     assert "raise NotImplementedError" in source
     assert parameters(EventTemplateParser.parse) == ["input_template", "input_paths_map", "event"]
+
+
+def test_every_state_is_entered_through_one_eval_body_sharing_the_executions_event_manager():
+    # GIVEN the engine's state base class, its execution worker and its environment frames
+    from moto.stepfunctions.parser.asl.component.state.state import CommonStateField
+    from moto.stepfunctions.parser.asl.eval.environment import Environment
+    from moto.stepfunctions.parser.asl.eval.event.event_manager import EventManager
+    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+
+    # WHEN inspected
+    # THEN each state's body is entered through CommonStateField._eval_body (no state type overrides it)
+    assert parameters(CommonStateField._eval_body) == ["self", "env"]
+    from moto.stepfunctions.parser.asl.component.state.exec.execute_state import ExecutionState
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.state_map import StateMap
+    from moto.stepfunctions.parser.asl.component.state.exec.state_parallel.state_parallel import StateParallel
+    from moto.stepfunctions.parser.asl.component.state.state_pass.state_pass import StatePass
+
+    for state_type in (ExecutionState, StateMap, StateParallel, StatePass):
+        assert "_eval_body" not in vars(state_type)
+    # and the worker builds the one environment whose event manager its frames share, holding a list
+    assert parameters(ExecutionWorker._get_evaluation_environment) == ["self"]
+    assert "frame.event_manager = env.event_manager" in inspect.getsource(Environment.as_inner_frame_of)
+    assert "self._history_event_list = []" in inspect.getsource(EventManager.__init__)
