@@ -19,10 +19,12 @@ from embedded_aws.moto_internals import (
     quiet_loggers,
     server_speed,
     sfn_aws_sdk,
+    sfn_child_executions,
     sfn_error_handling,
     sfn_execution_start,
     sfn_history_quota,
     sfn_status_events,
+    sfn_variables,
     sqs_speed,
 )
 from embedded_aws.moto_internals.eventbridge_lambda_targets import LambdaDelivery
@@ -52,6 +54,8 @@ def install(
         model_tracking.install(patches)
         message_move.install(patches)
         sfn_aws_sdk.install(patches)
+        sfn_child_executions.install(patches)
+        sfn_variables.install(patches)
         sfn_error_handling.install(patches)
         sfn_execution_start.install(patches)
         sfn_status_events.install(patches, status_listener)

@@ -36,7 +36,7 @@ def _botocore_session() -> botocore.session.Session:
 
 
 @functools.cache
-def _operation(service_name: str, action_snake: str) -> OperationModel | None:
+def operation_model(service_name: str, action_snake: str) -> OperationModel | None:
     try:
         model = _botocore_session().get_service_model(service_name)
     except Exception:
@@ -48,7 +48,7 @@ def _operation(service_name: str, action_snake: str) -> OperationModel | None:
 
 
 def _operation_for(task: Any) -> OperationModel | None:
-    return _operation(task._get_boto_service_name(), task._get_boto_service_action())
+    return operation_model(task._get_boto_service_name(), task._get_boto_service_action())
 
 
 def _normalise_parameters(
@@ -71,10 +71,10 @@ def _normalise_response(
     operation = _operation_for(self)
     if operation is not None and operation.output_shape is not None:
         self._from_boto_response(response, operation.output_shape)
-    _timestamps_to_text(response)
+    timestamps_to_text(response)
 
 
-def _timestamps_to_text(value: Any) -> Any:
+def timestamps_to_text(value: Any) -> Any:
     """boto3 parses timestamps into datetimes, which the execution history cannot serialise.
 
     Step Functions hands them to the next state as ISO-8601 text; do the same, in place.
@@ -84,10 +84,10 @@ def _timestamps_to_text(value: Any) -> Any:
         return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
     if isinstance(value, dict):
         for key, item in value.items():
-            value[key] = _timestamps_to_text(item)
+            value[key] = timestamps_to_text(item)
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            value[index] = _timestamps_to_text(item)
+            value[index] = timestamps_to_text(item)
     return value
 
 

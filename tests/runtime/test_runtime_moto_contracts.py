@@ -1043,3 +1043,49 @@ def test_every_state_is_entered_through_one_eval_body_sharing_the_executions_eve
     assert parameters(ExecutionWorker._get_evaluation_environment) == ["self"]
     assert "frame.event_manager = env.event_manager" in inspect.getsource(Environment.as_inner_frame_of)
     assert "self._history_event_list = []" in inspect.getsource(EventManager.__init__)
+
+
+def test_child_execution_tasks_normalise_through_the_stubbed_base_hooks():
+    # GIVEN the startExecution task and the base service task
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service import (
+        StateTaskService,
+    )
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_sfn import (
+        StateTaskServiceSfn,
+    )
+
+    # WHEN inspected
+    # THEN its own parameter hook only turns Input into text and defers to the base hook, which is a no-op
+    own = inspect.getsource(StateTaskServiceSfn._normalise_parameters)
+    assert "super()._normalise_parameters(" in own
+    assert "_to_boto_request" not in own
+    assert "_normalise_response" not in vars(StateTaskServiceSfn)
+    assert inspect.getsource(StateTaskService._normalise_response).rstrip().endswith("pass")
+    assert parameters(StateTaskServiceSfn._normalise_parameters) == [
+        "self",
+        "parameters",
+        "boto_service_name",
+        "service_action_name",
+    ]
+    # and the .sync resolvers normalise DescribeExecution through the response hook, by action name
+    sync = inspect.getsource(StateTaskServiceSfn._build_sync_resolver)
+    assert 'service_action_name="describe_execution"' in sync
+    assert "StatesErrorNameType.StatesTaskFailed" in sync
+
+
+def test_variable_references_evaluate_as_jsonata_whose_evaluator_moto_leaves_unset():
+    # GIVEN moto's variable reference and its JSONata evaluator
+    from moto.stepfunctions.parser.asl.component.common.string.string_expression import StringVariableSample
+    from moto.stepfunctions.parser.asl.jsonata import jsonata
+    from moto.stepfunctions.parser.asl.utils.json_path import extract_json
+
+    # WHEN inspected / THEN a reference keeps its mode and text, and is evaluated as JSONata (not wired)
+    sample = StringVariableSample(query_language_mode=None, expression="$n.a")  # type: ignore[arg-type]
+    assert (sample.expression, sample.query_language_mode) == ("$n.a", None)
+    assert "eval_jsonata_expression(rich_jsonata_expression)" in inspect.getsource(
+        StringVariableSample._eval_body
+    )
+    assert "_eval_body" in vars(StringVariableSample)
+    assert extract_json("$.a", {"a": 1}) == 1
+    with pytest.raises(TypeError, match="not callable"):
+        jsonata.eval_jsonata_expression("$n")
