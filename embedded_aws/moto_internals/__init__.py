@@ -25,6 +25,7 @@ from embedded_aws.moto_internals import (
     sfn_history_quota,
     sfn_status_events,
     sfn_variables,
+    sqs_message_size,
     sqs_speed,
 )
 from embedded_aws.moto_internals.eventbridge_lambda_targets import LambdaDelivery
@@ -51,6 +52,7 @@ def install(
         execution.install(patches)
         event_source_mappings.detach_inline_delivery(patches)
         sqs_speed.install(patches)
+        sqs_message_size.install(patches)  # after sqs_speed: it wraps the sending it installed
         model_tracking.install(patches)
         message_move.install(patches)
         sfn_aws_sdk.install(patches)

@@ -6,12 +6,20 @@ enforce the 400 KB item limit: quadratic in the number of attributes. Measured w
 of legacy records (a dozen attributes, nested maps), building the item was half of moto's time for the
 request. The replacement keeps a running total while it builds the item, checks the same limit at the
 same attribute, and raises the same ``ItemSizeTooLarge``; later writes to an item's attributes
-(UpdateItem) still go through ``LimitedSizeDict.__setitem__`` unchanged.
+(UpdateItem) go through ``LimitedSizeDict.__setitem__`` with the same rule.
+
+The limit is AWS's, not moto's: "Quotas in Amazon DynamoDB"
+(https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html): "The maximum item
+size in DynamoDB is 400 KB, which includes both attribute name binary length (UTF-8 length) and
+attribute value lengths", i.e. 409,600 bytes; moto refuses from 405,000, so an item AWS stores was
+refused locally. Over the limit, PutItem answers ``ValidationException: Item size has exceeded the
+maximum allowed size`` (moto's ``ItemSizeTooLarge``).
 
 Internals used (contract tests: tests/runtime/test_runtime_moto_contracts.py):
 ``Item.__init__(self, hash_key, range_key, attrs)`` setting ``hash_key``, ``range_key`` and ``attrs``
-(a ``LimitedSizeDict`` of ``DynamoType``); ``LimitedSizeDict.__setitem__``'s size rule and its 405000
-byte limit; ``DynamoType.size()``; ``moto.dynamodb.models.utilities.bytesize``; ``ItemSizeTooLarge``.
+(a ``LimitedSizeDict`` of ``DynamoType``); ``LimitedSizeDict.__setitem__``'s size rule (replaced with
+the same rule at AWS's limit) and its 405000 byte limit; ``DynamoType.size()``;
+``moto.dynamodb.models.utilities.bytesize``; ``ItemSizeTooLarge``.
 """
 
 from __future__ import annotations
@@ -23,9 +31,11 @@ from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
 from moto.dynamodb.models.utilities import bytesize
 
 from embedded_aws.moto_internals.patching import PatchSet
+from onboarding.aws_limits import DYNAMODB_MAX_ITEM_BYTES
 
-# moto's limit (AWS documents 400 KB; moto measured the real one between 409 and 410 KB).
-ITEM_SIZE_LIMIT = 405000
+ITEM_SIZE_LIMIT = DYNAMODB_MAX_ITEM_BYTES
+# moto's own limit (its comment: "the actual limit is between 409 and 410KB", it picked 405,000).
+MOTO_ITEM_SIZE_LIMIT = 405000
 
 
 def _item_init(self: Item, hash_key: DynamoType, range_key: DynamoType | None, attrs: dict[str, Any]) -> None:
@@ -44,5 +54,18 @@ def _item_init(self: Item, hash_key: DynamoType, range_key: DynamoType | None, a
     self.attrs = built
 
 
+def _size_of(value: Any) -> int:
+    return value.size() if type(value) is DynamoType else bytesize(str(value))
+
+
+def _limited_setitem(self: LimitedSizeDict, key: str, value: Any) -> None:
+    # LimitedSizeDict.__setitem__'s rule (what is there, the replaced value included, plus the new one).
+    current = sum(_size_of(item) for item in (list(self.keys()) + list(self.values())))
+    if current + bytesize(key) + _size_of(value) > ITEM_SIZE_LIMIT:
+        raise ItemSizeTooLarge
+    dict.__setitem__(self, key, value)
+
+
 def install(patches: PatchSet) -> None:
     patches.replace(Item, "__init__", _item_init)
+    patches.replace(LimitedSizeDict, "__setitem__", _limited_setitem)

@@ -1,4 +1,8 @@
-"""Items built by the runtime's linear-time ``Item.__init__`` are those moto builds, size limit included."""
+"""Items built by the runtime's linear-time ``Item.__init__`` are those moto builds; the size limit is AWS's.
+
+AWS, "Quotas in Amazon DynamoDB": 400 KB per item (409,600 bytes, names and values); moto refuses from
+405,000 bytes.
+"""
 
 from __future__ import annotations
 
@@ -48,11 +52,10 @@ def build(attrs: dict[str, Any], patched: bool) -> Item | type[Exception]:
     [
         pytest.param(nested_record(), id="nested record"),
         pytest.param({}, id="no attributes"),
-        pytest.param(padded(dynamodb_speed.ITEM_SIZE_LIMIT), id="exactly at the limit"),
-        pytest.param(padded(dynamodb_speed.ITEM_SIZE_LIMIT + 1), id="one byte over"),
+        pytest.param(padded(dynamodb_speed.MOTO_ITEM_SIZE_LIMIT), id="exactly at moto's limit"),
     ],
 )
-def test_items_and_size_errors_are_the_same_as_moto_s(attrs):
+def test_items_are_the_same_as_moto_s(attrs):
     # GIVEN attributes / WHEN moto and the runtime each build an item from them
     stock = build(attrs, patched=False)
     fast = build(attrs, patched=True)
@@ -68,21 +71,32 @@ def test_items_and_size_errors_are_the_same_as_moto_s(attrs):
         assert (fast.hash_key, fast.range_key) == (stock.hash_key, stock.range_key)
 
 
-def test_the_limit_cases_really_straddle_moto_s_limit():
-    # GIVEN the two padded items / WHEN stock moto builds them / THEN one fits exactly and the other does not
-    assert isinstance(build(padded(dynamodb_speed.ITEM_SIZE_LIMIT), patched=False), Item)
-    assert build(padded(dynamodb_speed.ITEM_SIZE_LIMIT + 1), patched=False) is ItemSizeTooLarge
+def test_items_up_to_aws_s_400_kb_are_stored_and_one_byte_more_is_refused():
+    # GIVEN items of exactly 409,600 bytes and one byte more
+    at_limit, over = padded(dynamodb_speed.ITEM_SIZE_LIMIT), padded(dynamodb_speed.ITEM_SIZE_LIMIT + 1)
+
+    # WHEN the runtime builds them / THEN the first is stored, the second refused (as AWS does)
+    assert dynamodb_speed.ITEM_SIZE_LIMIT == 400 * 1024
+    assert isinstance(build(at_limit, patched=True), Item)
+    assert build(over, patched=True) is ItemSizeTooLarge
+    # while stock moto refused the first too (its limit is 405,000 bytes)
+    assert build(at_limit, patched=False) is ItemSizeTooLarge
+    assert isinstance(build(padded(dynamodb_speed.MOTO_ITEM_SIZE_LIMIT), patched=False), Item)
 
 
-def test_attributes_written_later_are_still_size_checked():
-    # GIVEN an item built by the runtime, just under the limit
+def test_attributes_written_later_are_size_checked_at_aws_s_limit():
+    # GIVEN an item built by the runtime, over moto's limit but under AWS's
     patches = PatchSet()
     dynamodb_speed.install(patches)
     try:
-        item = Item(HASH_KEY, None, padded(dynamodb_speed.ITEM_SIZE_LIMIT - 10))
+        item = Item(HASH_KEY, None, padded(dynamodb_speed.MOTO_ITEM_SIZE_LIMIT + 100))
+
+        # WHEN attributes are added (as UpdateItem does)
+        item.attrs["e"] = DynamoType({"S": "y" * 20})
+
+        # THEN one that stays under 400 KB is kept, one that crosses it is refused
+        assert item.attrs["e"] == DynamoType({"S": "y" * 20})
+        with pytest.raises(ItemSizeTooLarge):
+            item.attrs["f"] = DynamoType({"S": "z" * 5000})
     finally:
         patches.restore()
-
-    # WHEN an attribute that crosses the limit is added (as UpdateItem does) / THEN moto refuses it
-    with pytest.raises(ItemSizeTooLarge):
-        item.attrs["e"] = DynamoType({"S": "y" * 20})

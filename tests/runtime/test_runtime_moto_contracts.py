@@ -500,7 +500,7 @@ def test_items_are_built_one_size_checked_attribute_at_a_time():
     from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
     from moto.dynamodb.models.utilities import bytesize
 
-    from embedded_aws.moto_internals.dynamodb_speed import ITEM_SIZE_LIMIT
+    from embedded_aws.moto_internals.dynamodb_speed import MOTO_ITEM_SIZE_LIMIT
 
     # WHEN their sources are read
     init = inspect.getsource(Item.__init__)
@@ -514,7 +514,7 @@ def test_items_are_built_one_size_checked_attribute_at_a_time():
     assert "item.size() if type(item) is DynamoType else bytesize(str(item))" in setitem
     assert "for item in (list(self.keys()) + list(self.values()))" in setitem
     assert "new_item_size = bytesize(key) + (" in setitem
-    assert f"(current_item_size + new_item_size) > {ITEM_SIZE_LIMIT}" in setitem
+    assert f"(current_item_size + new_item_size) > {MOTO_ITEM_SIZE_LIMIT}" in setitem
     assert "raise ItemSizeTooLarge" in setitem
     assert DynamoType({"S": "abc"}).size() == 3 and bytesize("é") == 2
 
@@ -1089,3 +1089,22 @@ def test_variable_references_evaluate_as_jsonata_whose_evaluator_moto_leaves_uns
     assert extract_json("$.a", {"a": 1}) == 1
     with pytest.raises(TypeError, match="not callable"):
         jsonata.eval_jsonata_expression("$n")
+
+
+def test_sqs_counts_message_sizes_in_characters_of_the_body_only():
+    # GIVEN moto's SQS backend and its size errors
+    from moto.sqs.exceptions import BatchRequestTooLong, InvalidParameterValue
+    from moto.sqs.models import SQSBackend
+
+    # WHEN inspected / THEN sends take the arguments sqs_message_size reads, and count body characters
+    assert parameters(SQSBackend.send_message)[:4] == [
+        "self",
+        "queue_name",
+        "message_body",
+        "message_attributes",
+    ]
+    assert parameters(SQSBackend.send_message_batch) == ["self", "queue_name", "entries"]
+    assert "len(message_body) > queue.maximum_message_size" in inspect.getsource(SQSBackend._validate_message)
+    assert 'sum(len(entry["MessageBody"])' in inspect.getsource(SQSBackend.send_message_batch)
+    assert parameters(InvalidParameterValue.__init__) == ["self", "message"]
+    assert parameters(BatchRequestTooLong.__init__) == ["self", "length"]
