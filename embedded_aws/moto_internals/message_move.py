@@ -62,6 +62,7 @@ class _MoveTask:
         return entry
 
 
+_ACTIVE = ("RUNNING", "CANCELLING")
 _TASKS: list[_MoveTask] = []
 _TASKS_LOCK = threading.Lock()
 
@@ -123,7 +124,9 @@ def start_message_move_task(self: SQSResponse) -> ActionResult:
     else:
         destination = _queue_by_arn(backend, destination_arn)
     with _TASKS_LOCK:
-        if any(t.source_arn == source_arn and t.status == "RUNNING" for t in _TASKS):
+        # "Only one active message movement task is supported per queue at any given time" (SQS API
+        # reference, StartMessageMoveTask); a task being cancelled is still active.
+        if any(t.source_arn == source_arn and t.status in _ACTIVE for t in _TASKS):
             raise SQSException(
                 "InvalidParameterValue",
                 "There is already a task running. Only one active task is allowed for a source queue arn "
