@@ -15,7 +15,8 @@ ABORTED whenever the running state next looks, so the stop also records the stat
 Internals used (contract tests: tests/runtime/test_runtime_moto_contracts.py):
 ``parser.backend.execution.Execution`` (``start()``, ``stop(stop_date, error, cause)``, exec_arn,
 state_machine.arn, name, exec_status, start_date, stop_date, input_data, output, error, cause) and
-``BaseExecutionWorkerCommunication.terminated()`` with its ``execution``.
+``BaseExecutionWorkerCommunication.terminated()`` with its ``execution``; ``SyncExecution``
+(StartSyncExecution, run to its end inside ``start()``).
 """
 
 from __future__ import annotations
@@ -27,7 +28,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from moto.stepfunctions.parser.api import ExecutionStatus
-from moto.stepfunctions.parser.backend.execution import BaseExecutionWorkerCommunication, Execution
+from moto.stepfunctions.parser.backend.execution import (
+    BaseExecutionWorkerCommunication,
+    Execution,
+    SyncExecution,
+)
 
 from embedded_aws.moto_internals.patching import PatchSet
 
@@ -94,7 +99,9 @@ def install(patches: PatchSet, listener: StatusListener) -> None:
 
     def start(self: Execution) -> None:
         original_start(self)
-        listener(status_detail(self))
+        # StartSyncExecution (Express only) has ended by now; its events are not status change events.
+        if not isinstance(self, SyncExecution):
+            listener(status_detail(self))
 
     def stop(self: Execution, stop_date: datetime, error: str | None, cause: str | None) -> None:
         running = self.exec_status == ExecutionStatus.RUNNING
@@ -110,7 +117,7 @@ def install(patches: PatchSet, listener: StatusListener) -> None:
         if getattr(self.execution, _ENDED_ATTRIBUTE, False):
             return  # stopped: the engine's later view must not overwrite ABORTED
         original_terminated(self)
-        if self.execution.exec_status in _TERMINAL:
+        if self.execution.exec_status in _TERMINAL and not isinstance(self.execution, SyncExecution):
             send_terminal(self.execution)
 
     patches.replace(Execution, "start", start)

@@ -1006,6 +1006,12 @@ def test_executions_start_stop_and_report_their_end_through_the_worker_communica
         assert f"ExecutionStatus.{status}" in reflect
     # and StopExecution only signals the engine (the status follows later), which the runtime fixes
     assert "exec_status" not in inspect.getsource(Execution.stop)
+    # and StartSyncExecution runs to its end inside start()
+    from moto.stepfunctions.parser.backend.execution import SyncExecution
+    from moto.stepfunctions.parser.backend.execution_worker import SyncExecutionWorker
+
+    assert issubclass(SyncExecution, Execution)
+    assert "self._execution_logic()" in inspect.getsource(SyncExecutionWorker.start)
 
 
 def test_eventbridge_rules_deliver_through_send_to_targets_without_lambda_support():
