@@ -31,9 +31,11 @@ from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
 from moto.dynamodb.models.utilities import bytesize
 
 from embedded_aws.moto_internals.patching import PatchSet
-from onboarding.aws_limits import DYNAMODB_MAX_ITEM_BYTES
 
-ITEM_SIZE_LIMIT = DYNAMODB_MAX_ITEM_BYTES
+# The service's limit, 400 KB counted as 400 x 1,024 bytes (measured limits lie between 409 and 410 KB).
+# Deliberately not onboarding.aws_limits.DYNAMODB_MAX_ITEM_BYTES: the application may read "400 KB" more
+# strictly (as 400,000 bytes) to stay safe; the emulator must refuse only what AWS refuses.
+ITEM_SIZE_LIMIT = 400 * 1024
 # moto's own limit (its comment: "the actual limit is between 409 and 410KB", it picked 405,000).
 MOTO_ITEM_SIZE_LIMIT = 405000
 

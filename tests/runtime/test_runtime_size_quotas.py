@@ -10,7 +10,8 @@ import botocore.exceptions
 import pytest
 from runtime_helpers import unique
 
-from onboarding.aws_limits import DYNAMODB_MAX_ITEM_BYTES, SQS_MAX_BATCH_BYTES, SQS_MAX_MESSAGE_BYTES
+from embedded_aws.moto_internals.dynamodb_speed import ITEM_SIZE_LIMIT
+from onboarding.aws_limits import SQS_MAX_BATCH_BYTES, SQS_MAX_MESSAGE_BYTES
 
 
 @pytest.fixture(scope="module")
@@ -76,12 +77,12 @@ def test_dynamodb_items_up_to_400_kb_are_stored_and_bigger_ones_refused(aws):
         return {"pk": {"S": "k"}, "blob": {"S": "x" * (total_bytes - 3 - len("blob"))}}
 
     # WHEN an item of exactly 400 KB (over moto's own 405,000-byte limit) and one a byte bigger are put
-    dynamodb.put_item(TableName=table, Item=item(DYNAMODB_MAX_ITEM_BYTES))
+    dynamodb.put_item(TableName=table, Item=item(ITEM_SIZE_LIMIT))
 
     # THEN the first is stored, the second refused with AWS's error
     assert len(dynamodb.get_item(TableName=table, Key={"pk": {"S": "k"}})["Item"]["blob"]["S"]) > 405_000
     with pytest.raises(botocore.exceptions.ClientError) as refused:
-        dynamodb.put_item(TableName=table, Item=item(DYNAMODB_MAX_ITEM_BYTES + 1))
+        dynamodb.put_item(TableName=table, Item=item(ITEM_SIZE_LIMIT + 1))
     error = refused.value.response["Error"]
     assert error["Code"] == "ValidationException"
     assert "Item size has exceeded the maximum allowed size" in error["Message"]
