@@ -28,7 +28,9 @@ from migration_cli.report import build_report, format_report, requests_per_servi
 from migration_cli.stack_data import peek_messages, scan_items
 from migration_cli.stack_outputs import StackOutputs
 from onboarding.dynamodb_codec import to_attribute_map
+from onboarding.migration_queue_sender import EnqueueFailed, message_fits, send_bodies, too_large_reason
 from onboarding.onboarding_item import is_onboarding_item
+from onboarding.size_bounded_batches import DYNAMODB_BATCH_WRITE, dynamodb_item_size, size_bounded_batches
 from onboarding.synthetic_records import legacy_records, synthetic_intake_messages
 
 DEFAULT_RECORDS = 10_000
@@ -38,7 +40,6 @@ LOCAL_STACK_CONFIG: dict[str, Any] = {
     "onboarding:retryBaseDelaySeconds": 1,
     "onboarding:retryMaxDelaySeconds": 4,
 }
-_BATCH_WRITE_SIZE = 25
 _LOAD_THREADS = 4
 _PHASES_BEFORE_PAUSED = (None, "Setup", "Pause")
 
@@ -141,29 +142,37 @@ def intake_bodies(options: LocalRunOptions) -> list[str]:
 
 
 def write_legacy_records(dynamodb: Any, table_name: str, records: Sequence[dict[str, Any]]) -> None:
-    """BatchWriteItem in chunks of 25 on a few threads, retrying unprocessed items."""
+    """BatchWriteItem in batches within DynamoDB's count and byte quotas, on a few threads, retrying
+    unprocessed items. A record over the 400 KB item quota cannot be stored: refused, naming it."""
+    items = [to_attribute_map(record) for record in records]
+    for record, item in zip(records, items, strict=True):
+        size = dynamodb_item_size(item)
+        if not DYNAMODB_BATCH_WRITE.fits(size):
+            raise LocalRunError(
+                f"legacy record {record.get('application_id')!r} cannot be stored: "
+                f"{DYNAMODB_BATCH_WRITE.too_large_reason(size)}"
+            )
 
     def write(chunk: Sequence[dict[str, Any]]) -> None:
-        requests = [{"PutRequest": {"Item": to_attribute_map(record)}} for record in chunk]
+        requests = [{"PutRequest": {"Item": item}} for item in chunk]
         while requests:
             response = dynamodb.batch_write_item(RequestItems={table_name: requests})
             requests = response.get("UnprocessedItems", {}).get(table_name, [])
 
-    chunks = [
-        records[start : start + _BATCH_WRITE_SIZE] for start in range(0, len(records), _BATCH_WRITE_SIZE)
-    ]
+    chunks = list(size_bounded_batches(items, dynamodb_item_size, DYNAMODB_BATCH_WRITE))
     with ThreadPoolExecutor(max_workers=_LOAD_THREADS) as pool:
         list(pool.map(write, chunks))
 
 
 def send_intake(sqs: Any, queue_url: str, bodies: Sequence[str]) -> None:
-    for start in range(0, len(bodies), 10):
-        entries = [
-            {"Id": str(index), "MessageBody": body} for index, body in enumerate(bodies[start : start + 10])
-        ]
-        response = sqs.send_message_batch(QueueUrl=queue_url, Entries=entries)
-        if response.get("Failed"):
-            raise LocalRunError(f"intake messages refused by SQS: {response['Failed']}")
+    """Send every body as is, in batches within SQS's count and byte quotas (re-sending failed entries)."""
+    for number, body in enumerate(bodies, start=1):
+        if not message_fits(body):
+            raise LocalRunError(f"intake message {number} cannot be sent: {too_large_reason(body)}")
+    try:
+        send_bodies(sqs, queue_url=queue_url, bodies=bodies)
+    except EnqueueFailed as error:
+        raise LocalRunError(f"intake messages refused by SQS: {error}") from error
 
 
 def set_function_environment(lambda_client: Any, function_name: str, **variables: str) -> None:

@@ -24,3 +24,9 @@ DYNAMODB_MAX_BATCH_WRITE_BYTES = 16 * 1024 * 1024
 
 STATES_MAX_PAYLOAD_BYTES = 256 * 1024
 STATES_MAX_HISTORY_EVENTS = 25_000
+
+# What a multi-entry batch keeps free below its byte quota, for what a service may count beyond the entries'
+# own bytes (entry ids, DelaySeconds, the request envelope). A batch of one entry may use the whole
+# per-entry quota: one message of exactly SQS_MAX_MESSAGE_BYTES is within both SQS quotas.
+SQS_BATCH_ENVELOPE_MARGIN_BYTES = 8 * 1024
+DYNAMODB_BATCH_WRITE_ENVELOPE_MARGIN_BYTES = 1024 * 1024
