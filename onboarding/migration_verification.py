@@ -21,6 +21,7 @@ from typing import Any
 
 from onboarding.checksum import checksum
 from onboarding.eligibility import is_eligible
+from onboarding.execution_input import DEFAULT_SEGMENTS, MAX_SEGMENTS
 from onboarding.legacy_scan import scan_segment
 from onboarding.migration_ledger import LAST_ERROR, REJECTED, LedgerEntry, ledger_entry
 from onboarding.onboarding_item import Source, content_of, is_onboarding_item, item_key, onboarding_content
@@ -28,8 +29,6 @@ from onboarding.record_validation import RecordRejected, validate_record
 from onboarding.timestamps import utc_now
 
 LIST_CAP = 500
-DEFAULT_SEGMENTS = 4
-MAX_SEGMENTS = 64
 
 
 @dataclass(frozen=True)
