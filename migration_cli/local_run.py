@@ -28,6 +28,7 @@ from migration_cli.report import build_report, format_report, requests_per_servi
 from migration_cli.stack_data import peek_messages, scan_items
 from migration_cli.stack_outputs import StackOutputs
 from onboarding.dynamodb_codec import to_attribute_map
+from onboarding.execution_input import InvalidExecutionInput
 from onboarding.migration_queue_sender import EnqueueFailed, message_fits, send_bodies, too_large_reason
 from onboarding.onboarding_item import is_onboarding_item
 from onboarding.size_bounded_batches import DYNAMODB_BATCH_WRITE, dynamodb_item_size, size_bounded_batches
@@ -297,15 +298,7 @@ def run_on_stack(
     before = stack.aws.requests.snapshot()
     invocations_before = stack.aws.invocations.snapshot()
     tally.counts.clear()
-    document = execution_input(
-        dry_run=options.dry_run,
-        segments=options.segments,
-        overrides={
-            "backup": options.backup,
-            "poll_interval_seconds": options.poll_interval_seconds,
-            "empty_readings_required": options.empty_readings_required,
-        },
-    )
+    document = execution_document(options)
     execution_arn = start_migration(operator, outputs.state_machine_arn, document)
     err.write(f"started {execution_arn}\n")
     watcher = ExecutionWatcher(
@@ -433,6 +426,19 @@ def _config_pair(text: str) -> tuple[str, Any]:
         return key, value
 
 
+def execution_document(options: LocalRunOptions) -> dict[str, Any]:
+    """The execution input of a local run, checked like `start`'s (raises InvalidExecutionInput)."""
+    return execution_input(
+        dry_run=options.dry_run,
+        segments=options.segments,
+        overrides={
+            "backup": options.backup,
+            "poll_interval_seconds": options.poll_interval_seconds,
+            "empty_readings_required": options.empty_readings_required,
+        },
+    )
+
+
 def local_run(args: argparse.Namespace) -> int:
     options = LocalRunOptions(
         records=args.records,
@@ -454,8 +460,10 @@ def local_run(args: argparse.Namespace) -> int:
         show_progress=not args.quiet,
     )
     try:
+        # Checked before anything is started or deployed.
+        execution_document(options)
         result = run_local_migration(options)
-    except LocalRunError as error:
+    except (LocalRunError, InvalidExecutionInput) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     if args.json:

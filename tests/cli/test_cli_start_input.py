@@ -76,3 +76,16 @@ def test_the_input_is_json_all_the_way() -> None:
     with pytest.raises(InvalidExecutionInput, match="given twice"):
         execution_input(dry_run=True, overrides={"dry_run": 1})
     assert json.dumps(execution_input(dry_run=True, overrides={"dry_run": True})) == '{"dry_run": true}'
+
+
+def test_local_run_refuses_a_bad_input_before_it_deploys_anything(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN a local run that would fail the test if it started the runtime
+    from migration_cli import local_run
+
+    monkeypatch.setattr(local_run, "run_local_migration", mock.Mock(side_effect=AssertionError("started")))
+
+    # WHEN asked for more segments than the state machine takes / THEN exit 2 naming the key
+    assert main(["local", "run", "--segments", "100"]) == 2
+    assert capsys.readouterr().err.strip() == "error: segments must be an integer from 1 to 64"
