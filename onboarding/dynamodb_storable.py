@@ -158,5 +158,5 @@ def item_size(document: Mapping[str, Any]) -> int:
 
 def item_size_problem(document: Mapping[str, Any], *, reserve_bytes: int = 0) -> str | None:
     if item_size(document) + reserve_bytes > DYNAMODB_MAX_ITEM_BYTES:
-        return f"record: larger than DynamoDB's {DYNAMODB_MAX_ITEM_BYTES // 1024} KB item size limit"
+        return f"record: larger than DynamoDB's {DYNAMODB_MAX_ITEM_BYTES // 1000} KB item size limit"
     return None
