@@ -64,7 +64,8 @@ def number_problem(value: int | float | Decimal) -> str | None:
     significant = len("".join(map(str, digits)).strip("0"))
     if significant > DYNAMODB_MAX_NUMBER_DIGITS:
         return f"number has more than {DYNAMODB_MAX_NUMBER_DIGITS} significant digits (DynamoDB's limit)"
-    if not DYNAMODB_MIN_NUMBER_MAGNITUDE <= abs(number) <= DYNAMODB_MAX_NUMBER_MAGNITUDE:
+    # copy_abs, not abs(): abs() rounds to the context's 28 digits and would push 38 nines over the top.
+    if not DYNAMODB_MIN_NUMBER_MAGNITUDE <= number.copy_abs() <= DYNAMODB_MAX_NUMBER_MAGNITUDE:
         return "number is outside DynamoDB's range (1E-130 to 9.99E+125 in magnitude)"
     return None
 
