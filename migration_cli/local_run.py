@@ -13,7 +13,7 @@ import json
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +21,7 @@ from typing import Any, TextIO
 
 from embedded_aws.local_stack import LocalStack, local_stack
 from migration_cli.execution_history import GATE_ACTIONS
+from migration_cli.input_file_checks import InputFileError, read_intake_file, read_legacy_file
 from migration_cli.invariants import check_invariants, read_snapshot
 from migration_cli.migration_control import answer_gate, execution_input, start_migration
 from migration_cli.progress import WAITING_AT_GATE, ExecutionWatcher, ProgressPrinter, queue_depths
@@ -110,35 +111,25 @@ class _RequestTally:
         return client
 
 
-def _read_jsonl(path: Path) -> Iterator[tuple[int, str]]:
-    try:
-        with path.open(encoding="utf-8") as lines:
-            for number, line in enumerate(lines, start=1):
-                if line.strip():
-                    yield number, line.rstrip("\n")
-    except FileNotFoundError as error:
-        raise LocalRunError(f"{path} does not exist") from error
-
-
 def load_legacy_file(path: Path) -> list[dict[str, Any]]:
-    """Records from a JSON Lines file; each must be an object with a non-empty string application_id."""
-    records = []
-    for number, line in _read_jsonl(path):
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise LocalRunError(f"{path}:{number}: not JSON ({error.msg})") from error
-        if not isinstance(record, dict) or not isinstance(record.get("application_id"), str):
-            raise LocalRunError(
-                f"{path}:{number}: a legacy record needs a string application_id (its table key)"
-            )
-        records.append(record)
-    return records
+    """Records from a JSON Lines file, refused at the first line the legacy table could not hold."""
+    try:
+        return read_legacy_file(path)
+    except InputFileError as error:
+        raise LocalRunError(str(error)) from None
+
+
+def load_intake_file(path: Path) -> list[str]:
+    """Message bodies, one a line, refused at the first line SQS could not take."""
+    try:
+        return read_intake_file(path)
+    except InputFileError as error:
+        raise LocalRunError(str(error)) from None
 
 
 def intake_bodies(options: LocalRunOptions) -> list[str]:
     if options.intake_file is not None:
-        return [line for _, line in _read_jsonl(options.intake_file)]
+        return load_intake_file(options.intake_file)
     return [message.body for message in synthetic_intake_messages(options.intake, seed=options.seed)]
 
 
@@ -240,10 +231,13 @@ def run_local_migration(options: LocalRunOptions, err: TextIO | None = None) -> 
     err = err if err is not None else sys.stderr
     started = time.monotonic()
     config = {**LOCAL_STACK_CONFIG, **options.stack_config}
+    # Input files are checked before anything is deployed: a bad line costs no emulator start.
+    records = load_legacy_file(options.legacy_file) if options.legacy_file else None
+    bodies = load_intake_file(options.intake_file) if options.intake_file and not options.dry_run else None
     err.write("starting the embedded AWS runtime and deploying the stack ...\n")
     with local_stack(program_dir=options.program_dir, config=config) as stack:
         deployed = time.monotonic() - started
-        result = run_on_stack(stack, options, err=err)
+        result = run_on_stack(stack, options, records=records, bodies=bodies, err=err)
         result.report["local"]["deploy_seconds"] = round(deployed, 1)
         result.report["local"]["wall_seconds"] = round(time.monotonic() - started, 1)
         return result

@@ -55,7 +55,7 @@ def test_batches_stay_under_the_payload_limit():
         ("{not json", "body: not valid JSON"),
         ("[1, 2]", "body: must be a JSON object, got array"),
         ('"text"', "body: must be a JSON object, got string"),
-        ('{"score": NaN}', "body: not valid JSON"),
+        ('{"score": NaN}', "body: NaN and Infinity are not JSON numbers"),
     ],
 )
 def test_message_bodies_must_be_json_objects(text: str, reason: str):
