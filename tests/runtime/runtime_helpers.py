@@ -53,6 +53,19 @@ def wait_until(condition: Callable[[], Any], timeout: float = 20.0, interval: fl
         time.sleep(interval)
 
 
+class ManualClock:
+    """A monotonic clock that moves only when the test moves it (for code that takes ``clock=``)."""
+
+    def __init__(self, start: float = 1_000.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
 def queue_depth(aws: EmbeddedAws, queue_url: str) -> tuple[int, int]:
     """(visible, in flight) messages of a queue."""
     attributes = aws.client("sqs").get_queue_attributes(
