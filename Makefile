@@ -6,7 +6,7 @@ VENV := venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv test lint unit demo bench bench-quick clean
+.PHONY: venv test lint unit demo bench bench-quick test-stress clean
 
 venv: $(STAMP)
 
@@ -22,6 +22,11 @@ lint: venv
 
 test: lint
 	$(BIN)/python -m pytest
+
+# The whole suite STRESS_RUNS times back to back under a CPU burner (not part of `make test`).
+STRESS_RUNS ?= 5
+test-stress: venv
+	$(BIN)/python scripts/stress_test_suite.py --runs $(STRESS_RUNS)
 
 demo: venv
 	$(BIN)/onboarding-migration local run

@@ -257,6 +257,8 @@ def build_stack(settings: StackSettings) -> OnboardingStack:
         "enqueue_records": [
             allow("ScanLegacyTable", ["dynamodb:Scan"], [legacy_arn]),
             allow("SendToMigrationQueue", ["sqs:SendMessage"], [migration_queue_arn]),
+            # A record too large for any SQS message is rejected into the ledger (new table) instead.
+            allow("RejectOversizedRecords", ["dynamodb:PutItem"], [new_arn]),
         ],
         "migrate_record": [
             allow("WriteNewTable", ["dynamodb:PutItem", "dynamodb:GetItem"], [new_arn]),
@@ -279,6 +281,7 @@ def build_stack(settings: StackSettings) -> OnboardingStack:
         "enqueue_records": {
             "LEGACY_TABLE_NAME": legacy_table.table.name,
             "MIGRATION_QUEUE_URL": migration.queue.url,
+            "NEW_TABLE_NAME": new_table.table.name,
             "ENQUEUE_TIME_RESERVE_MS": str(settings.enqueue_time_reserve_ms),
             "ENQUEUE_CALL_SLICE_SECONDS": str(settings.enqueue_call_slice_seconds),
         },

@@ -14,53 +14,17 @@ byte per two significant digits plus one, lists and maps three bytes plus one pe
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from decimal import Decimal
-from typing import Any
 
 from benchmarks import aws_prices
+from onboarding.dynamodb_item_size import attribute_value_size, item_size_bytes
+
+# The item size rules live with the domain (the batching and the record limits use them too).
+__all__ = ["attribute_value_size", "item_size_bytes"]
 
 WRITE_UNIT_BYTES = 1024
 READ_UNIT_BYTES = 4096
 SQS_CHUNK_BYTES = 64 * 1024
-
-
-def _number_size(text: str) -> int:
-    """Bytes DynamoDB stores for a number: one per two significant digits, plus one."""
-    digits = str(Decimal(text).normalize()).lstrip("-").replace(".", "").split("E")[0].lstrip("0")
-    return math.ceil(max(len(digits), 1) / 2) + 1
-
-
-def attribute_value_size(value: Mapping[str, Any]) -> int:
-    """Size of one attribute value in the low-level format (``{"S": "..."}``), without its name."""
-    ((kind, content),) = value.items()
-    if kind == "S":
-        return len(content.encode("utf-8"))
-    if kind == "N":
-        return _number_size(content)
-    if kind == "B":
-        return len(content)
-    if kind in ("BOOL", "NULL"):
-        return 1
-    if kind == "SS":
-        return sum(len(element.encode("utf-8")) for element in content)
-    if kind == "NS":
-        return sum(_number_size(element) for element in content)
-    if kind == "BS":
-        return sum(len(element) for element in content)
-    if kind == "L":
-        return 3 + sum(attribute_value_size(element) + 1 for element in content)
-    if kind == "M":
-        return 3 + sum(
-            len(name.encode("utf-8")) + attribute_value_size(element) + 1 for name, element in content.items()
-        )
-    raise ValueError(f"unknown DynamoDB attribute type {kind!r}")
-
-
-def item_size_bytes(item: Mapping[str, Mapping[str, Any]]) -> int:
-    """Size of an item as DynamoDB bills it: every attribute name plus its value."""
-    return sum(len(name.encode("utf-8")) + attribute_value_size(value) for name, value in item.items())
 
 
 def write_units(item_bytes: int) -> int:

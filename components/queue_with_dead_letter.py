@@ -8,6 +8,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.email_subscription import email_subscription
+from onboarding.aws_limits import SQS_MAX_MESSAGE_BYTES
 
 # SQS limits (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/quotas-queues.html).
 MAX_VISIBILITY_TIMEOUT_SECONDS = 43_200
@@ -107,6 +108,8 @@ class QueueWithDeadLetter(pulumi.ComponentResource):
         self.dead_letter_queue = aws.sqs.Queue(
             f"{name}-dlq",
             message_retention_seconds=args.dead_letter_retention_seconds,
+            # Whatever the queue accepts its DLQ must accept too, or a dead-lettered message is refused.
+            max_message_size=SQS_MAX_MESSAGE_BYTES,
             sqs_managed_sse_enabled=True,
             opts=child,
         )
@@ -114,6 +117,9 @@ class QueueWithDeadLetter(pulumi.ComponentResource):
             f"{name}-queue",
             visibility_timeout_seconds=args.visibility_timeout_seconds,
             message_retention_seconds=args.message_retention_seconds,
+            # The provider's default is still 256 KiB; SQS takes up to 1 MiB since 2025 ("Amazon SQS
+            # message quotas"), and a legacy record may need it.
+            max_message_size=SQS_MAX_MESSAGE_BYTES,
             sqs_managed_sse_enabled=True,
             redrive_policy=pulumi.Output.json_dumps(
                 {"deadLetterTargetArn": self.dead_letter_queue.arn, "maxReceiveCount": args.max_receive_count}

@@ -26,6 +26,7 @@ from migration_cli.migration_control import (
 from migration_cli.progress import WAITING_AT_GATE, ExecutionWatcher, ProgressPrinter
 from migration_cli.report import build_report, format_report
 from migration_cli.stack_outputs import StackOutputs, StackOutputsError, resolve_outputs
+from onboarding.execution_input import MAX_SEGMENTS, InvalidExecutionInput
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -34,6 +35,8 @@ EXIT_AT_GATE = 3
 
 
 def _parse_override(text: str) -> tuple[str, Any]:
+    """KEY=VALUE with VALUE as JSON (``true``, ``8``); text that is not JSON stays a string, which the
+    input check then refuses with the key's allowed type and range."""
     key, separator, value = text.partition("=")
     if not separator or not key:
         raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
@@ -49,13 +52,18 @@ def _target(args: argparse.Namespace) -> tuple[AwsConnection, StackOutputs]:
 
 
 def start(args: argparse.Namespace) -> int:
+    # Checked before the stack is even read: a bad input never reaches the state machine.
+    try:
+        document = execution_input(
+            dry_run=True if args.dry_run else None,
+            segments=args.segments,
+            overrides=dict(args.set or []),
+            explicit={"backup": True if args.backup else None, "poll_interval_seconds": args.poll_interval},
+        )
+    except InvalidExecutionInput as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
     connection, outputs = _target(args)
-    overrides = dict(args.set or [])
-    if args.backup:
-        overrides["backup"] = True
-    if args.poll_interval is not None:
-        overrides["poll_interval_seconds"] = args.poll_interval
-    document = execution_input(dry_run=args.dry_run, segments=args.segments, overrides=overrides)
     arn = start_migration(connection.client("stepfunctions"), outputs.state_machine_arn, document)
     print(arn)
     return EXIT_OK
@@ -139,7 +147,9 @@ def register(subcommands: Any) -> None:
     )
     parser.add_argument("--dry-run", action="store_true", help="count what would move; change nothing")
     parser.add_argument(
-        "--segments", type=int, help="parallel scan segments (default: the state machine's, 4)"
+        "--segments",
+        type=int,
+        help=f"parallel scan segments, 1-{MAX_SEGMENTS} (default: the state machine's, 4)",
     )
     parser.add_argument("--backup", action="store_true", help="back up the legacy table before migrating")
     parser.add_argument("--poll-interval", type=int, help="seconds between queue readings (default 30)")
@@ -148,7 +158,8 @@ def register(subcommands: Any) -> None:
         action="append",
         type=_parse_override,
         metavar="KEY=VALUE",
-        help="any other execution input key, e.g. --set gate_timeout_seconds=3600 (repeatable)",
+        help="any execution input key, VALUE as JSON, e.g. --set gate_timeout_seconds=3600 (repeatable); "
+        "a key also set by an option must agree with it",
     )
     add_connection_arguments(parser)
     parser.set_defaults(handler=_with_errors_handled(start))

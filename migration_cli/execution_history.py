@@ -4,6 +4,11 @@ The history is the one record every target keeps the same way (AWS and the local
 the gate's task token and the reports are all derived from it: the phase from the state names, the scan
 totals from each `enqueue_records` result, the validation reports from each `validate_migration` result,
 and the gate's token from the parameters of its `sns:publish.waitForTaskToken` task.
+
+The long loops (each scan segment's pages, each wait) run as child executions
+(`states:startExecution.sync:2`), which keep their own histories so the parent's stays far below the
+25,000-event quota. `ExecutionFollower` reads the parent and every child it started: the children's
+`enqueue_records` results and state transitions count as the run's own; their starts and ends do not.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ GATE_ACTIONS = ("redrive", "accept", "abort")
 ROLLED_BACK_ERROR = "Migration.RolledBack"
 SCAN_COUNT_KEYS = ("scanned", "eligible", "ineligible", "invalid", "enqueued")
 _TASK_ENDS = ("TaskSucceeded", "TaskFailed", "TaskTimedOut", "TaskAborted")
+CHILD_EXECUTION_RESOURCES = ("startExecution.sync", "startExecution.sync:2")
 _EXECUTION_ENDS = ("ExecutionSucceeded", "ExecutionFailed", "ExecutionTimedOut", "ExecutionAborted")
 
 
@@ -102,7 +108,10 @@ class ExecutionProgress:
     cut_over: bool = False
     """The new consumer was enabled (after this, a failure no longer rolls back)."""
     state_transitions: int = 0
-    """States entered (Map iterations included): what Step Functions bills a standard workflow for."""
+    """States entered (Map iterations and child executions included): what Step Functions bills a
+    standard workflow for."""
+    child_executions: list[str] = field(default_factory=list)
+    """Child executions started by the run (scan segments, waits), in start order."""
     ended: bool = False
     error: str | None = None
     cause: str | None = None
@@ -139,6 +148,8 @@ class ExecutionProgress:
             self.state_transitions += 1
         elif kind == "LambdaFunctionSucceeded" or kind == "TaskSucceeded":
             self._apply_result(kind, event)
+        elif kind == "TaskSubmitted":
+            self._note_child(event.get("taskSubmittedEventDetails", {}))
         elif kind == "TaskScheduled":
             details = event.get("taskScheduledEventDetails", {})
             if details.get("resource") == GATE_RESOURCE:
@@ -161,6 +172,26 @@ class ExecutionProgress:
             if isinstance(details, dict):
                 self.error = details.get("error") or self.error
                 self.cause = details.get("cause") or self.cause
+
+    def apply_child(self, events: Iterable[Mapping[str, Any]]) -> None:
+        """Fold a child execution's events: its states and function results count, its own start and
+        end do not (the parent's task reports the child's end)."""
+        for event in events:
+            kind = str(event.get("type", ""))
+            if kind.endswith("StateEntered"):
+                self.state_transitions += 1
+            elif kind == "LambdaFunctionSucceeded":
+                self._apply_result(kind, event)
+            elif kind == "TaskSubmitted":
+                self._note_child(event.get("taskSubmittedEventDetails", {}))
+
+    def _note_child(self, details: Mapping[str, Any]) -> None:
+        if details.get("resource") not in CHILD_EXECUTION_RESOURCES:
+            return
+        submitted = _json(details.get("output"))
+        arn = submitted.get("ExecutionArn") if isinstance(submitted, dict) else None
+        if isinstance(arn, str) and arn not in self.child_executions:
+            self.child_executions.append(arn)
 
     def _apply_result(self, kind: str, event: Mapping[str, Any]) -> None:
         if kind == "LambdaFunctionSucceeded":
@@ -224,6 +255,34 @@ class HistoryReader:
         return ordered
 
 
+class ExecutionFollower:
+    """Reads an execution's new events and those of every child execution it started, into one progress.
+
+    A child that has ended is read once more (its last events) and then no longer asked for."""
+
+    def __init__(self, stepfunctions: Any, execution_arn: str) -> None:
+        self._client = stepfunctions
+        self._parent = HistoryReader(stepfunctions, execution_arn)
+        self._children: dict[str, HistoryReader] = {}
+        self._finished: set[str] = set()
+
+    def refresh(self, progress: ExecutionProgress) -> ExecutionProgress:
+        progress.apply(self._parent.new_events())
+        index = 0
+        # Children may start children (a child's TaskSubmitted extends the list while it is read).
+        while index < len(progress.child_executions):
+            arn = progress.child_executions[index]
+            index += 1
+            if arn in self._finished:
+                continue
+            reader = self._children.setdefault(arn, HistoryReader(self._client, arn))
+            events = reader.new_events()
+            progress.apply_child(events)
+            if any(str(event.get("type", "")) in _EXECUTION_ENDS for event in events):
+                self._finished.add(arn)
+        return progress
+
+
 def read_progress(stepfunctions: Any, execution_arn: str) -> ExecutionProgress:
-    """The whole history folded at once (for reports and one-off commands)."""
-    return ExecutionProgress().apply(HistoryReader(stepfunctions, execution_arn).new_events())
+    """The whole history, children included, folded at once (for reports and one-off commands)."""
+    return ExecutionFollower(stepfunctions, execution_arn).refresh(ExecutionProgress())

@@ -13,7 +13,6 @@ consumer still on.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from typing import Any
 
 from migration_cli.stack_data import approximate_depth, peek_messages, scan_items
 from migration_cli.stack_outputs import StackOutputs
+from onboarding.application_ids import application_id_of
 from onboarding.eligibility import is_eligible
 from onboarding.migration_ledger import REJECTED, ledger_entry
 from onboarding.onboarding_item import is_onboarding_item
@@ -80,15 +80,6 @@ def read_snapshot(dynamodb: Any, sqs: Any, lambda_client: Any, outputs: StackOut
     )
 
 
-def _application_id(body: str) -> str | None:
-    try:
-        document = json.loads(body)
-    except (TypeError, ValueError):
-        return None
-    value = document.get("application_id") if isinstance(document, dict) else None
-    return value if isinstance(value, str) else None
-
-
 def _listed(values: Iterable[str]) -> str:
     values = sorted(values)
     shown = ", ".join(values[:_SHOWN_VIOLATIONS])
@@ -102,7 +93,7 @@ def legacy_records_accounted(snapshot: StackSnapshot, loaded_ids: set[str]) -> I
         entry = ledger_entry(item)
         if entry is not None and entry.kind == REJECTED:
             rejected.add(entry.application_id)
-    dead = Counter(_application_id(body) for body in snapshot.migration_dlq_bodies)
+    dead = Counter(application_id_of(body) for body in snapshot.migration_dlq_bodies)
     by_id = {str(item.get("application_id")): item for item in snapshot.legacy_items}
 
     outcomes: Counter[str] = Counter()
@@ -157,7 +148,7 @@ def intake_messages_accounted(
     lost: list[str] = []
     delivered = rejected = 0
     for index, body in enumerate(sent_bodies):
-        application_id = _application_id(body)
+        application_id = application_id_of(body)
         if dlq_bodies[body] > 0:
             dlq_bodies[body] -= 1
             rejected += 1

@@ -13,7 +13,7 @@ import json
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +21,7 @@ from typing import Any, TextIO
 
 from embedded_aws.local_stack import LocalStack, local_stack
 from migration_cli.execution_history import GATE_ACTIONS
+from migration_cli.input_file_checks import InputFileError, read_intake_file, read_legacy_file
 from migration_cli.invariants import check_invariants, read_snapshot
 from migration_cli.migration_control import answer_gate, execution_input, start_migration
 from migration_cli.progress import WAITING_AT_GATE, ExecutionWatcher, ProgressPrinter, queue_depths
@@ -28,7 +29,10 @@ from migration_cli.report import build_report, format_report, requests_per_servi
 from migration_cli.stack_data import peek_messages, scan_items
 from migration_cli.stack_outputs import StackOutputs
 from onboarding.dynamodb_codec import to_attribute_map
+from onboarding.execution_input import InvalidExecutionInput
+from onboarding.migration_queue_sender import EnqueueFailed, message_fits, send_bodies, too_large_reason
 from onboarding.onboarding_item import is_onboarding_item
+from onboarding.size_bounded_batches import DYNAMODB_BATCH_WRITE, dynamodb_item_size, size_bounded_batches
 from onboarding.synthetic_records import legacy_records, synthetic_intake_messages
 
 DEFAULT_RECORDS = 10_000
@@ -38,7 +42,6 @@ LOCAL_STACK_CONFIG: dict[str, Any] = {
     "onboarding:retryBaseDelaySeconds": 1,
     "onboarding:retryMaxDelaySeconds": 4,
 }
-_BATCH_WRITE_SIZE = 25
 _LOAD_THREADS = 4
 _PHASES_BEFORE_PAUSED = (None, "Setup", "Pause")
 
@@ -108,62 +111,60 @@ class _RequestTally:
         return client
 
 
-def _read_jsonl(path: Path) -> Iterator[tuple[int, str]]:
-    try:
-        with path.open(encoding="utf-8") as lines:
-            for number, line in enumerate(lines, start=1):
-                if line.strip():
-                    yield number, line.rstrip("\n")
-    except FileNotFoundError as error:
-        raise LocalRunError(f"{path} does not exist") from error
-
-
 def load_legacy_file(path: Path) -> list[dict[str, Any]]:
-    """Records from a JSON Lines file; each must be an object with a non-empty string application_id."""
-    records = []
-    for number, line in _read_jsonl(path):
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise LocalRunError(f"{path}:{number}: not JSON ({error.msg})") from error
-        if not isinstance(record, dict) or not isinstance(record.get("application_id"), str):
-            raise LocalRunError(
-                f"{path}:{number}: a legacy record needs a string application_id (its table key)"
-            )
-        records.append(record)
-    return records
+    """Records from a JSON Lines file, refused at the first line the legacy table could not hold."""
+    try:
+        return read_legacy_file(path)
+    except InputFileError as error:
+        raise LocalRunError(str(error)) from None
+
+
+def load_intake_file(path: Path) -> list[str]:
+    """Message bodies, one a line, refused at the first line SQS could not take."""
+    try:
+        return read_intake_file(path)
+    except InputFileError as error:
+        raise LocalRunError(str(error)) from None
 
 
 def intake_bodies(options: LocalRunOptions) -> list[str]:
     if options.intake_file is not None:
-        return [line for _, line in _read_jsonl(options.intake_file)]
+        return load_intake_file(options.intake_file)
     return [message.body for message in synthetic_intake_messages(options.intake, seed=options.seed)]
 
 
 def write_legacy_records(dynamodb: Any, table_name: str, records: Sequence[dict[str, Any]]) -> None:
-    """BatchWriteItem in chunks of 25 on a few threads, retrying unprocessed items."""
+    """BatchWriteItem in batches within DynamoDB's count and byte quotas, on a few threads, retrying
+    unprocessed items. A record over the 400 KB item quota cannot be stored: refused, naming it."""
+    items = [to_attribute_map(record) for record in records]
+    for record, item in zip(records, items, strict=True):
+        size = dynamodb_item_size(item)
+        if not DYNAMODB_BATCH_WRITE.fits(size):
+            raise LocalRunError(
+                f"legacy record {record.get('application_id')!r} cannot be stored: "
+                f"{DYNAMODB_BATCH_WRITE.too_large_reason(size)}"
+            )
 
     def write(chunk: Sequence[dict[str, Any]]) -> None:
-        requests = [{"PutRequest": {"Item": to_attribute_map(record)}} for record in chunk]
+        requests = [{"PutRequest": {"Item": item}} for item in chunk]
         while requests:
             response = dynamodb.batch_write_item(RequestItems={table_name: requests})
             requests = response.get("UnprocessedItems", {}).get(table_name, [])
 
-    chunks = [
-        records[start : start + _BATCH_WRITE_SIZE] for start in range(0, len(records), _BATCH_WRITE_SIZE)
-    ]
+    chunks = list(size_bounded_batches(items, dynamodb_item_size, DYNAMODB_BATCH_WRITE))
     with ThreadPoolExecutor(max_workers=_LOAD_THREADS) as pool:
         list(pool.map(write, chunks))
 
 
 def send_intake(sqs: Any, queue_url: str, bodies: Sequence[str]) -> None:
-    for start in range(0, len(bodies), 10):
-        entries = [
-            {"Id": str(index), "MessageBody": body} for index, body in enumerate(bodies[start : start + 10])
-        ]
-        response = sqs.send_message_batch(QueueUrl=queue_url, Entries=entries)
-        if response.get("Failed"):
-            raise LocalRunError(f"intake messages refused by SQS: {response['Failed']}")
+    """Send every body as is, in batches within SQS's count and byte quotas (re-sending failed entries)."""
+    for number, body in enumerate(bodies, start=1):
+        if not message_fits(body):
+            raise LocalRunError(f"intake message {number} cannot be sent: {too_large_reason(body)}")
+    try:
+        send_bodies(sqs, queue_url=queue_url, bodies=bodies)
+    except EnqueueFailed as error:
+        raise LocalRunError(f"intake messages refused by SQS: {error}") from error
 
 
 def set_function_environment(lambda_client: Any, function_name: str, **variables: str) -> None:
@@ -230,10 +231,13 @@ def run_local_migration(options: LocalRunOptions, err: TextIO | None = None) -> 
     err = err if err is not None else sys.stderr
     started = time.monotonic()
     config = {**LOCAL_STACK_CONFIG, **options.stack_config}
+    # Input files are checked before anything is deployed: a bad line costs no emulator start.
+    records = load_legacy_file(options.legacy_file) if options.legacy_file else None
+    bodies = load_intake_file(options.intake_file) if options.intake_file and not options.dry_run else None
     err.write("starting the embedded AWS runtime and deploying the stack ...\n")
     with local_stack(program_dir=options.program_dir, config=config) as stack:
         deployed = time.monotonic() - started
-        result = run_on_stack(stack, options, err=err)
+        result = run_on_stack(stack, options, records=records, bodies=bodies, err=err)
         result.report["local"]["deploy_seconds"] = round(deployed, 1)
         result.report["local"]["wall_seconds"] = round(time.monotonic() - started, 1)
         return result
@@ -288,15 +292,7 @@ def run_on_stack(
     before = stack.aws.requests.snapshot()
     invocations_before = stack.aws.invocations.snapshot()
     tally.counts.clear()
-    document = execution_input(
-        dry_run=options.dry_run,
-        segments=options.segments,
-        overrides={
-            "backup": options.backup,
-            "poll_interval_seconds": options.poll_interval_seconds,
-            "empty_readings_required": options.empty_readings_required,
-        },
-    )
+    document = execution_document(options)
     execution_arn = start_migration(operator, outputs.state_machine_arn, document)
     err.write(f"started {execution_arn}\n")
     watcher = ExecutionWatcher(
@@ -424,6 +420,19 @@ def _config_pair(text: str) -> tuple[str, Any]:
         return key, value
 
 
+def execution_document(options: LocalRunOptions) -> dict[str, Any]:
+    """The execution input of a local run, checked like `start`'s (raises InvalidExecutionInput)."""
+    return execution_input(
+        dry_run=options.dry_run,
+        segments=options.segments,
+        overrides={
+            "backup": options.backup,
+            "poll_interval_seconds": options.poll_interval_seconds,
+            "empty_readings_required": options.empty_readings_required,
+        },
+    )
+
+
 def local_run(args: argparse.Namespace) -> int:
     options = LocalRunOptions(
         records=args.records,
@@ -445,8 +454,10 @@ def local_run(args: argparse.Namespace) -> int:
         show_progress=not args.quiet,
     )
     try:
+        # Checked before anything is started or deployed.
+        execution_document(options)
         result = run_local_migration(options)
-    except LocalRunError as error:
+    except (LocalRunError, InvalidExecutionInput) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     if args.json:

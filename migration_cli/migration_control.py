@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from migration_cli.execution_history import GATE_ACTIONS, read_progress
+from onboarding.execution_input import InvalidExecutionInput, check_execution_input
 
 EXECUTION_ARN_PREFIX = "arn:"
 _TERMINAL_MOVE_STATUSES = frozenset({"COMPLETED", "CANCELLED", "FAILED"})
@@ -33,14 +34,38 @@ def execution_name(dry_run: bool = False, now: datetime | None = None) -> str:
 
 
 def execution_input(
-    *, dry_run: bool = False, segments: int | None = None, overrides: Mapping[str, Any] | None = None
+    *,
+    dry_run: bool | None = None,
+    segments: int | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    explicit: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The execution input: only what differs from the state machine's defaults."""
+    """The execution input: only what the operator gave; the state machine supplies the defaults.
+
+    ``overrides`` are ``--set KEY=VALUE`` pairs; ``dry_run``, ``segments`` and ``explicit`` are what the
+    command's own options set (None: not given). Both kinds merge; the same key given both ways with
+    different values is a conflict. The result is checked against ``onboarding.execution_input``, the
+    limits the state machine's Setup applies. Raises InvalidExecutionInput naming the key.
+    """
     document: dict[str, Any] = dict(overrides or {})
-    document["dry_run"] = dry_run
-    if segments is not None:
-        document["segments"] = segments
+    options = {"dry_run": dry_run, "segments": segments, **(explicit or {})}
+    for key, value in options.items():
+        if value is None:
+            continue
+        if key in document and not _same_json(document[key], value):
+            raise InvalidExecutionInput(
+                key,
+                f"{key} is given twice with different values: {json.dumps(value)} by its option, "
+                f"{json.dumps(document[key])} by --set",
+            )
+        document[key] = value
+    check_execution_input(document)
     return document
+
+
+def _same_json(left: Any, right: Any) -> bool:
+    # True == 1 in Python, not in JSON.
+    return json.dumps(left, sort_keys=True) == json.dumps(right, sort_keys=True)
 
 
 def start_migration(

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from migration_cli.execution_history import ExecutionProgress, HistoryReader, describe_phase
+from migration_cli.execution_history import ExecutionFollower, ExecutionProgress, describe_phase
 from migration_cli.stack_outputs import StackOutputs
 
 RUNNING = "RUNNING"
@@ -156,7 +156,7 @@ class ExecutionWatcher:
         self._sqs = sqs
         self._outputs = outputs
         self.execution_arn = execution_arn
-        self._reader = HistoryReader(stepfunctions, execution_arn)
+        self._follower = ExecutionFollower(stepfunctions, execution_arn)
         self.progress = ExecutionProgress()
         self._answered: set[str] = set()
         self._printer = printer or ProgressPrinter()
@@ -168,7 +168,7 @@ class ExecutionWatcher:
 
     def poll(self) -> ProgressSnapshot:
         description = self._sfn.describe_execution(executionArn=self.execution_arn)
-        self.progress.apply(self._reader.new_events())
+        self._follower.refresh(self.progress)
         status = str(description["status"])
         token = self.progress.gate_token
         if status == RUNNING and self.progress.waiting_at_gate and token not in self._answered:

@@ -12,13 +12,13 @@ Sources, in order of authority:
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 
 from migration_cli.execution_history import ROLLED_BACK_ERROR, ExecutionProgress, read_progress
 from migration_cli.stack_data import approximate_depth, count_items, peek_messages
 from migration_cli.stack_outputs import StackOutputs
+from onboarding.application_ids import application_id_of
 from onboarding.dynamodb_codec import from_attribute_map
 from onboarding.migration_ledger import LAST_ERROR, ledger_entry, ledger_pk
 
@@ -46,22 +46,13 @@ def requests_per_service(counts: dict[str, int] | None) -> dict[str, int] | None
     return {service: int(counts.get(service, 0)) for service in REPORTED_SERVICES}
 
 
-def _application_id(body: str) -> str | None:
-    try:
-        document = json.loads(body)
-    except (TypeError, ValueError):
-        return None
-    value = document.get("application_id") if isinstance(document, dict) else None
-    return value if isinstance(value, str) and value else None
-
-
 def dead_lettered_records(
     sqs: Any, dynamodb: Any, outputs: StackOutputs, cap: int = LIST_CAP
 ) -> list[dict[str, Any]]:
     """Each message of the migration DLQ: its record id and the last error the ledger kept for it."""
     entries = []
     for message in peek_messages(sqs, outputs.migration_dlq_url, limit=cap):
-        application_id = _application_id(message.body)
+        application_id = application_id_of(message.body)
         reason = "no error recorded for this record"
         if application_id is not None:
             response = dynamodb.get_item(
@@ -85,7 +76,7 @@ def rejected_intake_messages(sqs: Any, outputs: StackOutputs, cap: int = LIST_CA
         reason = message.attributes.get("rejection_reason") or (
             "no rejection_reason: dead-lettered by SQS after repeated failures (see the consumer's logs)"
         )
-        entries.append({"application_id": _application_id(message.body), "reason": reason})
+        entries.append({"application_id": application_id_of(message.body), "reason": reason})
     return sorted(entries, key=lambda entry: (entry["application_id"] or "", entry["reason"]))
 
 

@@ -28,7 +28,17 @@ def sqs() -> Any:
     return boto3.client("sqs", config=_CONFIG)
 
 
+@cache
+def lambda_() -> Any:
+    return boto3.client("lambda", config=_CONFIG)
+
+
+@cache
+def sns() -> Any:
+    return boto3.client("sns", config=_CONFIG)
+
+
 def reset() -> None:
     """Forget cached clients (tests switch endpoints and regions between cases)."""
-    dynamodb.cache_clear()
-    sqs.cache_clear()
+    for client in (dynamodb, sqs, lambda_, sns):
+        client.cache_clear()

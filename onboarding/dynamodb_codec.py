@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import Decimal
+from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
@@ -12,6 +12,8 @@ from onboarding.json_values import plain
 
 AttributeMap = dict[str, dict[str, Any]]
 
+_EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
+_EXACT_INT_LIMIT = 10**38
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 
@@ -22,6 +24,10 @@ def _storable(value: Any) -> Any:
         return value
     if isinstance(value, float):
         return Decimal(repr(value))
+    if isinstance(value, int) and abs(value) >= _EXACT_INT_LIMIT:
+        # 1.5E+125 is a 126-digit integer once plain, but 2 significant digits for DynamoDB: without
+        # the trailing zeros the SDK's 38-digit context takes it instead of refusing to round it.
+        return Decimal(value).normalize(_EXACT)
     if isinstance(value, Mapping):
         return {key: _storable(item) for key, item in value.items()}
     if isinstance(value, list | tuple):

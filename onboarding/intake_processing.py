@@ -13,12 +13,16 @@ from enum import StrEnum
 from typing import Any
 
 from onboarding import pii
+from onboarding.application_ids import application_id_of
+from onboarding.aws_limits import DYNAMODB_MAX_PARTITION_KEY_BYTES
 from onboarding.dynamodb_codec import to_attribute_map
+from onboarding.dynamodb_storable import item_size_problem, storage_problem
 from onboarding.intake_rejection import send_to_intake_dlq
-from onboarding.json_values import NotAJsonObject, loads_object
+from onboarding.json_values import NotAJsonObject, parse_object
 from onboarding.new_table_writes import WriteOutcome, put_intake_item
 from onboarding.onboarding_item import Source, build_onboarding_item
-from onboarding.record_validation import RecordRejected, validate_record
+from onboarding.record_validation import RecordRejected, bounded_reason, validate_record
+from onboarding.safe_text import utf8_size
 from onboarding.timestamps import Clock, utc_now
 
 
@@ -45,16 +49,30 @@ class IntakeResult:
 
 
 def _parse(body: str) -> dict[str, Any]:
+    """The body as one JSON object DynamoDB can store, with a usable application id (exact Decimals)."""
     try:
-        raw = loads_object(body)
+        raw = parse_object(body)
     except NotAJsonObject as error:
         raise RecordRejected(str(error)) from None
-    application_id = raw.get("application_id")
+    problem = storage_problem(raw)
+    if problem:
+        raise RecordRejected(bounded_reason(problem))
     if "application_id" not in raw:
         raise RecordRejected("application_id: field required")
-    if not isinstance(application_id, str) or not application_id.strip():
+    application_id = application_id_of(raw)
+    if application_id is None or not application_id.strip():
         raise RecordRejected("application_id: must be a non-empty string")
     return raw
+
+
+def _legacy_item_problem(raw: dict[str, Any]) -> str | None:
+    """Why the legacy table (keyed by application_id alone) could not hold the record as is."""
+    if utf8_size(raw["application_id"]) > DYNAMODB_MAX_PARTITION_KEY_BYTES:
+        return (
+            f"application_id: longer than {DYNAMODB_MAX_PARTITION_KEY_BYTES} bytes in UTF-8 "
+            "(DynamoDB's partition key limit)"
+        )
+    return item_size_problem(raw)
 
 
 @dataclass(frozen=True)
@@ -71,6 +89,10 @@ class LegacyIntake:
             raw = _parse(message.body)
         except RecordRejected as rejected:
             return _reject(self.sqs, self.intake_dlq_url, message, rejected.reason, {})
+        problem = _legacy_item_problem(raw)
+        if problem:
+            return _reject(self.sqs, self.intake_dlq_url, message, problem, pii.log_fields(raw))
+        # As parsed: Decimals keep every number exactly as sent (within DynamoDB's 38 digits).
         self.dynamodb.put_item(TableName=self.legacy_table_name, Item=to_attribute_map(raw))
         return IntakeResult(IntakeOutcome.WRITTEN, pii.log_fields(raw))
 
@@ -91,9 +113,9 @@ class OnboardingIntake:
         try:
             raw = _parse(message.body)
             record = validate_record(raw, now=now)
+            item = build_onboarding_item(record, source=Source.INTAKE, written_at=now)
         except RecordRejected as rejected:
             return _reject(self.sqs, self.intake_dlq_url, message, rejected.reason, pii.log_fields(raw))
-        item = build_onboarding_item(record, source=Source.INTAKE, written_at=now)
         outcome = put_intake_item(self.dynamodb, self.new_table_name, item)
         return IntakeResult(_OUTCOMES[outcome], pii.log_fields(raw))
 

@@ -14,14 +14,21 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from onboarding.aws_limits import DYNAMODB_MAX_NESTING_LEVELS
+from onboarding.dynamodb_storable import storage_problem
+
 
 class NotAJsonObject(ValueError):
     """The text is not JSON, or not a JSON object. The message never quotes the text."""
 
 
+class NonStandardConstant(ValueError):
+    pass
+
+
 def _reject_constant(name: str) -> Any:
     # json.loads accepts NaN/Infinity by default; they are not JSON and DynamoDB cannot store them.
-    raise ValueError(f"non-standard JSON constant {name}")
+    raise NonStandardConstant(f"non-standard JSON constant {name}")
 
 
 def _number(value: float | Decimal) -> int | float:
@@ -49,15 +56,42 @@ def plain(value: Any) -> Any:
     raise TypeError(f"unsupported JSON value type {type(value).__name__}")
 
 
-def loads_object(text: str) -> dict[str, Any]:
-    """Parse a message body that must be one JSON object."""
+class NotStorable(NotAJsonObject):
+    """A JSON object DynamoDB could not store (see ``dynamodb_storable``); the message names the field."""
+
+
+def parse_object(text: str | bytes) -> dict[str, Any]:
+    """Parse one JSON object, every number as an exact ``Decimal`` (not yet checked, not yet plain).
+
+    Decimals keep ``1e400`` or a 41-digit integer exact, so the storability check can name them instead of
+    turning them into infinity, a rounded float, or an integer too long to print.
+    """
     try:
-        value = json.loads(text, parse_constant=_reject_constant)
-    except (ValueError, RecursionError) as error:
+        value = json.loads(text, parse_float=Decimal, parse_int=Decimal, parse_constant=_reject_constant)
+    except RecursionError:
+        raise NotAJsonObject(
+            f"body: nested deeper than DynamoDB's {DYNAMODB_MAX_NESTING_LEVELS} levels"
+        ) from None
+    except NonStandardConstant:
+        raise NotAJsonObject("body: NaN and Infinity are not JSON numbers") from None
+    except (ValueError, TypeError) as error:
         raise NotAJsonObject("body: not valid JSON") from error
     if not isinstance(value, dict):
         raise NotAJsonObject(f"body: must be a JSON object, got {_json_kind(value)}")
-    return plain(value)
+    return value
+
+
+def storable_plain(document: dict[str, Any]) -> dict[str, Any]:
+    """``document`` checked against DynamoDB's data type rules, then as plain values."""
+    problem = storage_problem(document)
+    if problem:
+        raise NotStorable(problem)
+    return plain(document)
+
+
+def loads_object(text: str | bytes) -> dict[str, Any]:
+    """Parse a message body that must be one JSON object DynamoDB can store, as plain values."""
+    return storable_plain(parse_object(text))
 
 
 def _json_kind(value: Any) -> str:

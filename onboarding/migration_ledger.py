@@ -8,12 +8,15 @@ scrubbed exception text (see ``pii.safe_error_reason``).
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from onboarding.aws_limits import DYNAMODB_MAX_PARTITION_KEY_BYTES
 from onboarding.dynamodb_codec import to_attribute_map
+from onboarding.safe_text import is_valid_unicode, safe_text, utf8_size
 from onboarding.timestamps import to_utc_z
 
 PK_PREFIX = "MIGRATION_ISSUE#"
@@ -28,8 +31,34 @@ class LedgerEntry:
     reason: str
 
 
+# Every ledger item stays far below DynamoDB's 400 KB: ids are at most 2,048 bytes (the legacy key), and
+# reasons are cut to this many characters (4 bytes each at most in UTF-8).
+MAX_LEDGER_REASON_LENGTH = 2000
+_HASHED = "sha256:"
+
+
 def ledger_pk(application_id: str) -> str:
-    return f"{PK_PREFIX}{application_id}"
+    """``MIGRATION_ISSUE#<application_id>``; a digest of the id instead when the key could not hold it
+    (over DynamoDB's 2,048-byte partition key, or text UTF-8 cannot carry). The id itself is kept in the
+    item's ``application_id`` attribute, which is what readers use."""
+    pk = f"{PK_PREFIX}{application_id}"
+    if is_valid_unicode(pk) and utf8_size(pk) <= DYNAMODB_MAX_PARTITION_KEY_BYTES:
+        return pk
+    digest = hashlib.sha256(application_id.encode("utf-8", "surrogatepass")).hexdigest()
+    return f"{PK_PREFIX}{_HASHED}{digest}"
+
+
+def _stored_id(application_id: str) -> str:
+    # An id UTF-8 cannot carry is stored escaped (it never came from the legacy table: DynamoDB refuses it).
+    return (
+        application_id
+        if is_valid_unicode(application_id)
+        else safe_text(application_id, 7 * len(application_id))
+    )
+
+
+def _stored_reason(reason: str) -> str:
+    return safe_text(reason, MAX_LEDGER_REASON_LENGTH)
 
 
 def record_rejected(
@@ -39,8 +68,8 @@ def record_rejected(
     item = {
         "pk": ledger_pk(application_id),
         "sk": REJECTED,
-        "application_id": application_id,
-        "reason": reason,
+        "application_id": _stored_id(application_id),
+        "reason": _stored_reason(reason),
     }
     dynamodb.put_item(TableName=table_name, Item=to_attribute_map({**item, "at": to_utc_z(at)}))
 
@@ -58,9 +87,9 @@ def record_last_error(
     item = {
         "pk": ledger_pk(application_id),
         "sk": LAST_ERROR,
-        "application_id": application_id,
-        "error_type": error_type,
-        "reason": reason,
+        "application_id": _stored_id(application_id),
+        "error_type": safe_text(error_type, 200),
+        "reason": _stored_reason(reason),
         "receive_count": receive_count,
         "at": to_utc_z(at),
     }
@@ -77,4 +106,6 @@ def ledger_entry(item: Mapping[str, Any]) -> LedgerEntry | None:
     if kind == LAST_ERROR:
         error_type = item.get("error_type") or "Error"
         reason = f"last error {error_type} on receive {item.get('receive_count', '?')}: {reason}"
-    return LedgerEntry(application_id=pk.removeprefix(PK_PREFIX), kind=str(kind), reason=reason)
+    stored_id = item.get("application_id")
+    application_id = stored_id if isinstance(stored_id, str) and stored_id else pk.removeprefix(PK_PREFIX)
+    return LedgerEntry(application_id=application_id, kind=str(kind), reason=reason)

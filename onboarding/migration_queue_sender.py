@@ -1,9 +1,10 @@
 """Send record bodies to the migration queue with SendMessageBatch, losing none.
 
-Batches hold at most 10 entries and stay under the batch payload limit. Entries a batch reports as Failed
-are sent again (with a short growing pause); if some still fail after every attempt, ``EnqueueFailed`` is
-raised so the caller fails loudly and its cursor is retried. Re-sending a record is safe: the per-record
-write is idempotent.
+Batches are split by count and by bytes (``size_bounded_batches``, SQS quotas from ``aws_limits``). A body
+over the SQS message quota is never put in a batch: callers reject it first (``message_fits``), so it
+cannot fail the batch it would have joined. Entries a batch reports as Failed are sent again (with a short
+growing pause); if some still fail after every attempt, ``EnqueueFailed`` is raised so the caller fails
+loudly and its cursor is retried. Re-sending a record is safe: the per-record write is idempotent.
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-MAX_BATCH_ENTRIES = 10
-MAX_BATCH_BYTES = 256 * 1024  # the classic SQS limit; stays valid where the 1 MiB limit is not yet live
+from onboarding.size_bounded_batches import SQS_SEND_BATCH, size_bounded_batches, sqs_message_size
+
+MAX_BATCH_ENTRIES = SQS_SEND_BATCH.max_entries
+MAX_BATCH_BYTES = SQS_SEND_BATCH.max_batch_bytes
 DEFAULT_MAX_ATTEMPTS = 5
 
 
@@ -21,18 +24,19 @@ class EnqueueFailed(RuntimeError):
     pass
 
 
+def message_fits(body: str) -> bool:
+    """Whether SQS can ever accept this body as one message."""
+    return SQS_SEND_BATCH.fits(sqs_message_size(body))
+
+
+def too_large_reason(body: str) -> str:
+    """The rejection reason of a body that does not fit: its size and the quota, never its content."""
+    return SQS_SEND_BATCH.too_large_reason(sqs_message_size(body))
+
+
 def batches(bodies: Sequence[str]) -> Iterator[list[str]]:
-    batch: list[str] = []
-    size = 0
-    for body in bodies:
-        body_size = len(body.encode("utf-8"))
-        if batch and (len(batch) == MAX_BATCH_ENTRIES or size + body_size > MAX_BATCH_BYTES):
-            yield batch
-            batch, size = [], 0
-        batch.append(body)
-        size += body_size
-    if batch:
-        yield batch
+    """Batches within SQS's entry count and byte quotas; raises EntryTooLarge for a body that never fits."""
+    return size_bounded_batches(bodies, sqs_message_size, SQS_SEND_BATCH)
 
 
 def send_bodies(

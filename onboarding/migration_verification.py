@@ -19,17 +19,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from onboarding.application_ids import application_id_of
 from onboarding.checksum import checksum
 from onboarding.eligibility import is_eligible
+from onboarding.execution_input import DEFAULT_SEGMENTS, MAX_SEGMENTS
 from onboarding.legacy_scan import scan_segment
 from onboarding.migration_ledger import LAST_ERROR, REJECTED, LedgerEntry, ledger_entry
-from onboarding.onboarding_item import Source, content_of, is_onboarding_item, item_key, onboarding_content
+from onboarding.onboarding_item import Source, content_of, fitting_content, is_onboarding_item
 from onboarding.record_validation import RecordRejected, validate_record
 from onboarding.timestamps import utc_now
 
 LIST_CAP = 500
-DEFAULT_SEGMENTS = 4
-MAX_SEGMENTS = 64
 
 
 @dataclass(frozen=True)
@@ -103,13 +103,13 @@ def queue_depth(sqs: Any, queue_url: str) -> int:
 
 
 def expected_for(record: dict[str, Any], now: datetime) -> _Expected:
-    application_id = str(record.get("application_id", ""))
+    """What the migration of this legacy record should have left, by the very checks it ran."""
+    application_id = application_id_of(record) or ""
     try:
-        model = validate_record(record, now=now)
+        content = fitting_content(validate_record(record, now=now))
     except RecordRejected as rejected:
         return _Expected(application_id, None, None, rejected.reason)
-    key = item_key(model)
-    return _Expected(application_id, (key["pk"], key["sk"]), checksum(onboarding_content(model)), None)
+    return _Expected(application_id, (content["pk"], content["sk"]), checksum(content), None)
 
 
 def _read_legacy_segment(

@@ -14,13 +14,18 @@ from enum import StrEnum
 from typing import Any
 
 from onboarding.checksum import checksum
+from onboarding.dynamodb_storable import item_size_problem, storage_problem
 from onboarding.json_values import plain
 from onboarding.legacy_record import LegacyRecord
+from onboarding.record_validation import RecordRejected, bounded_reason
 from onboarding.timestamps import to_utc_z
 
 PK_PREFIX = "CUSTOMER#"
 SK_PREFIX = "ONBOARDING#"
 NOT_CONTENT = frozenset({"checksum", "source", "written_at"})
+EXTRA = "extra"
+# checksum (64 hex), source, written_at (27) and their names, rounded up.
+_NOT_CONTENT_BYTES = 160
 
 
 class Source(StrEnum):
@@ -52,13 +57,32 @@ def onboarding_content(record: LegacyRecord) -> dict[str, Any]:
             "address": record.address.model_dump(mode="json"),
             "plan": record.product.model_dump(mode="json"),
             "steps_completed": list(record.steps_completed),
-            "extra": record.unknown_fields,
+            EXTRA: record.unknown_fields,
         }
     )
 
 
-def build_onboarding_item(record: LegacyRecord, *, source: Source, written_at: datetime) -> dict[str, Any]:
+def fitting_content(record: LegacyRecord) -> dict[str, Any]:
+    """``onboarding_content``, or ``RecordRejected`` when the new table could not store it.
+
+    A valid legacy record can still not fit once transformed: its top-level unknown fields move one level
+    down (under ``extra``), and the plan and keys add bytes, so nesting and the 400 KB item limit are
+    checked on the transformed item (with room for checksum, source and written_at).
+    """
     content = onboarding_content(record)
+    problem = storage_problem(content)
+    if problem:
+        # Name the field as the legacy record spells it: extra.<name> is the top-level unknown <name>.
+        raise RecordRejected(bounded_reason(problem.removeprefix(f"{EXTRA}.")))
+    problem = item_size_problem(content, reserve_bytes=_NOT_CONTENT_BYTES)
+    if problem:
+        raise RecordRejected(f"{problem} once transformed")
+    return content
+
+
+def build_onboarding_item(record: LegacyRecord, *, source: Source, written_at: datetime) -> dict[str, Any]:
+    """The item to write; raises ``RecordRejected`` when it could not be stored (see fitting_content)."""
+    content = fitting_content(record)
     return {
         **content,
         "checksum": checksum(content),

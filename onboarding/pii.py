@@ -12,6 +12,8 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from onboarding.safe_text import safe_text
+
 LOGGABLE_FIELDS = ("application_id", "customer_id", "status")
 PERSONAL_FIELDS = (
     ("business", "legal_name"),
@@ -28,6 +30,7 @@ PERSONAL_FIELDS = (
 MASK = "*****"
 MAX_LOGGED_ID_LENGTH = 128
 MAX_ERROR_REASON_LENGTH = 500
+_MAX_MASKED_DEPTH = 64
 # Other text values shorter than this (country codes, enum-like words) are not worth scrubbing.
 _MIN_SCRUBBED_OTHER_LENGTH = 4
 
@@ -37,18 +40,23 @@ def log_fields(raw_record: Any) -> dict[str, str]:
     if not isinstance(raw_record, Mapping):
         return {}
     return {
-        key: raw_record[key][:MAX_LOGGED_ID_LENGTH]
+        key: safe_text(raw_record[key], MAX_LOGGED_ID_LENGTH)
         for key in LOGGABLE_FIELDS
         if isinstance(raw_record.get(key), str)
     }
 
 
-def masked(raw_record: Any) -> Any:
+def masked(raw_record: Any, _depth: int = 0) -> Any:
     """A copy with every value masked except the loggable ids (structure kept, for debugging)."""
+    if _depth > _MAX_MASKED_DEPTH:
+        return MASK  # deeper structure is not worth a stack overflow
     if isinstance(raw_record, Mapping):
-        return {key: value if key in LOGGABLE_FIELDS else masked(value) for key, value in raw_record.items()}
+        return {
+            key: value if key in LOGGABLE_FIELDS else masked(value, _depth + 1)
+            for key, value in raw_record.items()
+        }
     if isinstance(raw_record, list):
-        return [masked(item) for item in raw_record]
+        return [masked(item, _depth + 1) for item in raw_record]
     return MASK if raw_record is not None else None
 
 
@@ -60,6 +68,7 @@ def _personal_leaves(raw_record: Mapping[str, Any]) -> Iterator[str]:
             yield value
             if name in {"tax_id", "phone"}:
                 # Other spellings of the same number (12-3456789 / 123456789, +14155550123 / 4155550123).
+                # Every digit spelling on purpose (not only ASCII): scrubbing errs on the side of removing.
                 digits = re.sub(r"\D", "", value)
                 yield digits
                 if name == "phone" and digits.startswith("1"):
@@ -67,14 +76,16 @@ def _personal_leaves(raw_record: Mapping[str, Any]) -> Iterator[str]:
 
 
 def _other_leaves(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, Mapping):
-        for item in value.values():
-            yield from _other_leaves(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _other_leaves(item)
+    # Iterative: a hostile record may be nested far deeper than the recursion limit.
+    pending = [value]
+    while pending:
+        current = pending.pop()
+        if isinstance(current, str):
+            yield current
+        elif isinstance(current, Mapping):
+            pending.extend(current.values())
+        elif isinstance(current, list):
+            pending.extend(current)
 
 
 def sensitive_values(raw_record: Any) -> set[str]:
@@ -100,4 +111,4 @@ def scrub(text: str, raw_record: Any) -> str:
 
 def safe_error_reason(error: BaseException, raw_record: Any) -> str:
     """An exception's message without any value of the record it was processing."""
-    return scrub(str(error), raw_record)[:MAX_ERROR_REASON_LENGTH]
+    return safe_text(scrub(str(error), raw_record), MAX_ERROR_REASON_LENGTH)

@@ -15,9 +15,10 @@ from enum import StrEnum
 from typing import Any
 
 from onboarding import pii
+from onboarding.application_ids import application_id_of
 from onboarding.eligibility import is_eligible
 from onboarding.fault_injection import FaultInjector
-from onboarding.json_values import NotAJsonObject, loads_object
+from onboarding.json_values import NotAJsonObject, parse_object
 from onboarding.migration_ledger import record_last_error, record_rejected
 from onboarding.new_table_writes import WriteOutcome, put_migrated_item
 from onboarding.onboarding_item import Source, build_onboarding_item
@@ -100,6 +101,7 @@ class RecordMigrator:
         now = self.clock()
         try:
             record = validate_record(raw, now=now)
+            item = build_onboarding_item(record, source=Source.MIGRATION, written_at=now)
         except RecordRejected as rejected:
             record_rejected(
                 self.dynamodb,
@@ -109,7 +111,6 @@ class RecordMigrator:
                 at=now,
             )
             return MigrationResult(MigrationOutcome.REJECTED, fields, rejected.reason)
-        item = build_onboarding_item(record, source=Source.MIGRATION, written_at=now)
         self.faults.before_target_write(application_id, receive_count)
         outcome = put_migrated_item(self.dynamodb, self.new_table_name, item)
         return MigrationResult(_OUTCOMES[outcome], fields)
@@ -118,7 +119,7 @@ class RecordMigrator:
         error_type = type(error).__name__
         reason = pii.safe_error_reason(error, raw)
         fields = pii.log_fields(raw)
-        application_id = fields.get("application_id")
+        application_id = application_id_of(raw)  # the whole id: log fields are cut short
         # Best effort on both: a failing ledger or queue call must not hide the original error (without
         # the visibility change the message simply waits the queue's full visibility timeout).
         if application_id:
@@ -158,11 +159,13 @@ _OUTCOMES = {
 
 
 def _parse(body: str) -> dict[str, Any]:
+    """The record as parsed (exact Decimals, not yet checked): validation checks and rejects it."""
     try:
-        raw = loads_object(body)
+        raw = parse_object(body)
     except NotAJsonObject as error:
         raise MalformedMigrationMessage(str(error)) from None
-    application_id = raw.get("application_id")
-    if not isinstance(application_id, str) or not application_id.strip():
+    # Any non-empty id the legacy table could key by can be ledgered (a blank one is rejected by
+    # validation, under its own key); without one there is nothing to write a rejection for.
+    if application_id_of(raw) is None:
         raise MalformedMigrationMessage("application_id: must be a non-empty string")
     return raw

@@ -14,7 +14,10 @@ from typing import Any
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
+from onboarding.dynamodb_storable import field_path, storage_problem
+from onboarding.json_values import plain
 from onboarding.legacy_record import NOW_CONTEXT_KEY, LegacyRecord
+from onboarding.safe_text import safe_text
 from onboarding.timestamps import utc_now
 
 MAX_REASON_LENGTH = 1000
@@ -30,28 +33,34 @@ class RecordRejected(Exception):
 
 
 def validate_record(raw_record: Any, *, now: datetime | None = None) -> LegacyRecord:
+    """The record as a model, or ``RecordRejected``: whatever the input, nothing else is raised.
+
+    The one validator of the contract, for the intake and the migration alike: first what DynamoDB can
+    store at all (numbers, text, nesting, attribute names: see ``dynamodb_storable``), then the fields.
+    """
     if not isinstance(raw_record, Mapping):
         raise RecordRejected("record: must be a JSON object")
+    problem = storage_problem(raw_record)
+    if problem:
+        raise RecordRejected(bounded_reason(problem))
     try:
-        return LegacyRecord.model_validate(raw_record, context={NOW_CONTEXT_KEY: now or utc_now()})
+        return LegacyRecord.model_validate(plain(raw_record), context={NOW_CONTEXT_KEY: now or utc_now()})
     except ValidationError as error:
         raise RecordRejected(rejection_reason(error)) from None
+    except (RecursionError, TypeError, ValueError, OverflowError, ArithmeticError) as error:
+        # Defence in depth: the storability check above should leave nothing pydantic cannot handle.
+        raise RecordRejected(f"record: cannot be validated ({type(error).__name__})") from None
+
+
+def bounded_reason(reason: str) -> str:
+    """A reason safe to log, store and send as an SQS attribute, and bounded in length."""
+    return safe_text(reason, MAX_REASON_LENGTH)
 
 
 def rejection_reason(error: ValidationError) -> str:
-    parts = [f"{_location(detail['loc'])}: {_message(detail)}" for detail in error.errors()]
+    parts = [f"{field_path(detail['loc'])}: {_message(detail)}" for detail in error.errors()]
     reason = "; ".join(dict.fromkeys(parts))  # de-duplicated, order kept
-    return reason[:MAX_REASON_LENGTH]
-
-
-def _location(loc: tuple[int | str, ...]) -> str:
-    text = ""
-    for part in loc:
-        if isinstance(part, int):
-            text += f"[{part}]"
-        else:
-            text += f".{part}" if text else part
-    return text or "record"
+    return bounded_reason(reason)
 
 
 _MESSAGES: dict[str, str] = {

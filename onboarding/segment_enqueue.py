@@ -4,7 +4,9 @@ Each invocation sends whole pages (a page is never half-sent, so the cursor afte
 each page, returns the cursor if fewer than the reserved milliseconds remain. At least one page is always
 processed, so every call makes progress. Eligibility is decided here by status only; eligible records
 are sent as stored, invalid ones included: the per-record function rejects them into the ledger, where
-the operator sees each one with its reason.
+the operator sees each one with its reason. The one exception is a record whose message would exceed the
+SQS message quota: no queue can carry it, so it is rejected into the ledger here (counted as invalid),
+with a reason naming its largest field and the quota, and never fails the batch it would have joined.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from onboarding.eligibility import is_eligible
 from onboarding.json_values import dumps
 from onboarding.legacy_scan import scan_page
-from onboarding.migration_queue_sender import send_bodies
+from onboarding.migration_ledger import record_rejected
+from onboarding.migration_queue_sender import message_fits, send_bodies, too_large_reason
 from onboarding.record_validation import RecordRejected, validate_record
 from onboarding.timestamps import utc_now
 
@@ -70,8 +73,10 @@ def enqueue_segment(
     page_size: int,
     time_reserve_ms: int,
     remaining_time_ms: Callable[[], int],
+    new_table_name: str | None = None,
     now: datetime | None = None,
 ) -> EnqueueResult:
+    """``new_table_name``: where oversized records are rejected (the ledger); required unless a dry run."""
     counts = EnqueueCounts()
     cursor = request.cursor
     validation_time = now or utc_now()
@@ -84,9 +89,12 @@ def enqueue_segment(
             cursor=cursor,
             page_size=page_size,
         )
-        bodies = _classify(page.records, counts, validation_time)
-        if not request.dry_run and bodies:
-            counts.enqueued += send_bodies(sqs, queue_url=migration_queue_url, bodies=bodies)
+        bodies, oversized = _classify(page.records, counts, validation_time)
+        if not request.dry_run:
+            # Ledger first: a failure here fails the call before anything of the page is sent.
+            _reject_oversized(dynamodb, new_table_name, oversized, validation_time)
+            if bodies:
+                counts.enqueued += send_bodies(sqs, queue_url=migration_queue_url, bodies=bodies)
         cursor = page.cursor
         if cursor is None:
             return EnqueueResult(request.segment, request.total_segments, None, True, counts)
@@ -94,17 +102,56 @@ def enqueue_segment(
             return EnqueueResult(request.segment, request.total_segments, cursor, False, counts)
 
 
-def _classify(records: list[dict[str, Any]], counts: EnqueueCounts, now: datetime) -> list[str]:
+@dataclass(frozen=True)
+class OversizedRecord:
+    application_id: str
+    reason: str
+
+
+def _classify(
+    records: list[dict[str, Any]], counts: EnqueueCounts, now: datetime
+) -> tuple[list[str], list[OversizedRecord]]:
     bodies: list[str] = []
+    oversized: list[OversizedRecord] = []
     for record in records:
         counts.scanned += 1
         if not is_eligible(record):
             counts.ineligible += 1
             continue
         counts.eligible += 1
+        body = dumps(record)
+        if not message_fits(body):
+            counts.invalid += 1
+            oversized.append(
+                OversizedRecord(str(record.get("application_id")), oversized_reason(record, body))
+            )
+            continue
         try:
             validate_record(record, now=now)
         except RecordRejected:
             counts.invalid += 1
-        bodies.append(dumps(record))
-    return bodies
+        bodies.append(body)
+    return bodies, oversized
+
+
+def oversized_reason(record: dict[str, Any], body: str) -> str:
+    """Names the record's largest field and the quota; never a value."""
+    sizes = {name: len(dumps(value).encode("utf-8")) for name, value in record.items()}
+    largest = max(sizes, key=lambda name: sizes[name]) if sizes else "record"
+    field_bytes = sizes.get(largest, 0)
+    return (
+        f"{largest}: record too large to migrate ({too_large_reason(body)}; {largest} is {field_bytes} bytes)"
+    )
+
+
+def _reject_oversized(
+    dynamodb: Any, new_table_name: str | None, oversized: list[OversizedRecord], at: datetime
+) -> None:
+    if not oversized:
+        return
+    if new_table_name is None:
+        raise ValueError("new_table_name is required to reject oversized records")
+    for record in oversized:
+        record_rejected(
+            dynamodb, new_table_name, application_id=record.application_id, reason=record.reason, at=at
+        )

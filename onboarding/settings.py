@@ -22,6 +22,10 @@ MAX_RECEIVE_COUNT = "MAX_RECEIVE_COUNT"
 FAULT_TRANSIENT_RATE = "FAULT_TRANSIENT_RATE"
 FAULT_PERMANENT_IDS = "FAULT_PERMANENT_IDS"
 POWERTOOLS_METRICS_NAMESPACE = "POWERTOOLS_METRICS_NAMESPACE"
+CONTROL_TABLE_NAME = "CONTROL_TABLE_NAME"
+LEGACY_MAPPING_UUID = "LEGACY_MAPPING_UUID"
+NEW_MAPPING_UUID = "NEW_MAPPING_UUID"
+GATE_TOPIC_ARN = "GATE_TOPIC_ARN"
 
 DEFAULT_ENQUEUE_TIME_RESERVE_MS = 10_000
 # One scan page is always sent completely before the time check, so a page must stay small enough to be
@@ -78,6 +82,22 @@ def migration_queue_url() -> str:
 
 def migration_dlq_url() -> str:
     return _required(MIGRATION_DLQ_URL)
+
+
+def control_table_name() -> str:
+    return _required(CONTROL_TABLE_NAME)
+
+
+def legacy_mapping_uuid() -> str:
+    return _required(LEGACY_MAPPING_UUID)
+
+
+def new_mapping_uuid() -> str:
+    return _required(NEW_MAPPING_UUID)
+
+
+def gate_topic_arn() -> str | None:
+    return os.environ.get(GATE_TOPIC_ARN, "").strip() or None
 
 
 def enqueue_time_reserve_ms() -> int:

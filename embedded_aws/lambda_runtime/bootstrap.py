@@ -3,7 +3,8 @@
 The runner starts it with ``runpy.run_path`` (see worker.py), the unpacked archive as the working directory
 and first on ``PYTHONPATH``, like ``/var/task`` on AWS; it must import nothing from the project. Channels:
 
-- stdin: one JSON request per line ``{"request_id", "deadline_ms", "invoked_function_arn", "event"}``;
+- stdin: one JSON request per line ``{"request_id", "deadline_ms", "invoked_function_arn", "event"}``,
+  optionally ``"exit_after_handler": true`` (fault injection: run the handler, then die before replying);
 - the original stdout (kept on a private descriptor): one JSON line ``{"ready": true}`` or
   ``{"init_error": {...}}`` after the import, then one ``{"payload": str, "errored": bool}`` per request;
 - descriptors 1 and 2 both point at the worker's log file (opened for append); the runner reads and
@@ -121,7 +122,12 @@ def main() -> None:
 
     for line in sys.stdin:
         request = json.loads(line)
-        reply(_invoke(handler, request))
+        outcome = _invoke(handler, request)
+        if request.get("exit_after_handler"):
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(1)
+        reply(outcome)
 
 
 if __name__ == "__main__":

@@ -101,6 +101,7 @@ class LambdaRunner:
         self._pools: dict[tuple[str, ...], _Pool] = {}
         self._active_key: dict[str, tuple[str, ...]] = {}
         self._lock = threading.Lock()
+        self._crashes_armed: dict[str, int] = {}
         self._closed = False
         self._reaper = threading.Thread(
             target=self._reap_idle_workers, name="lambda-idle-reaper", daemon=True
@@ -125,6 +126,29 @@ class LambdaRunner:
         finally:
             pool.slots.release()
 
+    def crash_next_invocations(self, function_name: str, count: int = 1) -> None:
+        """Test hook (fault injection): the next ``count`` invocations of the function kill their worker.
+
+        Each such worker runs the handler to its end, then exits with status 1 before it replies, as an
+        execution environment dies on AWS (out of memory, a killed process): whatever the handler did is
+        done, but the caller gets ``Runtime.ExitError``, so a retry does it again. Deterministic: the
+        crash is tied to the invocation, not to a moment.
+        """
+        with self._lock:
+            self._crashes_armed[function_name] = self._crashes_armed.get(function_name, 0) + count
+
+    def crashes_pending(self, function_name: str) -> int:
+        """Armed crashes that no invocation has taken yet."""
+        with self._lock:
+            return self._crashes_armed.get(function_name, 0)
+
+    def _take_armed_crash(self, function_name: str) -> bool:
+        with self._lock:
+            armed = self._crashes_armed.get(function_name, 0)
+            if armed:
+                self._crashes_armed[function_name] = armed - 1
+            return armed > 0
+
     def _invoke_in(
         self,
         pool: _Pool,
@@ -139,6 +163,8 @@ class LambdaRunner:
             "invoked_function_arn": invoked_arn or spec.arn,
             "event": event,
         }
+        if self._take_armed_crash(spec.name):
+            request["exit_after_handler"] = True
         while True:
             worker, init_error = self._acquire(pool)
             if worker is None:

@@ -13,7 +13,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field
 
 from onboarding import aws_clients, settings
-from onboarding.migration_verification import DEFAULT_SEGMENTS, MAX_SEGMENTS, verify_migration
+from onboarding.execution_input import DEFAULT_SEGMENTS, MAX_SEGMENTS
+from onboarding.migration_verification import verify_migration
 
 logger = Logger()
 tracer = Tracer()

@@ -139,7 +139,10 @@ def test_legacy_file_lines_are_checked(tmp_path: Path) -> None:
     good.write_text('{"application_id": "a"}\n\n{"application_id": "b", "x": 1.5}\n', encoding="utf-8")
     assert [record["application_id"] for record in load_legacy_file(good)] == ["a", "b"]
 
-    for content, message in (("{nope\n", ":1: not JSON"), ('{"id": 1}\n', "string application_id")):
+    for content, message in (
+        ("{nope\n", ":1: not valid JSON"),
+        ('{"id": 1}\n', "application_id: field required"),
+    ):
         bad = tmp_path / "bad.jsonl"
         bad.write_text(content, encoding="utf-8")
         with pytest.raises(LocalRunError, match=message):

@@ -67,7 +67,8 @@ def test_execution_names_and_arns() -> None:
 
 
 def test_execution_input_carries_only_what_differs_from_the_defaults() -> None:
-    assert execution_input() == {"dry_run": False}
+    assert execution_input() == {}
+    assert execution_input(dry_run=False) == {"dry_run": False}
     assert execution_input(dry_run=True, segments=8, overrides={"backup": True}) == {
         "backup": True,
         "dry_run": True,

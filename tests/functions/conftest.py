@@ -317,6 +317,7 @@ PERSONAL_FIELDS = (
     ("address", "line2"),
     ("address", "city"),
     ("address", "postal_code"),
+    ("business", "incorporated_on"),
 )
 
 
@@ -329,6 +330,8 @@ def _personal_values(record: dict[str, Any]) -> set[str]:
             values.add(value)
             if name == "tax_id":
                 values.add(value.replace("-", ""))
+            if name == "phone":
+                values.add(value.lstrip("+"))
     return values
 
 

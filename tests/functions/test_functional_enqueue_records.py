@@ -171,3 +171,61 @@ def test_entries_that_keep_failing_raise_instead_of_being_lost(stack):
     # WHEN / THEN sending raises, naming the problem
     with pytest.raises(EnqueueFailed, match="1 of 3 messages not accepted after 5 attempts"):
         send_bodies(flaky, queue_url=stack.migration_queue_url, bodies=["a", "b", "c"], sleep=lambda _: None)
+
+
+def test_a_record_too_large_for_any_message_is_rejected_into_the_ledger_and_the_rest_is_sent(
+    stack, lambda_context, make_record
+):
+    # GIVEN normal records around one whose JSON message would exceed the 1 MiB SQS quota: 180,000
+    # accented characters are 360 KB in DynamoDB but 1,080,000 bytes as ASCII-only JSON (\u00e9 each)
+    normal = [make_record(seed=seed) for seed in range(1, 13)]
+    huge = make_record(seed=99, notes="é" * 180_000)
+    stack.put_legacy([*normal, huge])
+
+    # WHEN the segment is enqueued
+    [result] = _run_segment_to_completion(lambda_context, 0, 1)
+
+    # THEN every normal record is in the queue and the huge one is not
+    assert Counter(_queued_ids(stack)) == Counter(record["application_id"] for record in normal)
+    counts = result["counts"]
+    assert counts["eligible"] == 13
+    assert counts["enqueued"] == 12
+    assert counts["invalid"] == 1
+    # ... it is REJECTED in the ledger with a reason naming its largest field and the quota, not a value
+    ledger = [item for item in stack.new_items() if item["pk"] == f"MIGRATION_ISSUE#{huge['application_id']}"]
+    assert [item["sk"] for item in ledger] == ["REJECTED"]
+    reason = ledger[0]["reason"]
+    assert reason.startswith("notes: record too large to migrate")
+    assert "1048576-byte limit" in reason
+    assert "é" not in reason
+
+
+def test_a_dry_run_counts_a_record_too_large_as_invalid_and_writes_nothing(
+    stack, lambda_context, make_record
+):
+    # GIVEN one record too large for any message
+    stack.put_legacy([make_record(seed=1), make_record(seed=2, notes="é" * 180_000)])
+
+    # WHEN a dry run covers it
+    [result] = _run_segment_to_completion(lambda_context, 0, 1, dry_run=True)
+
+    # THEN it counts as invalid, and neither the queue nor the ledger was touched
+    assert result["counts"]["invalid"] == 1
+    assert stack.depth(stack.migration_queue_url) == 0
+    assert stack.new_items() == []
+
+
+def test_records_of_360_kb_travel_in_batches_that_fit_the_batch_quota(stack, lambda_context, make_record):
+    # GIVEN records of ~360 KB among small ones (three of them together exceed the 1 MiB batch quota)
+    records = [make_record(seed=seed) for seed in range(1, 9)]
+    for seed in (2, 4, 6):
+        records[seed].update(notes="x" * 360_000)
+    stack.put_legacy(records)
+
+    # WHEN the segment is enqueued
+    [result] = _run_segment_to_completion(lambda_context, 0, 1)
+
+    # THEN all of them were sent (none was refused as an over-long batch) and none rejected
+    assert result["counts"]["enqueued"] == 8
+    assert Counter(_queued_ids(stack)) == Counter(record["application_id"] for record in records)
+    assert stack.new_items() == []

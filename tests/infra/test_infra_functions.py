@@ -20,6 +20,7 @@ CONTRACT_ENVIRONMENT: Mapping[str, Mapping[str, str]] = {
     "enqueue_records": {
         "LEGACY_TABLE_NAME": "legacy_table_name",
         "MIGRATION_QUEUE_URL": "migration_queue_url",
+        "NEW_TABLE_NAME": "new_table_name",
     },
     "migrate_record": {"NEW_TABLE_NAME": "new_table_name", "MIGRATION_QUEUE_URL": "migration_queue_url"},
     "validate_migration": {

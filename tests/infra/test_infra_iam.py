@@ -54,6 +54,7 @@ CONTRACT_GRANTS: Mapping[str, Mapping[str, frozenset[str]]] = {
     "enqueue_records": {
         "legacy_table_arn": frozenset({"dynamodb:Scan"}),
         "migration_queue_arn": frozenset({"sqs:SendMessage"}),
+        "new_table_arn": frozenset({"dynamodb:PutItem"}),
     },
     "migrate_record": {
         "new_table_arn": frozenset({"dynamodb:PutItem", "dynamodb:GetItem"}),

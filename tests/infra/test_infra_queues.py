@@ -133,6 +133,15 @@ def test_every_queue_is_encrypted_at_rest(stack: CapturedStack):
     assert all(queue.inputs.get("sqsManagedSseEnabled") is True for queue in queues)
 
 
+def test_every_queue_takes_messages_up_to_the_1_mib_sqs_quota(stack: CapturedStack):
+    # GIVEN every SQS queue in the stack (the provider's default would be 256 KiB)
+    queues = stack.of_type(QUEUE)
+
+    # THEN each one, DLQs included, accepts messages up to 1 MiB
+    assert len(queues) == 4
+    assert {queue.inputs.get("maxMessageSize") for queue in queues} == {1024 * 1024}
+
+
 def test_every_queue_denies_requests_without_tls(stack: CapturedStack):
     for queue in stack.of_type(QUEUE):
         # GIVEN a queue, WHEN collecting the statements of the policies attached to it

@@ -19,7 +19,7 @@ from typing import Any
 
 from components.migration_state_machine import DEFINITION_PATH, render_definition
 from embedded_aws import EmbeddedAws
-from migration_cli.execution_history import ExecutionProgress, HistoryReader
+from migration_cli.execution_history import ExecutionFollower, ExecutionProgress
 from migration_cli.migration_control import execution_name
 
 STUBS = Path(__file__).resolve().parent / "stub_functions"
@@ -78,11 +78,11 @@ class StubStack:
     def wait(self, execution_arn: str, until_gate: bool = False, timeout: float = 60) -> ExecutionProgress:
         """Poll until the execution ends (or waits at its gate); returns the progress read from history."""
         deadline = time.monotonic() + timeout
-        reader = HistoryReader(self.sfn, execution_arn)
+        follower = ExecutionFollower(self.sfn, execution_arn)
         progress = ExecutionProgress()
         while time.monotonic() < deadline:
             status = self.sfn.describe_execution(executionArn=execution_arn)["status"]
-            progress.apply(reader.new_events())
+            follower.refresh(progress)
             if status in TERMINAL or (until_gate and progress.waiting_at_gate):
                 return progress
             time.sleep(0.25)

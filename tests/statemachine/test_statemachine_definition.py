@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from components.execution_input_states import FIRST_STATE, invalid_state_name, setup_states
 from components.migration_state_machine import (
     DEFINITION_PATH,
     MigrationStateMachineArgs,
@@ -16,6 +17,7 @@ from components.migration_state_machine import (
     definition_substitutions,
     render_definition,
 )
+from onboarding.execution_input import DEFAULTS, KEYS
 
 ROLLBACK_ENTRY = "RollbackDisableNewMapping"
 LEGACY_RE_ENABLE = "RollbackEnableLegacyMapping"
@@ -229,3 +231,58 @@ def test_defaults_cover_every_config_key_the_states_read(definition: dict[str, A
     assert used <= set(defaults), used - set(defaults)
     assert defaults["dry_run"] is False
     assert defaults["poll_interval_seconds"] >= 10  # suited to AWS; local runs pass short ones
+
+
+def test_setup_states_are_exactly_those_generated_from_the_execution_input_module(
+    definition: dict[str, Any],
+) -> None:
+    # GIVEN the Setup states generated from onboarding/execution_input.py
+    generated = setup_states()
+
+    # THEN the definition holds them verbatim (regenerate: python -m components.execution_input_states)
+    assert definition["StartAt"] == FIRST_STATE
+    assert {name: definition["States"][name] for name in generated} == generated
+    assert definition["States"]["SetupDefaults"]["Parameters"]["defaults"] == dict(DEFAULTS)
+    # ... and every key of the schema has its own refusal naming it
+    for key in KEYS:
+        failure = definition["States"][invalid_state_name(key)]
+        assert failure["Error"] == "Migration.InvalidInput"
+        assert failure["Cause"].startswith(key.error_message)
+
+
+def test_setup_refuses_bad_input_before_anything_is_paused(definition: dict[str, Any]) -> None:
+    # GIVEN every refusal of the Setup checks
+    states = definition["States"]
+    refusals = {name for name, state in states.items() if state.get("Error") == "Migration.InvalidInput"}
+
+    # THEN none of them can be reached from the pause: they are all before it
+    assert len(refusals) == len(KEYS) + 1
+    assert not refusals & reachable(states, PAUSE_ENTRY)
+    assert PAUSE_ENTRY not in reachable(states, FIRST_STATE, skip={("SetupCheckRanges", "default")})
+
+
+@pytest.mark.parametrize("path", [("MigrateScanSegments", "MigrateEnqueuePage"), ("ValidateMigration",)])
+def test_idempotent_function_steps_retry_a_crashed_worker_and_lambda_service_errors(
+    definition: dict[str, Any], path: tuple[str, ...]
+) -> None:
+    # GIVEN the enqueue page (same cursor on a retry) or the validation (read only)
+    state = definition["States"][path[0]]
+    if len(path) == 2:
+        state = state["ItemProcessor"]["States"][path[1]]
+    retried = {error: retrier for retrier in state["Retry"] for error in retrier["ErrorEquals"]}
+
+    # THEN a dead runtime (Runtime.ExitError locally, Lambda.Unknown on AWS) is retried a few times with
+    # backoff, as are Lambda's service errors, before any Catch rolls back
+    for error in ("Lambda.Unknown", "Runtime.ExitError"):
+        assert 3 <= retried[error]["MaxAttempts"] <= 4
+        assert retried[error]["BackoffRate"] > 1
+    for error in (
+        "Lambda.ServiceException",
+        "Lambda.AWSLambdaException",
+        "Lambda.SdkClientException",
+        "Lambda.TooManyRequestsException",
+        "Lambda.ClientExecutionTimeoutException",
+    ):
+        assert retried[error]["MaxAttempts"] >= 3
+    # ... but not an error of the function's own code (a bug would only repeat)
+    assert "States.TaskFailed" not in retried and "States.ALL" not in retried

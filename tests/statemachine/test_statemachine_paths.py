@@ -8,6 +8,7 @@ gate and the DLQ redrive are the emulator's own.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from migration_cli.execution_history import ROLLED_BACK_ERROR
 from migration_cli.migration_control import answer_gate
@@ -95,15 +96,41 @@ def test_dry_run_counts_and_changes_nothing(stub_stack: StubStack) -> None:
     assert stub_stack.consumers_of() == {}
 
 
-def test_invalid_input_fails_before_anything_is_paused(stub_stack: StubStack) -> None:
-    for bad in ({"segments": 0}, {"segments": "four"}, {"dry_run": "yes"}, {"gate_timeout_seconds": 0}):
+def test_invalid_input_fails_at_setup_naming_the_key_before_anything_is_paused(stub_stack: StubStack) -> None:
+    # GIVEN every shape of bad input: wrong JSON type, out of range, not an integer, an unknown key
+    bad_inputs: list[tuple[dict[str, Any], str]] = [
+        ({"dry_run": "yes"}, "dry_run must be a boolean"),
+        ({"backup": 1}, "backup must be a boolean"),
+        ({"segments": 0}, "segments must be an integer from 1 to 64"),
+        ({"segments": 65}, "segments must be an integer from 1 to 64"),
+        ({"segments": 1.5}, "segments must be an integer from 1 to 64"),
+        ({"segments": "4"}, "segments must be an integer from 1 to 64"),
+        ({"segments": True}, "segments must be an integer from 1 to 64"),
+        ({"poll_interval_seconds": 0}, "poll_interval_seconds must be an integer from 1 to"),
+        ({"pause_timeout_seconds": -1}, "pause_timeout_seconds must be an integer from 0 to"),
+        ({"gate_timeout_seconds": 0}, "gate_timeout_seconds must be an integer from 1 to"),
+        ({"colour": "blue"}, "The execution input has an unknown key"),
+    ]
+    for bad, cause in bad_inputs:
+        # WHEN a migration starts with it
         execution = stub_stack.start({**FAST_INPUT, **bad})
         stub_stack.wait(execution)
 
+        # THEN it failed at Setup with the key named, and never entered the pause
         described = stub_stack.describe(execution)
         assert described["status"] == "FAILED", bad
         assert described["error"] == "Migration.InvalidInput", bad
+        assert described["cause"].startswith(cause), (bad, described["cause"])
+        entered = states_entered(stub_stack, execution)
+        assert entered[0] == "SetupDefaults", bad
+        assert not [name for name in entered if not name.startswith("Setup")], (bad, entered)
+    # ... and the legacy consumer still serves
     assert stub_stack.mapping_state(stub_stack.legacy_mapping) == ENABLED
+
+    # ... while the same check lets a valid input through: the largest segment count runs a dry run
+    execution = stub_stack.start({**FAST_INPUT, "dry_run": True, "segments": 64})
+    stub_stack.wait(execution)
+    assert stub_stack.describe(execution)["status"] == "SUCCEEDED"
 
 
 def test_a_failing_scan_rolls_back_and_the_legacy_consumer_serves_again(stub_stack: StubStack) -> None:
