@@ -27,7 +27,7 @@ from embedded_aws.moto_internals import event_source_mappings, sqs_speed
 from embedded_aws.moto_internals.lambda_functions import LambdaExecution, MotoLogSink, find_function
 from embedded_aws.moto_internals.server import MotoHttpServer
 from embedded_aws.request_counter import INTERNAL_USER_AGENT, CountingMiddleware, RequestCounter
-from embedded_aws.sqs_event_source import SqsEventSourcePollers
+from embedded_aws.sqs_event_source import PollerActivity, SqsEventSourcePollers
 from embedded_aws.status_events import StatusEventPublisher
 from onboarding.aws_limits import STATES_MAX_HISTORY_EVENTS
 
@@ -241,6 +241,13 @@ class EmbeddedAws:
         if self._runner is None:
             raise RuntimeError("the emulator is not running")
         return self._runner
+
+    def event_source_activity(self, mapping_uuid: str) -> PollerActivity:
+        """What the SQS pollers have done for one event source mapping so far (see ``PollerActivity``):
+        tests wait on it - e.g. until every poller has seen a disable - instead of sleeping."""
+        if self._pollers is None:
+            raise RuntimeError("the emulator is not running")
+        return self._pollers.activity(mapping_uuid)
 
     def freeze_long_lived_objects(self) -> None:
         """Leave every object alive now out of later garbage collections (call once deployed; see

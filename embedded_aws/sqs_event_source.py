@@ -44,6 +44,19 @@ class BatchOutcome:
     function_error: bool
 
 
+@dataclass(frozen=True)
+class PollerActivity:
+    """What the runtime has done for one mapping so far.
+
+    Lets a caller (tests, above all) wait on the pollers' own progress - "they have seen the disable",
+    "a batch is done" - instead of sleeping for a time guessed to be long enough.
+    """
+
+    refreshes: int  # times the manager re-read the mappings (it starts slots for enabled ones only)
+    disabled_checks: tuple[int, ...]  # per slot: times it re-read this mapping and found it disabled
+    batches: int  # batches received and handled to the end (invoked, what succeeded deleted)
+
+
 class MappingPoller:
     """Delivers one mapping's queue to its function with up to ``maximum_concurrency`` slots."""
 
@@ -68,6 +81,9 @@ class MappingPoller:
         self._slots: list[threading.Thread] = []
         self._busy_until = 0.0
         self._lock = threading.Lock()
+        # Written by one slot each (and the batch count under the lock); read by ``activity``.
+        self._disabled_checks: list[int] = []
+        self._batches = 0
 
     def concurrency(self, mapping: SqsMapping) -> int:
         """Batches in flight at once: the mapping's maximum, within what the local runtime runs at once
@@ -84,10 +100,15 @@ class MappingPoller:
                 )
                 slot.daemon = True
                 self._slots.append(slot)
+                self._disabled_checks.append(0)
                 slot.start()
 
     def stop(self) -> None:
         self._stop.set()
+
+    def activity(self, refreshes: int) -> PollerActivity:
+        with self._lock:
+            return PollerActivity(refreshes, tuple(self._disabled_checks), self._batches)
 
     def join(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -103,6 +124,8 @@ class MappingPoller:
             mapping = self._read_mapping(self.uuid)
             if mapping is None:
                 return
+            if not mapping.enabled:
+                self._disabled_checks[slot] += 1
             active = mapping.enabled and slot < self.concurrency(mapping)
             # Slot 0 always polls an enabled mapping; the others join only while there is traffic.
             if not active or (slot > 0 and time.monotonic() > self._busy_until):
@@ -122,6 +145,8 @@ class MappingPoller:
                 continue
             last_error, error_sleep = None, _IDLE_SLEEP_MAX_SECONDS
             if outcome.received:
+                with self._lock:
+                    self._batches += 1
                 self._busy_until = time.monotonic() + _SCALE_DOWN_AFTER_SECONDS
                 idle_sleep = _IDLE_SLEEP_MIN_SECONDS
             elif self._wait_for_message is not None and self._wait_for_message(
@@ -176,6 +201,7 @@ class SqsEventSourcePollers:
         self._queue_url = queue_url
         self._invoke = invoke
         self._pollers: dict[str, MappingPoller] = {}
+        self._refreshes = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="esm-manager", daemon=True)
 
@@ -200,12 +226,20 @@ class SqsEventSourcePollers:
         self.request_stop()
         self.join()
 
+    def activity(self, uuid: str) -> PollerActivity:
+        """What the pollers have done for one mapping (nothing yet if no poller follows it)."""
+        poller = self._pollers.get(uuid)
+        if poller is None:
+            return PollerActivity(self._refreshes, (), 0)
+        return poller.activity(self._refreshes)
+
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
                 self._refresh()
             except Exception:
                 LOGGER.exception("event source mappings: refresh failed")
+            self._refreshes += 1
             self._stop.wait(MAPPING_REFRESH_SECONDS)
 
     def _refresh(self) -> None:

@@ -11,6 +11,7 @@ import os
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -60,6 +61,7 @@ class _Pool:
     code_dir: Path
     slots: threading.BoundedSemaphore
     idle: list[Worker] = field(default_factory=list)
+    waiting: int = 0  # invocations waiting for a free slot
     retired: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -74,9 +76,12 @@ class LambdaRunner:
         init_timeout_seconds: float = DEFAULT_INIT_TIMEOUT_SECONDS,
         idle_worker_ttl_seconds: float = IDLE_WORKER_TTL_SECONDS,
         max_concurrency_per_function: int | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         """``max_concurrency_per_function``: executions of one function at once (and so its worker
         processes); invocations beyond it wait for one to finish. Default: ``default_local_concurrency()``.
+        ``clock``: seconds, for durations and idle times (tests pass one they move by hand); the function
+        timeout is real time whatever the clock.
         """
         if max_concurrency_per_function is not None and max_concurrency_per_function < 1:
             raise ValueError(
@@ -87,6 +92,7 @@ class LambdaRunner:
         self._log_sink = log_sink
         self._max_idle = max_idle_workers
         self._idle_ttl = idle_worker_ttl_seconds
+        self._clock = clock
         self._init_timeout = init_timeout_seconds
         self._code = CodeCache(work_dir / "code")
         self._log_dir = work_dir / "logs"
@@ -108,8 +114,17 @@ class LambdaRunner:
     def invoke(self, spec: FunctionSpec, event: Any, invoked_arn: str | None = None) -> InvocationResult:
         pool = self._pool_for(spec)
         # Waiting for a free execution environment is part of neither the timeout nor the duration.
-        with pool.slots:
+        with pool.lock:
+            pool.waiting += 1
+        try:
+            pool.slots.acquire()
+        finally:
+            with pool.lock:
+                pool.waiting -= 1
+        try:
             return self._invoke_in(pool, spec, event, invoked_arn)
+        finally:
+            pool.slots.release()
 
     def crash_next_invocations(self, function_name: str, count: int = 1) -> None:
         """Test hook (fault injection): the next ``count`` invocations of the function kill their worker.
@@ -142,7 +157,7 @@ class LambdaRunner:
         invoked_arn: str | None,
     ) -> InvocationResult:
         request_id = str(uuid.uuid4())
-        started = time.monotonic()
+        started = self._clock()
         request = {
             "request_id": request_id,
             "invoked_function_arn": invoked_arn or spec.arn,
@@ -204,13 +219,20 @@ class LambdaRunner:
 
     def worker_count(self, function_arn: str) -> int:
         """Idle warm workers of the function's current configuration (for tests and diagnostics)."""
-        with self._lock:
-            key = self._active_key.get(function_arn)
-            pool = self._pools.get(key) if key else None
+        pool = self._active_pool(function_arn)
         if pool is None:
             return 0
         with pool.lock:
             return len(pool.idle)
+
+    def waiting_invocations(self, function_arn: str) -> int:
+        """Invocations of the function's current configuration waiting for a free execution environment
+        (for tests and diagnostics)."""
+        pool = self._active_pool(function_arn)
+        if pool is None:
+            return 0
+        with pool.lock:
+            return pool.waiting
 
     def shutdown(self) -> None:
         self._reaper_stop.set()
@@ -223,6 +245,11 @@ class LambdaRunner:
             self._retire(pool)
 
     # -- pools ------------------------------------------------------------------------------------
+
+    def _active_pool(self, function_arn: str) -> _Pool | None:
+        with self._lock:
+            key = self._active_key.get(function_arn)
+            return self._pools.get(key) if key else None
 
     def _pool_for(self, spec: FunctionSpec) -> _Pool:
         key = spec.pool_key
@@ -282,7 +309,7 @@ class LambdaRunner:
         with pool.lock:
             keep = reusable and not pool.retired and worker.alive and len(pool.idle) < self._max_idle
             if keep:
-                worker.idle_since = time.monotonic()
+                worker.idle_since = self._clock()
                 pool.idle.append(worker)
         if not keep:
             worker.kill()
@@ -292,7 +319,7 @@ class LambdaRunner:
         while not self._reaper_stop.wait(interval):
             with self._lock:
                 pools = list(self._pools.values())
-            now = time.monotonic()
+            now = self._clock()
             for pool in pools:
                 with pool.lock:
                     expired = [w for w in pool.idle if now - w.idle_since > self._idle_ttl]
@@ -350,7 +377,7 @@ class LambdaRunner:
         errored: bool,
         logs: str,
     ) -> InvocationResult:
-        duration_ms = (time.monotonic() - started) * 1000
+        duration_ms = (self._clock() - started) * 1000
         lines = [f"START RequestId: {request_id} Version: {spec.version}"]
         lines += logs.splitlines()
         lines += [

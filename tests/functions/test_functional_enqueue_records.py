@@ -13,6 +13,14 @@ from onboarding.migration_queue_sender import EnqueueFailed, send_bodies
 from onboarding.synthetic_records import RecordKind, synthetic_records
 
 
+@pytest.fixture(autouse=True)
+def _time_comes_from_the_lambda_context_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    # With the default 20 s slice a call also ends after 20 s of real time, so "one call does the whole
+    # segment" would hinge on the machine's speed; slice 0 leaves only the (fake) context's remaining time.
+    # The slice itself is tested with a fake clock in test_unit_call_time_slice.py.
+    monkeypatch.setenv("ENQUEUE_CALL_SLICE_SECONDS", "0")
+
+
 def _run_segment_to_completion(lambda_context, segment: int, total_segments: int, dry_run: bool = False):
     """Call the function like the state machine does: loop on the cursor until done."""
     results = []

@@ -2,14 +2,57 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
-import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
 from functions.migrate_record import handler as migrate
 from onboarding.dynamodb_codec import from_attribute_map
 from onboarding.migration_ledger import LAST_ERROR, REJECTED, ledger_pk
+from onboarding.record_migration import RecordMigrator
+from onboarding.timestamps import to_utc_z
+
+
+class SteppingClock:
+    """A UTC clock one second further on at every reading: no two writes share a timestamp, however
+    fast the machine (a real clock may read the same microsecond twice)."""
+
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC).replace(microsecond=0)
+        self.readings: list[datetime] = []
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(seconds=1)
+        self.readings.append(self.now)
+        return self.now
+
+
+class RecordingSqs:
+    """The real (moto) SQS client, with the visibility changes asked of it kept for the test to read."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+        self.visibility_changes: list[dict[str, Any]] = []
+
+    def change_message_visibility(self, **request: Any) -> dict[str, Any]:
+        self.visibility_changes.append(request)
+        return self._client.change_message_visibility(**request)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+
+def _handler_migrator_with(monkeypatch: pytest.MonkeyPatch, **changes: Any) -> None:
+    """The handler builds its RecordMigrator per invocation; give it ``changes`` (a clock, a client)."""
+    build = migrate._migrator
+
+    def migrator() -> RecordMigrator:
+        return dataclasses.replace(build(), **changes)
+
+    monkeypatch.setattr(migrate, "_migrator", migrator)
 
 
 def _ledger(stack, application_id: str, kind: str) -> dict | None:
@@ -94,18 +137,23 @@ def test_invalid_eligible_record_is_rejected_into_the_ledger_not_retried(
     assert [value for value in personal_values(record) if value in entry["reason"]] == []
 
 
-def test_redelivery_writes_nothing_twice(stack, events, lambda_context, make_record):
-    # GIVEN a record already migrated
+def test_redelivery_writes_nothing_twice(stack, events, lambda_context, make_record, monkeypatch):
+    # GIVEN a record already migrated, by a migrator whose clock moves at every reading
+    clock = SteppingClock()
+    _handler_migrator_with(monkeypatch, clock=clock)
     body = json.dumps(make_record(seed=4))
     migrate.lambda_handler(events.sqs_event(body), lambda_context)
     [first] = _onboarding_items(stack)
+    readings_before = len(clock.readings)
 
     # WHEN the same message is delivered again (twice, in one batch and later)
-    time.sleep(0.002)  # written_at would move if the item were rewritten
     response = migrate.lambda_handler(events.sqs_event(body, body, receive_count=2), lambda_context)
 
-    # THEN still one item, untouched
+    # THEN the redeliveries were handled at later times (so a rewrite would have moved written_at), yet
+    # there is still one item, untouched
     assert response == {"batchItemFailures": []}
+    assert len(clock.readings) > readings_before
+    assert first["written_at"] == to_utc_z(clock.readings[0])
     assert _onboarding_items(stack) == [first]
 
 
@@ -189,11 +237,13 @@ def test_unforeseen_error_keeps_last_error_and_backs_off_the_message(
     stack, events, lambda_context, make_record, monkeypatch
 ):
     # GIVEN a record that fails every time, received from the real queue with a long visibility timeout,
-    # and a retry backoff of at most one second
+    # and a retry backoff of at most one second (the visibility changes asked of SQS are recorded)
     record = make_record(seed=40)
     monkeypatch.setenv("FAULT_PERMANENT_IDS", record["application_id"])
     monkeypatch.setenv("RETRY_BASE_DELAY_SECONDS", "1")
     monkeypatch.setenv("RETRY_MAX_DELAY_SECONDS", "1")
+    sqs = RecordingSqs(stack.sqs)
+    _handler_migrator_with(monkeypatch, sqs=sqs)
     stack.sqs.send_message(QueueUrl=stack.migration_queue_url, MessageBody=json.dumps(record))
     messages = stack.sqs.receive_message(
         QueueUrl=stack.migration_queue_url, AttributeNames=["All"], VisibilityTimeout=600
@@ -210,11 +260,18 @@ def test_unforeseen_error_keeps_last_error_and_backs_off_the_message(
     assert last_error is not None
     assert last_error["error_type"] == "InjectedPermanentFault"
     assert last_error["receive_count"] == 1
-    # ... and it is visible again after the backoff (1 s), not after the 600 s it was received with
-    receive = dict(QueueUrl=stack.migration_queue_url, AttributeNames=["All"], WaitTimeSeconds=0)
-    assert stack.sqs.receive_message(**receive).get("Messages", []) == []
-    time.sleep(1.2)
-    [again] = stack.sqs.receive_message(**receive)["Messages"]
+    # ... the message was given the backoff (1 s) as its new visibility timeout ...
+    assert sqs.visibility_changes == [
+        {
+            "QueueUrl": stack.migration_queue_url,
+            "ReceiptHandle": messages[0]["ReceiptHandle"],
+            "VisibilityTimeout": 1,
+        }
+    ]
+    # ... and it comes back within one long poll (20 s at most), not after the 600 s it was received with
+    [again] = stack.sqs.receive_message(
+        QueueUrl=stack.migration_queue_url, AttributeNames=["All"], WaitTimeSeconds=20
+    )["Messages"]
     assert again["MessageId"] == messages[0]["MessageId"]
     assert again["Attributes"]["ApproximateReceiveCount"] == "2"
 

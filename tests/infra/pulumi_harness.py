@@ -1,9 +1,9 @@
 """Run the whole Pulumi program against mocks and capture every registered resource.
 
-Facts this harness relies on (see DESIGN.md section 6): mocks must be set before anything is constructed,
-the root stack resource is process-wide and must be reset between runs, `preview=False` with complete
-outputs (arn/url/id/name) keeps dependent Outputs known, invokes must be answered, numbers arrive as
-floats and nested inputs in camelCase.
+Facts about Pulumi's Python mocks (``pulumi.runtime.set_mocks``) this harness relies on: mocks must be set
+before anything is constructed, the root stack resource is process-wide and must be reset between runs,
+`preview=False` with complete outputs (arn/url/id/name) keeps dependent Outputs known, invokes must be
+answered, numbers arrive as floats and nested inputs in camelCase.
 """
 
 from __future__ import annotations

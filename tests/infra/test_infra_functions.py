@@ -12,7 +12,8 @@ LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 ROLE = "aws:iam/role:Role"
 PINNED_POWERTOOLS = "3.37.0"
 
-# CONTRACTS.md, "Environment variables": what each function reads, and which export holds the value.
+# What each function reads (names in onboarding/settings.py, set by __main__.py), and which export holds the
+# value.
 CONTRACT_ENVIRONMENT: Mapping[str, Mapping[str, str]] = {
     "legacy_intake": {"LEGACY_TABLE_NAME": "legacy_table_name", "INTAKE_DLQ_URL": "intake_dlq_url"},
     "onboarding_intake": {"NEW_TABLE_NAME": "new_table_name", "INTAKE_DLQ_URL": "intake_dlq_url"},

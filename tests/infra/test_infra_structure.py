@@ -1,13 +1,17 @@
-"""Shape of the whole stack: components own every resource, exports match CONTRACTS, dashboard."""
+"""Shape of the whole stack: components own every resource, the exports the tools read, dashboard."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import fields
 
+from migration_cli.stack_outputs import StackOutputs
 from tests.infra.pulumi_harness import FUNCTION_NAMES, STACK_TYPE, CapturedStack
 
-# CONTRACTS.md, "Stack outputs" (state_machine_arn comes with the state machine).
+# What the operator commands read from the stack outputs (migration_cli/stack_outputs.py, `StackOutputs`),
+# plus every queue ARN, mapping UUID and function name the README's "Deploying on AWS" outputs.json holds.
 CONTRACT_EXPORTS = (
+    "state_machine_arn",
     "intake_queue_url",
     "intake_queue_arn",
     "intake_dlq_url",
@@ -46,9 +50,11 @@ def test_every_contract_output_is_exported_with_a_value(stack: CapturedStack):
     # GIVEN the stack's exports
     exports = stack.exports
 
-    # THEN each name the state machine and the CLI rely on is there and not empty
+    # THEN each name the state machine and the CLI rely on is there and not empty (the list covers every
+    # output the operator commands read)
     missing = [name for name in CONTRACT_EXPORTS if not exports.get(name)]
     assert missing == []
+    assert {field.name for field in fields(StackOutputs)} <= set(CONTRACT_EXPORTS)
 
 
 def test_exports_point_at_the_resources_they_name(stack: CapturedStack):
@@ -92,8 +98,8 @@ def test_the_dashboard_shows_queues_dead_letters_and_function_health(stack: Capt
     assert all(widget["properties"].get("region", "eu-west-1") == "eu-west-1" for widget in widgets)
 
 
-def test_a_state_machine_in_the_stack_is_exported_and_charted(stack: CapturedStack):
-    # GIVEN the state machines of the stack (none until the migration state machine is wired in)
+def test_the_one_state_machine_is_exported_and_charted(stack: CapturedStack):
+    # GIVEN the state machines of the stack
     machines = stack.of_type("aws:sfn/stateMachine:StateMachine")
     dashboard = stack.one("aws:cloudwatch/dashboard:Dashboard", dashboardName=stack.exports["dashboard_name"])
     charted = {
@@ -103,8 +109,8 @@ def test_a_state_machine_in_the_stack_is_exported_and_charted(stack: CapturedSta
         if metric[0] == "AWS/States"
     }
 
-    # THEN each one is exported for the CLI and charted on the dashboard, and nothing else is charted
-    assert len(machines) <= 1
-    assert charted == {machine.outputs["arn"] for machine in machines}
-    if machines:
-        assert stack.exports["state_machine_arn"] == machines[0].outputs["arn"]
+    # THEN there is exactly one (the migration's), exported for the CLI, and it alone is charted
+    assert len(machines) == 1, [machine.name for machine in machines]
+    [machine] = machines
+    assert stack.exports["state_machine_arn"] == machine.outputs["arn"]
+    assert charted == {machine.outputs["arn"]}

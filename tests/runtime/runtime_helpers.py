@@ -53,6 +53,19 @@ def wait_until(condition: Callable[[], Any], timeout: float = 20.0, interval: fl
         time.sleep(interval)
 
 
+class ManualClock:
+    """A monotonic clock that moves only when the test moves it (for code that takes ``clock=``)."""
+
+    def __init__(self, start: float = 1_000.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
 def queue_depth(aws: EmbeddedAws, queue_url: str) -> tuple[int, int]:
     """(visible, in flight) messages of a queue."""
     attributes = aws.client("sqs").get_queue_attributes(
@@ -62,3 +75,33 @@ def queue_depth(aws: EmbeddedAws, queue_url: str) -> tuple[int, int]:
     return int(attributes["ApproximateNumberOfMessages"]), int(
         attributes["ApproximateNumberOfMessagesNotVisible"]
     )
+
+
+def wait_until_the_pollers_saw_it_disabled(aws: EmbeddedAws, mapping_uuid: str, times: int = 2) -> None:
+    """Return once the runtime has found the (disabled) mapping disabled ``times`` more times wherever a
+    delivery could start: in the manager's refreshes (it starts pollers for enabled mappings only) and in
+    every running poller slot (each re-reads the mapping before it receives).
+
+    After a disable this proves no poller still acts on the enabled state; after a send it bounds "nothing
+    was delivered" by the pollers' own activity instead of a sleep guessed to be long enough. ``times``
+    of 2 or more ensures at least one whole re-read started after this call.
+    """
+    before = aws.event_source_activity(mapping_uuid)
+
+    def seen() -> bool:
+        now = aws.event_source_activity(mapping_uuid)
+        checks_before = before.disabled_checks + (0,) * (
+            len(now.disabled_checks) - len(before.disabled_checks)
+        )
+        slots_saw_it = all(
+            after - earlier >= times
+            for after, earlier in zip(now.disabled_checks, checks_before, strict=True)
+        )
+        return now.refreshes - before.refreshes >= times and slots_saw_it
+
+    wait_until(seen)
+
+
+def wait_until_batches_done(aws: EmbeddedAws, mapping_uuid: str, count: int) -> None:
+    """Return once the mapping's pollers have handled ``count`` batches to the end (deletes included)."""
+    wait_until(lambda: aws.event_source_activity(mapping_uuid).batches >= count)

@@ -6,21 +6,28 @@ import hashlib
 import json
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from runtime_helpers import handler_zip, wait_until
+from runtime_helpers import ManualClock, handler_zip, wait_until
 
 from embedded_aws.lambda_runtime.runner import LambdaRunner
-from embedded_aws.lambda_runtime.spec import FunctionSpec
+from embedded_aws.lambda_runtime.spec import FunctionSpec, InvocationResult
 
 SLOW_PID = """
 import os
 import time
+from pathlib import Path
 
 def lambda_handler(event, context):
-    time.sleep(event.get("sleep", 0))
+    # With "gate": check in, then hold on until the directory holds "until" files (the other
+    # invocations' check-ins, or the test's "open" file).
+    if "gate" in event:
+        gate = Path(event["gate"])
+        (gate / str(os.getpid())).touch()
+        while len(list(gate.iterdir())) < event["until"]:
+            time.sleep(0.01)
     print("working in", os.getpid())
     return os.getpid()
 """
@@ -60,67 +67,92 @@ def sink() -> RecordingSink:
 
 
 @pytest.fixture
-def runner(tmp_path: Path, sink: RecordingSink) -> Iterator[LambdaRunner]:
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+def runner(tmp_path: Path, sink: RecordingSink, clock: ManualClock) -> Iterator[LambdaRunner]:
+    # Idle time is read from the manual clock: workers idle "longer than the TTL" only when a test says so.
     runner = LambdaRunner(
         tmp_path,
         "http://127.0.0.1:9",
         log_sink=sink,
         idle_worker_ttl_seconds=0.5,
         max_concurrency_per_function=4,
+        clock=clock,
     )
     yield runner
     runner.shutdown()
 
 
-def test_concurrent_invocations_get_their_own_workers_and_idle_ones_are_stopped(runner):
-    # GIVEN a function, and three invocations running at the same time
-    spec = spec_for(SLOW_PID)
-    pids: list[int] = []
-    threads = [
-        threading.Thread(target=lambda: pids.append(json.loads(runner.invoke(spec, {"sleep": 1}).payload)))
-        for _ in range(3)
-    ]
-
-    # WHEN they complete, and the workers then stay idle longer than the idle TTL (0.5 s here)
+def run_in_threads(count: int, call: Callable[[], InvocationResult]) -> tuple[list[threading.Thread], list]:
+    results: list[InvocationResult] = []
+    threads = [threading.Thread(target=lambda: results.append(call())) for _ in range(count)]
     for thread in threads:
         thread.start()
+    return threads, results
+
+
+def test_concurrent_invocations_get_their_own_workers_and_idle_ones_are_stopped(runner, clock, tmp_path):
+    # GIVEN a function whose three invocations each wait until all three are running (a 60 s timeout
+    # bounds a hang: a runner that ran them one after the other would time them out)
+    spec = spec_for(SLOW_PID, timeout=60)
+    gate = tmp_path / "gate"
+    gate.mkdir()
+
+    # WHEN they run at once and complete
+    threads, results = run_in_threads(3, lambda: runner.invoke(spec, {"gate": str(gate), "until": 3}))
     for thread in threads:
         thread.join()
     warm_after_the_burst = runner.worker_count(spec.arn)
-    wait_until(lambda: runner.worker_count(spec.arn) == 0, timeout=10)
 
-    # THEN each ran in its own process, all were kept warm, then all were stopped; a new call starts one
-    assert len(set(pids)) == 3
+    # THEN each ran in its own process, and all three were kept warm
+    assert not any(result.errored for result in results), [result.payload for result in results]
+    pids = {json.loads(result.payload) for result in results}
+    assert len(pids) == 3
     assert warm_after_the_burst == 3
+
+    # WHEN they then stay idle longer than the idle TTL (0.5 s here)
+    clock.advance(0.6)
+
+    # THEN all are stopped, and a new call starts a fresh one
+    wait_until(lambda: runner.worker_count(spec.arn) == 0)
     assert json.loads(runner.invoke(spec, {}).payload) not in pids
 
 
-def test_invocations_beyond_the_local_concurrency_wait_for_a_worker_and_all_succeed(tmp_path, sink):
-    # GIVEN a runner that runs two executions of a function at once, and five invocations at once
-    runner = LambdaRunner(tmp_path, "http://127.0.0.1:9", log_sink=sink, max_concurrency_per_function=2)
-    spec = spec_for(SLOW_PID)
-    runner.invoke(spec, {})  # started once, so cold starts do not blur the timing below
-    results = []
-    threads = [
-        threading.Thread(target=lambda: results.append(runner.invoke(spec, {"sleep": 0.4}))) for _ in range(5)
-    ]
-
-    # WHEN they complete
+def test_invocations_beyond_the_local_concurrency_wait_for_a_worker_unbilled_and_all_succeed(
+    tmp_path, sink, clock
+):
+    # GIVEN a runner that runs two executions of a function at once, and five invocations at once whose
+    # handlers hold on until the test opens their gate (a file: 2 check-ins + "open" = 3 entries)
+    runner = LambdaRunner(
+        tmp_path, "http://127.0.0.1:9", log_sink=sink, max_concurrency_per_function=2, clock=clock
+    )
+    spec = spec_for(SLOW_PID, timeout=60)
+    gate = tmp_path / "gate"
+    gate.mkdir()
     try:
-        for thread in threads:
-            thread.start()
+        threads, results = run_in_threads(5, lambda: runner.invoke(spec, {"gate": str(gate), "until": 3}))
+
+        # WHEN two are running and three wait for a worker, 100 s pass on the runner's clock, and the gate
+        # opens
+        wait_until(lambda: len(list(gate.iterdir())) == 2 and runner.waiting_invocations(spec.arn) == 3)
+        clock.advance(100)
+        (gate / "open").touch()
         for thread in threads:
             thread.join()
         warm = runner.worker_count(spec.arn)
     finally:
         runner.shutdown()
 
-    # THEN every invocation succeeded, in at most two processes, and none was billed for its wait
+    # THEN every invocation succeeded, in at most two processes; the two that ran through the 100 s are
+    # billed for them, the three that waited are not billed for their wait
     assert len(results) == 5
     assert not any(result.errored for result in results)
-    assert len({json.loads(result.payload) for result in results}) <= 2
-    assert warm <= 2
-    assert max(result.duration_ms for result in results) < 3 * 400
+    assert len({json.loads(result.payload) for result in results}) == 2
+    assert warm == 2
+    assert sorted(result.duration_ms for result in results) == [0, 0, 0, 100_000, 100_000]
 
 
 def test_the_local_concurrency_must_be_positive(tmp_path, sink):

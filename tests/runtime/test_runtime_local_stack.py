@@ -3,22 +3,17 @@
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from runtime_helpers import queue_depth, wait_until
+from runtime_helpers import queue_depth, wait_until, wait_until_the_pollers_saw_it_disabled
 
 from embedded_aws.stack_deploy import Deployment, Registration, deploy_stack, record_program
 
 PROJECT = Path(__file__).resolve().parents[2]
 STACK = "local"
-
-pytestmark = pytest.mark.skipif(
-    not (PROJECT / "__main__.py").is_file(), reason="the stack program is not there yet"
-)
 
 
 @pytest.fixture(scope="module")
@@ -116,21 +111,19 @@ def test_functions_in_the_emulator_match_their_declarations(aws, deployment):
     assert urls and all(url.startswith(aws.endpoint_url) for url in urls)
 
 
-def test_a_state_machine_definition_is_wired_to_the_emulators_resources(aws, deployment):
-    # GIVEN the deployed state machines (added to the program by the state machine work)
-    machines = of_type(deployment, "aws:sfn/stateMachine:StateMachine")
-    if not machines:
-        pytest.skip("the program declares no state machine yet")
+def test_the_state_machine_definition_is_wired_to_the_emulators_resources(aws, deployment):
+    # GIVEN the stack's one state machine, deployed
+    [machine] = of_type(deployment, "aws:sfn/stateMachine:StateMachine")
 
-    # WHEN their definitions are read back from the emulator
-    for machine in machines:
-        definition = aws.client("stepfunctions").describe_state_machine(
-            stateMachineArn=machine.outputs["arn"]
-        )["definition"]
+    # WHEN its definition is read back from the emulator
+    definition = aws.client("stepfunctions").describe_state_machine(stateMachineArn=machine.outputs["arn"])[
+        "definition"
+    ]
 
-        # THEN they are the declared ones, naming the emulator's queue URLs
-        assert json.loads(definition) == json.loads(machine.inputs["definition"])
-        assert deployment.outputs["intake_queue_url"] in definition
+    # THEN it is the declared one, naming the emulator's queue URLs, and it is the exported machine
+    assert json.loads(definition) == json.loads(machine.inputs["definition"])
+    assert deployment.outputs["intake_queue_url"] in definition
+    assert deployment.outputs["state_machine_arn"] == machine.outputs["arn"]
 
 
 def legacy_record(application_id: str) -> dict[str, Any]:
@@ -163,13 +156,14 @@ def test_intake_reaches_the_legacy_table_and_waits_while_the_mapping_is_disabled
     # THEN the legacy function stores it in the legacy table
     wait_until(lambda: legacy_item(aws, deployment, "app-flow-1"), timeout=60)
 
-    # WHEN the legacy mapping is disabled and another message is sent
+    # WHEN the legacy mapping is disabled, its pollers have seen that, and another message is sent
+    # while they keep looking
     lambda_.update_event_source_mapping(UUID=outputs["legacy_mapping_uuid"], Enabled=False)
-    time.sleep(0.3)
+    wait_until_the_pollers_saw_it_disabled(aws, outputs["legacy_mapping_uuid"])
     sqs.send_message(
         QueueUrl=outputs["intake_queue_url"], MessageBody=json.dumps(legacy_record("app-flow-2"))
     )
-    time.sleep(1.0)
+    wait_until_the_pollers_saw_it_disabled(aws, outputs["legacy_mapping_uuid"])
 
     # THEN it waits in the intake queue
     assert queue_depth(aws, outputs["intake_queue_url"]) == (1, 0)

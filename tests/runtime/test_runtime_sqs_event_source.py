@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 
 import pytest
-from runtime_helpers import queue_depth, unique, wait_until
+from runtime_helpers import (
+    queue_depth,
+    unique,
+    wait_until,
+    wait_until_batches_done,
+    wait_until_the_pollers_saw_it_disabled,
+)
 
 from embedded_aws.moto_internals import sqs_speed
 from embedded_aws.moto_internals.event_source_mappings import SqsMapping
@@ -120,11 +125,11 @@ def test_messages_wait_while_the_mapping_is_disabled_and_flow_once_enabled(aws, 
     consumer = make_function(CONSUMER, environment={"TABLE": table})
     uuid = map_queue(aws, queue, consumer.name, enabled=False)
 
-    # WHEN messages are sent while it is disabled
+    # WHEN messages are sent while it is disabled, and the runtime has looked at the mapping since
     sqs = aws.client("sqs")
     for index in range(3):
         sqs.send_message(QueueUrl=queue["url"], MessageBody=f"waiting-{index}")
-    time.sleep(1.0)
+    wait_until_the_pollers_saw_it_disabled(aws, uuid)
 
     # THEN nothing is delivered: they wait in the queue
     assert queue_depth(aws, queue["url"]) == (3, 0)
@@ -139,7 +144,7 @@ def test_messages_wait_while_the_mapping_is_disabled_and_flow_once_enabled(aws, 
     wait_until(lambda: queue_depth(aws, queue["url"]) == (0, 0))
 
 
-def test_disabling_a_mapping_stops_delivery_within_a_fraction_of_a_second(aws, make_function, table):
+def test_disabling_a_mapping_stops_delivery_once_its_pollers_have_seen_it(aws, make_function, table):
     # GIVEN an enabled mapping that has delivered once
     queue = make_queue(aws)
     consumer = make_function(CONSUMER, environment={"TABLE": table})
@@ -147,15 +152,20 @@ def test_disabling_a_mapping_stops_delivery_within_a_fraction_of_a_second(aws, m
     aws.client("sqs").send_message(QueueUrl=queue["url"], MessageBody="before-pause")
     wait_until(lambda: items_with_body(aws, table, "before-pause"))
 
-    # WHEN it is disabled and a message is sent 0.3 s later
+    # WHEN it is disabled, its pollers have seen that, and a message is sent while they keep looking
     aws.client("lambda").update_event_source_mapping(UUID=uuid, Enabled=False)
-    time.sleep(0.3)
+    wait_until_the_pollers_saw_it_disabled(aws, uuid)
     aws.client("sqs").send_message(QueueUrl=queue["url"], MessageBody="during-pause")
-    time.sleep(1.0)
+    wait_until_the_pollers_saw_it_disabled(aws, uuid)
 
     # THEN that message is not delivered
     assert not items_with_body(aws, table, "during-pause")
     assert queue_depth(aws, queue["url"]) == (1, 0)
+
+    # WHEN the mapping is enabled again / THEN the same pollers deliver it (they would have, had it been on)
+    aws.client("lambda").update_event_source_mapping(UUID=uuid, Enabled=True)
+    wait_until(lambda: items_with_body(aws, table, "during-pause"))
+    wait_until(lambda: queue_depth(aws, queue["url"]) == (0, 0))
 
 
 def test_only_reported_batch_item_failures_stay_in_the_queue(aws, make_function, table):
@@ -189,12 +199,16 @@ def test_a_function_error_fails_the_whole_batch(aws, make_function):
         Entries=[{"Id": "a", "MessageBody": "fine"}, {"Id": "b", "MessageBody": "boom"}],
     )
 
-    # WHEN the batch is delivered
+    # WHEN the batch is delivered and handled to the end
     aws.client("lambda").update_event_source_mapping(UUID=uuid, Enabled=True)
+    wait_until_batches_done(aws, uuid, 1)
 
     # THEN nothing is deleted: both messages wait in flight for their visibility timeout
-    wait_until(lambda: queue_depth(aws, queue["url"]) == (0, 2))
-    time.sleep(0.5)
+    assert queue_depth(aws, queue["url"]) == (0, 2)
+
+    # WHEN a batch without "boom" follows / THEN that one is deleted (so deletion was not merely absent)
+    aws.client("sqs").send_message(QueueUrl=queue["url"], MessageBody="fine again")
+    wait_until_batches_done(aws, uuid, 2)
     assert queue_depth(aws, queue["url"]) == (0, 2)
 
 
@@ -215,7 +229,7 @@ def test_an_always_failing_message_is_dead_lettered_then_moved_back(aws, make_fu
 
     # WHEN the mapping is paused and the dead-letter queue redriven with StartMessageMoveTask
     aws.client("lambda").update_event_source_mapping(UUID=uuid, Enabled=False)
-    time.sleep(0.3)
+    wait_until_the_pollers_saw_it_disabled(aws, uuid)
     sqs = aws.client("sqs")
     handle = sqs.start_message_move_task(SourceArn=queue["dlq_arn"])["TaskHandle"]
 
@@ -288,14 +302,14 @@ def test_batches_in_flight_stay_within_the_mapping_maximum_and_the_local_concurr
 
 
 class EmptyQueueClient:
-    """An SQS client whose queue stays empty until ``messages`` are put in; counts receives."""
+    """An SQS client whose queue stays empty until ``messages`` are put in; logs each receive in ``calls``."""
 
-    def __init__(self) -> None:
-        self.receives = 0
+    def __init__(self, calls: list[str]) -> None:
+        self.calls = calls
         self.messages: list[dict] = []
 
     def receive_message(self, **_: object) -> dict:
-        self.receives += 1
+        self.calls.append("receive")
         taken, self.messages = self.messages, []
         return {"Messages": taken}
 
@@ -304,14 +318,17 @@ class EmptyQueueClient:
 
 
 def test_an_idle_poller_waits_for_a_send_instead_of_asking_again_and_again():
-    # GIVEN an enabled mapping on an empty queue, and a hook that blocks until a send
+    # GIVEN an enabled mapping on an empty queue, and a hook that blocks until a send (its own timeout is
+    # left out: the test decides when the send happens, so a slow machine cannot end the wait early)
     mapping = enabled_mapping(maximum_concurrency=2)
-    client = EmptyQueueClient()
+    calls: list[str] = []
+    client = EmptyQueueClient(calls)
     sent = threading.Event()
     invoked: list[dict] = []
 
-    def wait_for_message(_queue_arn: str, timeout: float) -> bool:
-        sent.wait(timeout)
+    def wait_for_message(_queue_arn: str, _timeout: float) -> bool:
+        calls.append("wait")
+        sent.wait(30)  # bounds a hang only
         sent.clear()
         return True
 
@@ -324,38 +341,43 @@ def test_an_idle_poller_waits_for_a_send_instead_of_asking_again_and_again():
         wait_for_message=wait_for_message,
     )
 
-    # WHEN it runs idle for half a second, then a message is sent
+    # WHEN it runs on the empty queue until it waits, then a message is sent
     poller.ensure_slots(1)
-    time.sleep(0.5)
-    idle_receives = client.receives
-    client.messages = [
-        {"MessageId": "m1", "ReceiptHandle": "r1", "Body": "b", "MD5OfBody": "x", "Attributes": {}}
-    ]
-    sent.set()
-    wait_until(lambda: invoked, timeout=2)
-    poller.stop()
-    poller.join(timeout=2)
+    try:
+        wait_until(lambda: "wait" in calls)
+        calls_while_idle = list(calls)
+        client.messages = [
+            {"MessageId": "m1", "ReceiptHandle": "r1", "Body": "b", "MD5OfBody": "x", "Attributes": {}}
+        ]
+        sent.set()
+        wait_until(lambda: invoked)
+    finally:
+        poller.stop()
+        sent.set()
+        poller.join(timeout=10)
 
-    # THEN it asked once while idle (not every 10-100 ms) and delivered the message when woken
-    assert idle_receives == 1
+    # THEN after one empty receive it waited for a send (instead of asking again), and the send woke it
+    # into the receive that delivered the message
+    assert calls_while_idle == ["receive", "wait"]
+    assert calls[:3] == ["receive", "wait", "receive"]
     assert invoked[0]["Records"][0]["messageId"] == "m1"
 
 
 def test_a_send_wakes_a_waiter_on_the_queue_and_an_unknown_queue_is_not_waited_on(aws):
-    # GIVEN a queue and a thread waiting up to 10 s for a message on it
+    # GIVEN a queue and a thread waiting for a message on it far longer than the test may take
     queue = make_queue(aws)
-    woken: list[float] = []
-    waiter = threading.Thread(
-        target=lambda: (sqs_speed.wait_for_message(queue["arn"], 10.0), woken.append(time.monotonic()))
-    )
+    waiter = threading.Thread(target=sqs_speed.wait_for_message, args=(queue["arn"], 600.0), daemon=True)
     waiter.start()
-    time.sleep(0.2)
 
-    # WHEN a message is sent
-    sent_at = time.monotonic()
-    aws.client("sqs").send_message(QueueUrl=queue["url"], MessageBody="wake up")
-    waiter.join(timeout=10)
+    # WHEN messages are sent (more than one: the first may go out before the thread waits)
+    sqs = aws.client("sqs")
 
-    # THEN the waiter woke at once; a queue that does not exist is reported, not waited on
-    assert woken and woken[0] - sent_at < 2.0
-    assert sqs_speed.wait_for_message(queue["arn"] + "-missing", 10.0) is False
+    def woken() -> bool:
+        sqs.send_message(QueueUrl=queue["url"], MessageBody="wake up")
+        waiter.join(timeout=0.1)
+        return not waiter.is_alive()
+
+    # THEN a send ends the wait (its own 600 s cannot have run out); a queue that does not exist is
+    # reported, not waited on
+    wait_until(woken, timeout=60)
+    assert sqs_speed.wait_for_message(queue["arn"] + "-missing", 600.0) is False

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 
 from runtime_helpers import unique, wait_until
 
@@ -138,7 +137,6 @@ def test_the_request_counter_counts_per_service_including_function_and_task_call
         "import boto3\n\ndef lambda_handler(event, context):\n"
         "    sqs = boto3.client('sqs')\n    sqs.list_queues()\n    sqs.list_queues()\n    return 1\n"
     )
-    time.sleep(0.2)
     aws.requests.reset()
 
     # WHEN it is invoked once directly and once by a state machine task
