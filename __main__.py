@@ -15,7 +15,12 @@ import pulumi
 import pulumi_aws as aws
 
 from components.dynamo_table import DynamoTable, DynamoTableArgs
-from components.migration_state_machine import MigrationStateMachine, MigrationStateMachineArgs
+from components.execution_watchdog import ExecutionWatchdog, ExecutionWatchdogArgs
+from components.migration_state_machine import (
+    MigrationStateMachine,
+    MigrationStateMachineArgs,
+    event_source_mapping_arn,
+)
 from components.operations_dashboard import OperationsDashboard, OperationsDashboardArgs
 from components.python_function import (
     PythonFunction,
@@ -35,6 +40,8 @@ FUNCTION_NAMES = (
     "validate_migration",
 )
 INTAKE_CONSUMERS = ("legacy_intake", "onboarding_intake")
+# Built after the state machine: it restores serving after an execution's abnormal end.
+WATCHDOG_FUNCTION = "restore_serving"
 
 CONSUMER_ACTIONS = [
     "sqs:ReceiveMessage",
@@ -51,6 +58,7 @@ FUNCTION_DEFAULTS: Mapping[str, tuple[int, int]] = {
     "enqueue_records": (256, 300),
     "migrate_record": (256, 30),
     "validate_migration": (1024, 900),
+    WATCHDOG_FUNCTION: (256, 120),
 }
 
 
@@ -99,6 +107,7 @@ class StackSettings:
     retry_max_delay_seconds: int
     enqueue_time_reserve_ms: int
     enqueue_call_slice_seconds: int
+    migration_execution_timeout_seconds: int
     functions: Mapping[str, FunctionSettings] = field(default_factory=dict)
 
 
@@ -151,6 +160,7 @@ def load_settings(config: pulumi.Config | None = None) -> StackSettings:
         retry_max_delay_seconds=integer("retryMaxDelaySeconds", 120),
         enqueue_time_reserve_ms=integer("enqueueTimeReserveMs", 10_000),
         enqueue_call_slice_seconds=integer("enqueueCallSliceSeconds", 20),
+        migration_execution_timeout_seconds=integer("migrationExecutionTimeoutSeconds", 30 * 24 * 3600),
         functions=functions,
     )
 
@@ -183,11 +193,38 @@ class OnboardingStack:
     migration: QueueWithDeadLetter
     legacy_table: DynamoTable
     new_table: DynamoTable
+    control_table: DynamoTable
+    layer: pulumi.Input[str]
     functions: dict[str, PythonFunction]
     legacy_consumer: QueueConsumer
     new_consumer: QueueConsumer
     migrate_consumer: QueueConsumer
     dashboard: OperationsDashboard | None = None
+
+
+def python_function(
+    settings: StackSettings,
+    name: str,
+    statements: list[dict[str, Any]],
+    environment: dict[str, pulumi.Input[str]],
+    layer: pulumi.Input[str],
+) -> PythonFunction:
+    """One function of `functions/<name>/`, sized from the settings."""
+    return PythonFunction(
+        name.replace("_", "-"),
+        PythonFunctionArgs(
+            source_name=name,
+            function_name=f"{settings.name_prefix}-{name}",
+            statements=statements,
+            layers=[layer],
+            environment=environment,
+            memory_size_mb=settings.functions[name].memory_size_mb,
+            timeout_seconds=settings.functions[name].timeout_seconds,
+            log_retention_days=settings.log_retention_days,
+            log_level=settings.log_level,
+            metrics_namespace=settings.metrics_namespace,
+        ),
+    )
 
 
 def build_stack(settings: StackSettings) -> OnboardingStack:
@@ -233,6 +270,10 @@ def build_stack(settings: StackSettings) -> OnboardingStack:
     )
     new_table = DynamoTable(
         "onboarding", DynamoTableArgs(deletion_protection_enabled=settings.deletion_protection)
+    )
+    # The migration's own records (lock, runs, serving backend): never in the new service's table.
+    control_table = DynamoTable(
+        "control", DynamoTableArgs(deletion_protection_enabled=settings.deletion_protection)
     )
 
     legacy_arn = legacy_table.table.arn
@@ -303,21 +344,7 @@ def build_stack(settings: StackSettings) -> OnboardingStack:
         },
     }
     functions = {
-        name: PythonFunction(
-            name.replace("_", "-"),
-            PythonFunctionArgs(
-                source_name=name,
-                function_name=f"{settings.name_prefix}-{name}",
-                statements=statements[name],
-                layers=[layer],
-                environment=environments[name],
-                memory_size_mb=settings.functions[name].memory_size_mb,
-                timeout_seconds=settings.functions[name].timeout_seconds,
-                log_retention_days=settings.log_retention_days,
-                log_level=settings.log_level,
-                metrics_namespace=settings.metrics_namespace,
-            ),
-        )
+        name: python_function(settings, name, statements[name], environments[name], layer)
         for name in FUNCTION_NAMES
     }
 
@@ -344,6 +371,8 @@ def build_stack(settings: StackSettings) -> OnboardingStack:
         migration=migration,
         legacy_table=legacy_table,
         new_table=new_table,
+        control_table=control_table,
+        layer=layer,
         functions=functions,
         legacy_consumer=consumer(
             "legacy-intake", intake, "legacy_intake", settings.intake_consumer, enabled=True
@@ -388,6 +417,8 @@ def export_outputs(stack: OnboardingStack) -> None:
     pulumi.export("legacy_table_arn", stack.legacy_table.table.arn)
     pulumi.export("new_table_name", stack.new_table.table.name)
     pulumi.export("new_table_arn", stack.new_table.table.arn)
+    pulumi.export("control_table_name", stack.control_table.table.name)
+    pulumi.export("control_table_arn", stack.control_table.table.arn)
     pulumi.export("legacy_mapping_uuid", stack.legacy_consumer.uuid)
     pulumi.export("new_mapping_uuid", stack.new_consumer.uuid)
     pulumi.export("migrate_mapping_uuid", stack.migrate_consumer.uuid)
@@ -398,31 +429,73 @@ def export_outputs(stack: OnboardingStack) -> None:
         pulumi.export("dashboard_name", stack.dashboard.dashboard.dashboard_name)
 
 
+def build_migration(stack: OnboardingStack) -> MigrationStateMachine:
+    """The migration state machine, and the watchdog that restores serving after its abnormal ends."""
+    machine = MigrationStateMachine(
+        "migration",
+        MigrationStateMachineArgs(
+            legacy_mapping_uuid=stack.legacy_consumer.uuid,
+            new_mapping_uuid=stack.new_consumer.uuid,
+            intake_queue_url=stack.intake.queue.url,
+            intake_queue_arn=stack.intake.queue.arn,
+            migration_queue_url=stack.migration.queue.url,
+            migration_queue_arn=stack.migration.queue.arn,
+            migration_dlq_arn=stack.migration.dead_letter_queue.arn,
+            legacy_table_name=stack.legacy_table.table.name,
+            legacy_table_arn=stack.legacy_table.table.arn,
+            enqueue_records_function_arn=stack.functions["enqueue_records"].function.arn,
+            validate_migration_function_arn=stack.functions["validate_migration"].function.arn,
+            control_table_name=stack.control_table.table.name,
+            control_table_arn=stack.control_table.table.arn,
+            notification_email=stack.settings.alarm_email,
+            log_retention_days=stack.settings.log_retention_days,
+            execution_timeout_seconds=stack.settings.migration_execution_timeout_seconds,
+        ),
+    )
+    account_id = aws.get_caller_identity_output().account_id
+    legacy_mapping_arn, new_mapping_arn = (
+        pulumi.Output.all(account_id, uuid).apply(
+            lambda values: event_source_mapping_arn(stack.region, values[0], values[1])
+        )
+        for uuid in (stack.legacy_consumer.uuid, stack.new_consumer.uuid)
+    )
+    watchdog_function = python_function(
+        stack.settings,
+        WATCHDOG_FUNCTION,
+        [
+            allow(
+                "RecordRestores",
+                ["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
+                [stack.control_table.table.arn],
+            ),
+            allow(
+                "RestoreServingMapping",
+                ["lambda:UpdateEventSourceMapping", "lambda:GetEventSourceMapping"],
+                [legacy_mapping_arn, new_mapping_arn],
+            ),
+            allow("NotifyOperators", ["sns:Publish"], [machine.gate_topic.arn]),
+        ],
+        {
+            "CONTROL_TABLE_NAME": stack.control_table.table.name,
+            "LEGACY_MAPPING_UUID": stack.legacy_consumer.uuid,
+            "NEW_MAPPING_UUID": stack.new_consumer.uuid,
+            "GATE_TOPIC_ARN": machine.gate_topic.arn,
+        },
+        stack.layer,
+    )
+    stack.functions[WATCHDOG_FUNCTION] = watchdog_function
+    ExecutionWatchdog(
+        "migration-watchdog",
+        ExecutionWatchdogArgs(state_machine_arn=machine.arn, function=watchdog_function),
+    )
+    pulumi.export("state_machine_arn", machine.arn)
+    pulumi.export("gate_topic_arn", machine.gate_topic.arn)
+    pulumi.export("legacy_mapping_arn", legacy_mapping_arn)
+    pulumi.export("new_mapping_arn", new_mapping_arn)
+    return machine
+
+
 stack = build_stack(load_settings())
-
-# --- Migration state machine ---------------------------------------------------------------------
-migration_state_machine = MigrationStateMachine(
-    "migration",
-    MigrationStateMachineArgs(
-        legacy_mapping_uuid=stack.legacy_consumer.uuid,
-        new_mapping_uuid=stack.new_consumer.uuid,
-        intake_queue_url=stack.intake.queue.url,
-        intake_queue_arn=stack.intake.queue.arn,
-        migration_queue_url=stack.migration.queue.url,
-        migration_queue_arn=stack.migration.queue.arn,
-        migration_dlq_arn=stack.migration.dead_letter_queue.arn,
-        legacy_table_name=stack.legacy_table.table.name,
-        legacy_table_arn=stack.legacy_table.table.arn,
-        enqueue_records_function_arn=stack.functions["enqueue_records"].function.arn,
-        validate_migration_function_arn=stack.functions["validate_migration"].function.arn,
-        notification_email=stack.settings.alarm_email,
-        log_retention_days=stack.settings.log_retention_days,
-    ),
-)
-state_machine_arn: pulumi.Input[str] | None = migration_state_machine.arn
-pulumi.export("state_machine_arn", migration_state_machine.arn)
-pulumi.export("gate_topic_arn", migration_state_machine.gate_topic.arn)
-# -------------------------------------------------------------------------------------------------
-
-build_dashboard(stack, state_machine_arn)
+migration = build_migration(stack)
+build_dashboard(stack, migration.arn)
 export_outputs(stack)

@@ -1,16 +1,19 @@
-"""The migration state machine: its ASL definition wired to the stack, its role, logs, tracing, gate topic.
+"""The migration state machine: its ASL definitions wired to the stack, its role, logs, tracing, gate topic.
 
-The definition lives in `statemachines/migration.asl.json` with `${Name}` placeholders (the style of
-CloudFormation's DefinitionSubstitutions). `render_definition` fills them from the stack's Outputs; it
-refuses a placeholder it has no value for and a value nobody asked for, so the file and this component
-cannot drift apart silently. JSONPath's own `$.` and `$$.` are left alone (hence not `string.Template`).
+Three definitions with `${Name}` placeholders (the style of CloudFormation's DefinitionSubstitutions):
+`statemachines/migration.asl.json` (the migration) and two it runs as child executions with
+`states:startExecution.sync:2`, so that their long loops keep their own histories:
+`wait_until_quiet.asl.json` (every wait) and `enqueue_segment.asl.json` (one scan segment's pages).
+`render_definition` fills one definition from the stack's Outputs; it refuses a placeholder it has no
+value for and a value nobody asked for, so the files and this component cannot drift apart silently.
+JSONPath's own `$.` and `$$.` are left alone (hence not `string.Template`).
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +25,16 @@ from components.email_subscription import email_subscription
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFINITION_PATH = PROJECT_ROOT / "statemachines" / "migration.asl.json"
+WAIT_DEFINITION_PATH = PROJECT_ROOT / "statemachines" / "wait_until_quiet.asl.json"
+SEGMENT_DEFINITION_PATH = PROJECT_ROOT / "statemachines" / "enqueue_segment.asl.json"
+# The child definitions and the placeholder of the migration that names each one's ARN.
+CHILD_DEFINITIONS = {
+    "WaitUntilQuietStateMachineArn": WAIT_DEFINITION_PATH,
+    "EnqueueSegmentStateMachineArn": SEGMENT_DEFINITION_PATH,
+}
+# Step Functions manages this rule in the account to learn when a `.sync` child execution ends ("IAM
+# policies for integrated services", Step Functions developer guide: StartExecution .sync).
+SYNC_EXECUTION_RULE = "StepFunctionsGetEventsForStepFunctionsExecutionRule"
 
 # CloudWatch Logs accepts only these retention periods (days).
 LOG_RETENTION_DAYS = frozenset(
@@ -94,10 +107,46 @@ def render_definition(template: str, substitutions: Mapping[str, str]) -> str:
     return json.dumps(document, separators=(",", ":"))
 
 
+def render_definitions(templates: Mapping[str, str], substitutions: Mapping[str, str]) -> dict[str, str]:
+    """Render several definitions from one set of values: each takes the values it names, and every value
+    must be named by at least one of them (the same typo check as `render_definition`, over the set)."""
+    wanted = set().union(*(definition_placeholders(template) for template in templates.values()))
+    unused = sorted(substitutions.keys() - wanted)
+    if unused:
+        raise ValueError(f"substitutions that match no placeholder of any definition: {unused}")
+    return {
+        name: render_definition(
+            template,
+            {key: value for key, value in substitutions.items() if key in definition_placeholders(template)},
+        )
+        for name, template in templates.items()
+    }
+
+
+def render_migration_with_children(
+    create_child: Callable[[str, str], str], substitutions: Mapping[str, str]
+) -> str:
+    """The migration's definition, after creating its children with ``create_child(name, definition)``
+    (which returns the child's ARN): for a stack built without Pulumi (the state machine tests, the
+    benchmarks). ``name`` is the child's resource name (`wait-until-quiet`, `enqueue-segment`)."""
+    templates = {key: path.read_text(encoding="utf-8") for key, path in CHILD_DEFINITIONS.items()}
+    template = DEFINITION_PATH.read_text(encoding="utf-8")
+    render_definitions(
+        {"migration": template, **templates}, {**substitutions, **dict.fromkeys(templates, "x")}
+    )
+    children = {
+        key: create_child(
+            _child_resource_name(key), render_definition(text, _values_for(text, substitutions))
+        )
+        for key, text in templates.items()
+    }
+    return render_definition(template, {**_values_for(template, substitutions), **children})
+
+
 def definition_substitutions(
     args: MigrationStateMachineArgs, gate_topic_arn: pulumi.Input[str]
 ) -> dict[str, pulumi.Input[str]]:
-    """The value of every placeholder of the definition (names as they appear in the ASL file)."""
+    """The value of every placeholder of the definitions but the child ARNs (names as in the ASL files)."""
     return {
         "LegacyMappingUuid": args.legacy_mapping_uuid,
         "NewMappingUuid": args.new_mapping_uuid,
@@ -109,7 +158,62 @@ def definition_substitutions(
         "EnqueueRecordsFunctionArn": args.enqueue_records_function_arn,
         "ValidateMigrationFunctionArn": args.validate_migration_function_arn,
         "GateTopicArn": gate_topic_arn,
+        "ControlTableName": args.control_table_name,
     }
+
+
+def _child_resource_name(placeholder: str) -> str:
+    """`WaitUntilQuietStateMachineArn` -> `wait-until-quiet`."""
+    words = re.findall(r"[A-Z][a-z]*", placeholder.removesuffix("StateMachineArn"))
+    return "-".join(word.lower() for word in words)
+
+
+def _values_for(template: str, substitutions: Mapping[str, Any]) -> dict[str, Any]:
+    wanted = definition_placeholders(template)
+    return {key: value for key, value in substitutions.items() if key in wanted}
+
+
+def _with_timeout(definition: str, timeout_seconds: int) -> str:
+    document = json.loads(definition)
+    document["TimeoutSeconds"] = timeout_seconds
+    return json.dumps(document, separators=(",", ":"))
+
+
+def _child_execution_statements(
+    region: pulumi.Input[str], account_id: pulumi.Input[str], children: list[aws.sfn.StateMachine]
+) -> list[dict[str, Any]]:
+    """What `states:startExecution.sync:2` needs ("IAM policies for integrated services", Step Functions
+    developer guide): start the children, read (and, when the parent stops, stop) their executions, and
+    the managed EventBridge rule through which Step Functions learns that a child ended."""
+    return [
+        {
+            "Sid": "StartChildExecutions",
+            "Effect": "Allow",
+            "Action": ["states:StartExecution"],
+            "Resource": [machine.arn for machine in children],
+        },
+        {
+            "Sid": "FollowChildExecutions",
+            "Effect": "Allow",
+            "Action": ["states:DescribeExecution", "states:StopExecution"],
+            "Resource": [
+                pulumi.Output.all(region, account_id, machine.name).apply(
+                    lambda values: f"arn:aws:states:{values[0]}:{values[1]}:execution:{values[2]}:*"
+                )
+                for machine in children
+            ],
+        },
+        {
+            "Sid": "ManagedRuleForSyncChildren",
+            "Effect": "Allow",
+            "Action": ["events:PutTargets", "events:PutRule", "events:DescribeRule"],
+            "Resource": [
+                pulumi.Output.all(region, account_id).apply(
+                    lambda values: f"arn:aws:events:{values[0]}:{values[1]}:rule/{SYNC_EXECUTION_RULE}"
+                )
+            ],
+        },
+    ]
 
 
 def event_source_mapping_arn(region: str, account_id: str, uuid: str) -> str:
@@ -154,6 +258,12 @@ class MigrationStateMachineArgs:
     validate_migration_function_arn: pulumi.Input[str]
     """Invoked after the migration queue has emptied (and after each redrive)."""
 
+    control_table_name: pulumi.Input[str]
+    """Where each run is recorded (lock, run record, serving backend; see onboarding/run_control.py)."""
+
+    control_table_arn: pulumi.Input[str]
+    """For the grant on the control table."""
+
     notification_email: str | None = None
     """Optional address subscribed to the gate topic (the subscription must be confirmed by its owner)."""
 
@@ -163,6 +273,10 @@ class MigrationStateMachineArgs:
     definition_path: Path = DEFINITION_PATH
     """The ASL template with `${Name}` placeholders."""
 
+    execution_timeout_seconds: int = 30 * 24 * 3600
+    """The execution's own `TimeoutSeconds`: a run still going after this ends TIMED_OUT (the watchdog then
+    restores serving). At most one year, the Standard workflow limit."""
+
     def __post_init__(self) -> None:
         if self.log_retention_days not in LOG_RETENTION_DAYS:
             raise ValueError(
@@ -171,6 +285,10 @@ class MigrationStateMachineArgs:
             )
         if not self.definition_path.is_file():
             raise FileNotFoundError(f"state machine definition {self.definition_path} does not exist")
+        if not 60 <= self.execution_timeout_seconds <= 365 * 24 * 3600:
+            raise ValueError(
+                f"execution_timeout_seconds must be from 60 to 31536000, got {self.execution_timeout_seconds}"
+            )
 
 
 def _states_assume_role_policy(account_id: str) -> str:
@@ -198,6 +316,8 @@ class MigrationStateMachine(pulumi.ComponentResource):
     log_group: aws.cloudwatch.LogGroup
     role: aws.iam.Role
     policy: aws.iam.RolePolicy
+    child_state_machines: dict[str, aws.sfn.StateMachine]
+    child_policy: aws.iam.RolePolicy
     state_machine: aws.sfn.StateMachine
     arn: pulumi.Output[str]
 
@@ -210,6 +330,7 @@ class MigrationStateMachine(pulumi.ComponentResource):
         super().__init__("onboarding:components:MigrationStateMachine", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         template = args.definition_path.read_text(encoding="utf-8")
+        child_templates = {key: path.read_text(encoding="utf-8") for key, path in CHILD_DEFINITIONS.items()}
 
         region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=self)).region
         account_id = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
@@ -302,6 +423,17 @@ class MigrationStateMachine(pulumi.ComponentResource):
                 "Resource": [self.gate_topic.arn],
             },
             {
+                "Sid": "RecordRunsInControlTable",
+                "Effect": "Allow",
+                "Action": [
+                    "dynamodb:PutItem",
+                    "dynamodb:GetItem",
+                    "dynamodb:UpdateItem",
+                    "dynamodb:DeleteItem",
+                ],
+                "Resource": [args.control_table_arn],
+            },
+            {
                 "Sid": "DeliverExecutionLogs",
                 "Effect": "Allow",
                 "Action": list(LOG_DELIVERY_ACTIONS),
@@ -322,23 +454,66 @@ class MigrationStateMachine(pulumi.ComponentResource):
         )
 
         substitutions = definition_substitutions(args, self.gate_topic.arn)
-        definition = pulumi.Output.all(**substitutions).apply(
-            lambda values: render_definition(template, values)
+        # Every value is used by some definition (a typo in a placeholder name fails here, at preview).
+        render_definitions(
+            {"migration": template, **child_templates},
+            dict.fromkeys({*substitutions, *CHILD_DEFINITIONS}, "x"),
+        )
+        logging = aws.sfn.StateMachineLoggingConfigurationArgs(
+            level="ALL",
+            include_execution_data=True,
+            log_destination=self.log_group.arn.apply(lambda arn: f"{arn}:*"),
+        )
+        tracing = aws.sfn.StateMachineTracingConfigurationArgs(enabled=True)
+        # The children name no other state machine, so they come first; they share the role (their calls
+        # are a subset of the migration's). Step Functions checks the role's log-delivery permissions when a
+        # machine is created, hence the dependency on the policy.
+        created_after_policy = pulumi.ResourceOptions(parent=self, depends_on=[self.policy, self.log_group])
+        self.child_state_machines = {}
+        for key, child_template in child_templates.items():
+            self.child_state_machines[key] = aws.sfn.StateMachine(
+                f"{name}-{_child_resource_name(key)}",
+                type="STANDARD",
+                role_arn=self.role.arn,
+                definition=pulumi.Output.all(**_values_for(child_template, substitutions)).apply(
+                    lambda values, text=child_template: render_definition(text, values)
+                ),
+                logging_configuration=logging,
+                tracing_configuration=tracing,
+                opts=created_after_policy,
+            )
+
+        self.child_policy = aws.iam.RolePolicy(
+            f"{name}-child-executions",
+            role=self.role.id,
+            policy=pulumi.Output.json_dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": _child_execution_statements(
+                        region, account_id, list(self.child_state_machines.values())
+                    ),
+                }
+            ),
+            opts=child,
         )
 
+        migration_values = {
+            **_values_for(template, substitutions),
+            **{key: machine.arn for key, machine in self.child_state_machines.items()},
+        }
+        definition = pulumi.Output.all(**migration_values).apply(
+            lambda values: _with_timeout(render_definition(template, values), args.execution_timeout_seconds)
+        )
         self.state_machine = aws.sfn.StateMachine(
             f"{name}-state-machine",
             type="STANDARD",
             role_arn=self.role.arn,
             definition=definition,
-            logging_configuration=aws.sfn.StateMachineLoggingConfigurationArgs(
-                level="ALL",
-                include_execution_data=True,
-                log_destination=self.log_group.arn.apply(lambda arn: f"{arn}:*"),
+            logging_configuration=logging,
+            tracing_configuration=tracing,
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=[self.policy, self.child_policy, self.log_group]
             ),
-            tracing_configuration=aws.sfn.StateMachineTracingConfigurationArgs(enabled=True),
-            # Step Functions checks the role's log-delivery permissions when the machine is created.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.policy, self.log_group]),
         )
         self.arn = self.state_machine.arn
 

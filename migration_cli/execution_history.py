@@ -43,6 +43,26 @@ CHILD_EXECUTION_RESOURCES = ("startExecution.sync", "startExecution.sync:2")
 _EXECUTION_ENDS = ("ExecutionSucceeded", "ExecutionFailed", "ExecutionTimedOut", "ExecutionAborted")
 
 
+def unwrap_child_failure(cause: str | None) -> str | None:
+    """A cause naming the failure inside a child execution instead of the child's whole description.
+
+    When a `startExecution.sync:2` child fails, the parent's task fails with `States.TaskFailed` and the
+    child's DescribeExecution output as cause; the migration's rollback reports it as
+    `States.TaskFailed: {...}`. What an operator needs is the child's own error and cause."""
+    prefix = "States.TaskFailed: "
+    if not cause or not cause.startswith(prefix + "{"):
+        return cause
+    try:
+        described = json.loads(cause.removeprefix(prefix))
+    except (ValueError, RecursionError):
+        return cause
+    error = described.get("Error") if isinstance(described, dict) else None
+    if not isinstance(error, str):
+        return cause
+    inner = described.get("Cause")
+    return unwrap_child_failure(f"{error}: {inner}") if isinstance(inner, str) else error
+
+
 def phase_of(state_name: str | None) -> str | None:
     """The phase key ("Pause", "Migrate", ...) a state belongs to."""
     if not state_name:
@@ -171,7 +191,7 @@ class ExecutionProgress:
             details = next((value for key, value in event.items() if key.endswith("EventDetails")), {})
             if isinstance(details, dict):
                 self.error = details.get("error") or self.error
-                self.cause = details.get("cause") or self.cause
+                self.cause = unwrap_child_failure(details.get("cause")) or self.cause
 
     def apply_child(self, events: Iterable[Mapping[str, Any]]) -> None:
         """Fold a child execution's events: its states and function results count, its own start and

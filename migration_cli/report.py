@@ -15,7 +15,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from migration_cli.execution_history import ROLLED_BACK_ERROR, ExecutionProgress, read_progress
+from migration_cli.execution_history import (
+    ROLLED_BACK_ERROR,
+    ExecutionProgress,
+    read_progress,
+    unwrap_child_failure,
+)
 from migration_cli.stack_data import approximate_depth, count_items, peek_messages
 from migration_cli.stack_outputs import StackOutputs
 from onboarding.application_ids import application_id_of
@@ -176,7 +181,7 @@ def build_report(
 
     validation = progress.latest_validation
     rejected = list(validation.get("rejected", [])) if validation else []
-    cause = description.get("cause") if status != "SUCCEEDED" else None
+    cause = unwrap_child_failure(description.get("cause")) if status != "SUCCEEDED" else None
     return {
         "execution_arn": execution_arn,
         "execution_name": description.get("name"),

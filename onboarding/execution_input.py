@@ -97,6 +97,12 @@ KEYS: tuple[InputKey, ...] = (
         MAX_SECONDS,
     ),
     InputKey(
+        "force",
+        InputType.BOOLEAN,
+        False,
+        "migrate again after a cut-over (the new backend keeps serving; legacy is never re-enabled)",
+    ),
+    InputKey(
         "gate_timeout_seconds",
         InputType.INTEGER,
         86400,

@@ -185,3 +185,57 @@ def literal_of(definition: Mapping[str, Any], state_name: str, operator: str) ->
             if operator in rule:
                 return int(rule[operator])
     raise KeyError(f"{state_name} has no {operator} rule")
+
+
+# The migration's own definitions: which state heads each loop, and where its bound is written.
+WAIT_PREFIXES = ("Pause", "Settle", "Redrive", "Drain")
+BUDGET_SHARE = 0.8
+"""Each definition's worst case must stay under this share of the quota (room for what the model
+rounds away)."""
+
+
+@dataclass(frozen=True)
+class WorstCases:
+    migration: int
+    wait_until_quiet: int
+    enqueue_segment: int
+
+    def over_budget(self, quota: int) -> list[str]:
+        limit = int(quota * BUDGET_SHARE)
+        return [name for name, events in vars(self).items() if events > limit]
+
+
+def migration_worst_cases(
+    migration: Mapping[str, Any],
+    wait_until_quiet: Mapping[str, Any],
+    enqueue_segment: Mapping[str, Any],
+    *,
+    max_segments: int,
+) -> WorstCases:
+    """The worst case of each of the three definitions, with every bound read from the definitions
+    themselves (the counters their Choice states compare), so a changed bound is a changed budget."""
+    ge = "NumericGreaterThanEquals"
+    polls = int(wait_until_quiet["States"]["Start"]["Parameters"]["max_polls"])
+    pages = literal_of(enqueue_segment, "SegmentIsDone", ge)
+    children_per_wait = {
+        f"{prefix}WaitUntilQuiet": literal_of(migration, f"{prefix}Route", ge) + 1 for prefix in WAIT_PREFIXES
+    }
+    redrives = literal_of(migration, "RedriveIsOverLimit", ge)
+    segment_children = literal_of(
+        {"States": migration["States"]["MigrateScanSegments"]["ItemProcessor"]["States"]},
+        "MigrateIsSegmentDone",
+        ge,
+    )
+    return WorstCases(
+        migration=worst_case_events(
+            migration,
+            # The validation round (settle, validate, gate) runs once, then once per redrive.
+            loop_bounds={**children_per_wait, "SettleRecordPhase": redrives + 1},
+            map_bounds={
+                "MigrateScanSegments": MapBound(max_segments, {"MigrateEnqueueSegment": segment_children})
+            },
+        ),
+        # A poll is read, judged and counted; the last one ends the execution instead of waiting.
+        wait_until_quiet=worst_case_events(wait_until_quiet, loop_bounds={"Read": polls + 1}),
+        enqueue_segment=worst_case_events(enqueue_segment, loop_bounds={"SegmentEnqueuePage": pages}),
+    )

@@ -20,9 +20,11 @@ from embedded_aws.moto_internals import (
     server_speed,
     sfn_aws_sdk,
     sfn_child_executions,
+    sfn_context_object,
     sfn_error_handling,
     sfn_execution_start,
     sfn_history_quota,
+    sfn_json_path,
     sfn_status_events,
     sfn_variables,
     sqs_message_size,
@@ -56,10 +58,12 @@ def install(
         model_tracking.install(patches)
         message_move.install(patches)
         sfn_aws_sdk.install(patches)
+        sfn_json_path.install(patches)
         sfn_child_executions.install(patches)
         sfn_variables.install(patches)
         sfn_error_handling.install(patches)
         sfn_execution_start.install(patches)
+        sfn_context_object.install(patches)
         sfn_status_events.install(patches, status_listener)
         sfn_history_quota.install(patches, history_quota)
         eventbridge_lambda_targets.install(patches, deliver_to_lambda)

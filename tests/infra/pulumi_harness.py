@@ -39,6 +39,7 @@ FUNCTION_NAMES = (
     "enqueue_records",
     "migrate_record",
     "validate_migration",
+    "restore_serving",
 )
 
 

@@ -29,6 +29,12 @@ CONTRACT_ENVIRONMENT: Mapping[str, Mapping[str, str]] = {
         "MIGRATION_DLQ_URL": "migration_dlq_url",
         "INTAKE_DLQ_URL": "intake_dlq_url",
     },
+    "restore_serving": {
+        "CONTROL_TABLE_NAME": "control_table_name",
+        "LEGACY_MAPPING_UUID": "legacy_mapping_uuid",
+        "NEW_MAPPING_UUID": "new_mapping_uuid",
+        "GATE_TOPIC_ARN": "gate_topic_arn",
+    },
 }
 CONTRACT_DEFAULTS: Mapping[str, Mapping[str, str]] = {
     "enqueue_records": {"ENQUEUE_TIME_RESERVE_MS": "10000", "ENQUEUE_CALL_SLICE_SECONDS": "20"},

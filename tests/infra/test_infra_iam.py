@@ -66,6 +66,12 @@ CONTRACT_GRANTS: Mapping[str, Mapping[str, frozenset[str]]] = {
         "migration_dlq_arn": frozenset({"sqs:GetQueueAttributes"}),
         "intake_dlq_arn": frozenset({"sqs:GetQueueAttributes"}),
     },
+    "restore_serving": {
+        "control_table_arn": frozenset({"dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"}),
+        "legacy_mapping_arn": frozenset({"lambda:UpdateEventSourceMapping", "lambda:GetEventSourceMapping"}),
+        "new_mapping_arn": frozenset({"lambda:UpdateEventSourceMapping", "lambda:GetEventSourceMapping"}),
+        "gate_topic_arn": frozenset({"sns:Publish"}),
+    },
 }
 
 

@@ -98,8 +98,8 @@ def test_the_dashboard_shows_queues_dead_letters_and_function_health(stack: Capt
     assert all(widget["properties"].get("region", "eu-west-1") == "eu-west-1" for widget in widgets)
 
 
-def test_the_one_state_machine_is_exported_and_charted(stack: CapturedStack):
-    # GIVEN the state machines of the stack
+def test_the_migration_state_machine_is_exported_and_charted(stack: CapturedStack):
+    # GIVEN the state machines of the stack: the migration and the two it runs as child executions
     machines = stack.of_type("aws:sfn/stateMachine:StateMachine")
     dashboard = stack.one("aws:cloudwatch/dashboard:Dashboard", dashboardName=stack.exports["dashboard_name"])
     charted = {
@@ -109,8 +109,12 @@ def test_the_one_state_machine_is_exported_and_charted(stack: CapturedStack):
         if metric[0] == "AWS/States"
     }
 
-    # THEN there is exactly one (the migration's), exported for the CLI, and it alone is charted
-    assert len(machines) == 1, [machine.name for machine in machines]
-    [machine] = machines
+    # THEN there are exactly those three; the migration is exported for the CLI and charted
+    assert sorted(machine.name for machine in machines) == [
+        "migration-enqueue-segment",
+        "migration-state-machine",
+        "migration-wait-until-quiet",
+    ]
+    [machine] = [machine for machine in machines if machine.name == "migration-state-machine"]
     assert stack.exports["state_machine_arn"] == machine.outputs["arn"]
     assert charted == {machine.outputs["arn"]}

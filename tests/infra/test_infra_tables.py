@@ -26,8 +26,11 @@ def test_every_table_is_on_demand_recoverable_encrypted_and_protected(stack: Cap
     # GIVEN every table in the stack
     tables = stack.of_type(TABLE)
 
-    # THEN each one is on demand, has point-in-time recovery and SSE, and refuses deletion
-    assert len(tables) == 2
+    # THEN there are three (legacy, new, the migration's control table), each one on demand, with
+    # point-in-time recovery and SSE, refusing deletion
+    assert {table.outputs["name"] for table in tables} == {
+        stack.exports[name] for name in ("legacy_table_name", "new_table_name", "control_table_name")
+    }
     for table in tables:
         assert table.inputs["billingMode"] == "PAY_PER_REQUEST"
         assert table.inputs["pointInTimeRecovery"] == {"enabled": True}
@@ -43,5 +46,5 @@ def test_deletion_protection_can_be_turned_off_by_config(
 
     # THEN no table is protected (and nothing else about them changed)
     tables = configured.of_type(TABLE)
-    assert [table.inputs["deletionProtectionEnabled"] for table in tables] == [False, False]
+    assert [table.inputs["deletionProtectionEnabled"] for table in tables] == [False, False, False]
     assert all(table.inputs["pointInTimeRecovery"] == {"enabled": True} for table in tables)

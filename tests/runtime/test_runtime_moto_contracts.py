@@ -1114,3 +1114,31 @@ def test_sqs_counts_message_sizes_in_characters_of_the_body_only():
     assert 'sum(len(entry["MessageBody"])' in inspect.getsource(SQSBackend.send_message_batch)
     assert parameters(InvalidParameterValue.__init__) == ["self", "message"]
     assert parameters(BatchRequestTooLong.__init__) == ["self", "length"]
+
+
+def test_the_evaluation_environment_holds_the_start_time_as_a_datetime_in_its_context_object():
+    # GIVEN the worker's environment builder and the context object it fills
+    from moto.stepfunctions.parser.asl.eval.environment import Environment
+    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+
+    # WHEN their sources are read / THEN StartTime is the execution's start_time, kept in
+    # states.context_object.context_object_data (what sfn_context_object rewrites)
+    assert parameters(ExecutionWorker._get_evaluation_environment) == ["self"]
+    builder = inspect.getsource(ExecutionWorker._get_evaluation_environment)
+    assert "StartTime=self._evaluation_details.execution_details.start_time" in builder
+    assert "self.states = States(context=context)" in inspect.getsource(Environment.__init__)
+
+
+def test_extract_json_lists_a_value_reached_through_an_index_and_is_imported_by_name():
+    # GIVEN moto's extract_json and the modules that bound it at import
+    import importlib
+
+    from moto.stepfunctions.parser.asl.utils import json_path
+
+    from embedded_aws.moto_internals.sfn_json_path import IMPORTERS
+
+    # WHEN a definite path goes through an index / THEN stock moto wraps the value in a list (the bug
+    # sfn_json_path fixes), and each importer holds the same function object
+    assert json_path.extract_json("$.t[0].s", {"t": [{"s": "x"}]}) == ["x"]
+    for name in IMPORTERS:
+        assert importlib.import_module(name).extract_json is json_path.extract_json, name

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from components.migration_state_machine import DEFINITION_PATH, render_definition
+from components.migration_state_machine import render_migration_with_children
 from embedded_aws import EmbeddedAws
 from migration_cli.execution_history import ExecutionFollower, ExecutionProgress
 from migration_cli.migration_control import execution_name
@@ -50,6 +50,7 @@ class StubStack:
     migration_dlq_url: str
     migration_dlq_arn: str
     marker_table: str
+    control_table: str
     functions: dict[str, str]
 
     @property
@@ -193,8 +194,25 @@ def build_stub_stack(aws: EmbeddedAws, max_receive_count: int = 2) -> StubStack:
     migrate_mapping = mapping(migration_arn, arns["migrate"], True)
     gate_topic = aws.client("sns").create_topic(Name=f"{prefix}-gate")["TopicArn"]
 
-    definition = render_definition(
-        DEFINITION_PATH.read_text(encoding="utf-8"),
+    sfn = aws.client("stepfunctions")
+    control_table = f"{prefix}-control"
+    ddb.create_table(
+        TableName=control_table,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+
+    def create_child(name: str, definition: str) -> str:
+        return sfn.create_state_machine(name=f"{prefix}-{name}", definition=definition, roleArn=role)[
+            "stateMachineArn"
+        ]
+
+    definition = render_migration_with_children(
+        create_child,
         {
             "LegacyMappingUuid": legacy_mapping,
             "NewMappingUuid": new_mapping,
@@ -206,6 +224,7 @@ def build_stub_stack(aws: EmbeddedAws, max_receive_count: int = 2) -> StubStack:
             "EnqueueRecordsFunctionArn": arns["enqueue"],
             "ValidateMigrationFunctionArn": arns["validate"],
             "GateTopicArn": gate_topic,
+            "ControlTableName": control_table,
         },
     )
     state_machine_arn = aws.client("stepfunctions").create_state_machine(
@@ -223,5 +242,6 @@ def build_stub_stack(aws: EmbeddedAws, max_receive_count: int = 2) -> StubStack:
         migration_dlq_url=migration_dlq_url,
         migration_dlq_arn=migration_dlq_arn,
         marker_table=marker_table,
+        control_table=control_table,
         functions={name: arn.split(":")[-1] for name, arn in arns.items()},
     )

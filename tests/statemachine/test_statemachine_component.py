@@ -31,6 +31,8 @@ ARGS = MigrationStateMachineArgs(
     legacy_table_arn=ARN.format("dynamodb", "table/legacy"),
     enqueue_records_function_arn=ARN.format("lambda", "function:enqueue"),
     validate_migration_function_arn=ARN.format("lambda", "function:validate"),
+    control_table_name="control",
+    control_table_arn=ARN.format("dynamodb", "table/control"),
 )
 
 
@@ -40,9 +42,22 @@ def captured() -> CapturedStack:
 
 
 def statements_by_sid(captured: CapturedStack) -> dict[str, dict[str, Any]]:
-    (policy,) = captured.of_type(ROLE_POLICY)
-    document = json.loads(policy.inputs["policy"])
-    return {statement["Sid"]: statement for statement in document["Statement"]}
+    """Every statement of the role's policies (the base one and the child-execution one)."""
+    statements: dict[str, dict[str, Any]] = {}
+    for policy in captured.of_type(ROLE_POLICY):
+        for statement in json.loads(policy.inputs["policy"])["Statement"]:
+            assert statement["Sid"] not in statements, statement["Sid"]
+            statements[statement["Sid"]] = statement
+    return statements
+
+
+def machines(captured: CapturedStack) -> dict[str, Any]:
+    """The three state machines by resource name."""
+    return {machine.name: machine for machine in captured.of_type(STATE_MACHINE)}
+
+
+def migration_machine(captured: CapturedStack) -> Any:
+    return machines(captured)["migration-state-machine"]
 
 
 def test_every_child_belongs_to_the_component(captured: CapturedStack) -> None:
@@ -59,33 +74,47 @@ def test_every_child_belongs_to_the_component(captured: CapturedStack) -> None:
 
 
 def test_definition_is_rendered_with_the_stack_values(captured: CapturedStack) -> None:
-    (machine,) = captured.of_type(STATE_MACHINE)
-    definition = machine.inputs["definition"]
+    # GIVEN the migration and its two children
+    by_name = machines(captured)
+    assert set(by_name) == {
+        "migration-state-machine",
+        "migration-wait-until-quiet",
+        "migration-enqueue-segment",
+    }
+    definition = by_name["migration-state-machine"].inputs["definition"]
 
-    assert "${" not in definition
+    # THEN every placeholder is filled: the mappings, the children's ARNs, the timeout
+    assert all("${" not in machine.inputs["definition"] for machine in by_name.values())
     assert '"Uuid":"legacy-uuid"' in definition and '"Uuid":"new-uuid"' in definition
-    assert ARN.format("lambda", "function:enqueue") in definition
+    for child in ("migration-wait-until-quiet", "migration-enqueue-segment"):
+        assert by_name[child].outputs["arn"] in definition
+    assert (
+        ARN.format("lambda", "function:enqueue") in by_name["migration-enqueue-segment"].inputs["definition"]
+    )
     assert json.loads(definition)["StartAt"] == "SetupDefaults"
+    assert json.loads(definition)["TimeoutSeconds"] == ARGS.execution_timeout_seconds
 
 
 def test_logging_is_complete_and_tracing_is_on(captured: CapturedStack) -> None:
-    (machine,) = captured.of_type(STATE_MACHINE)
     (log_group,) = captured.of_type("aws:cloudwatch/logGroup:LogGroup")
-    logging = machine.inputs["loggingConfiguration"]
-
-    assert logging["level"] == "ALL"
-    assert logging["includeExecutionData"] is True
-    assert logging["logDestination"] == f"{log_group.outputs['arn']}:*"
     assert log_group.inputs["name"].startswith("/aws/vendedlogs/states/")
-    assert machine.inputs["tracingConfiguration"] == {"enabled": True}
-    assert machine.inputs["type"] == "STANDARD"
+    for machine in captured.of_type(STATE_MACHINE):
+        logging = machine.inputs["loggingConfiguration"]
+        assert logging["level"] == "ALL"
+        assert logging["includeExecutionData"] is True
+        assert logging["logDestination"] == f"{log_group.outputs['arn']}:*"
+        assert machine.inputs["tracingConfiguration"] == {"enabled": True}
+        assert machine.inputs["type"] == "STANDARD"
 
 
-def test_the_state_machine_waits_for_its_permissions(captured: CapturedStack) -> None:
-    (machine,) = captured.of_type(STATE_MACHINE)
-    (policy,) = captured.of_type(ROLE_POLICY)
+def test_the_state_machines_wait_for_their_permissions(captured: CapturedStack) -> None:
+    policies = {policy.name: policy.urn for policy in captured.of_type(ROLE_POLICY)}
+    by_name = machines(captured)
 
-    assert policy.urn in machine.dependencies
+    # The children need the base policy (log delivery is checked at creation); the migration both.
+    for child in ("migration-wait-until-quiet", "migration-enqueue-segment"):
+        assert policies["migration-access"] in by_name[child].dependencies
+    assert set(policies.values()) <= set(by_name["migration-state-machine"].dependencies)
 
 
 def test_role_is_assumable_only_by_step_functions_of_this_account(captured: CapturedStack) -> None:
@@ -101,6 +130,8 @@ def test_each_statement_grants_exactly_what_the_definition_calls_on_exactly_its_
 ) -> None:
     statements = statements_by_sid(captured)
     (topic,) = captured.of_type("aws:sns/topic:Topic")
+    by_name = machines(captured)
+    children = [by_name["migration-wait-until-quiet"], by_name["migration-enqueue-segment"]]
     mapping = f"arn:aws:lambda:{REGION}:{ACCOUNT}:event-source-mapping:{{}}"
     expected: dict[str, tuple[list[str], Any]] = {
         "InvokeMigrationFunctions": (
@@ -130,6 +161,19 @@ def test_each_statement_grants_exactly_what_the_definition_calls_on_exactly_its_
         "RedriveWriteDestination": (["sqs:SendMessage"], [ARGS.migration_queue_arn]),
         "BackUpLegacyTable": (["dynamodb:CreateBackup"], [ARGS.legacy_table_arn]),
         "AskAtTheGate": (["sns:Publish"], [topic.outputs["arn"]]),
+        "RecordRunsInControlTable": (
+            ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
+            [ARGS.control_table_arn],
+        ),
+        "StartChildExecutions": (["states:StartExecution"], [child.outputs["arn"] for child in children]),
+        "FollowChildExecutions": (
+            ["states:DescribeExecution", "states:StopExecution"],
+            [f"arn:aws:states:{REGION}:{ACCOUNT}:execution:{child.outputs['name']}:*" for child in children],
+        ),
+        "ManagedRuleForSyncChildren": (
+            ["events:PutTargets", "events:PutRule", "events:DescribeRule"],
+            [f"arn:aws:events:{REGION}:{ACCOUNT}:rule/StepFunctionsGetEventsForStepFunctionsExecutionRule"],
+        ),
         "DeliverExecutionLogs": (list(LOG_DELIVERY_ACTIONS), "*"),
         "WriteTraces": (list(TRACING_ACTIONS), "*"),
     }
@@ -150,26 +194,47 @@ def test_no_wildcard_action_and_star_resources_only_where_aws_has_no_resource_sc
             assert all(action.startswith(("logs:", "xray:")) for action in statement["Action"]), sid
 
 
-def test_every_aws_sdk_call_in_the_definition_is_granted(captured: CapturedStack) -> None:
-    # GIVEN every `aws-sdk:<service>:<action>` and optimised integration the rendered definition uses
-    (machine,) = captured.of_type(STATE_MACHINE)
-    resources = {
-        state["Resource"]
-        for state in json.loads(machine.inputs["definition"])["States"].values()
-        if state["Type"] == "Task"
-    }
+def _task_states(states: dict[str, Any]) -> list[dict[str, Any]]:
+    tasks = []
+    for state in states.values():
+        if state["Type"] == "Task":
+            tasks.append(state)
+        elif state["Type"] == "Map":
+            tasks.extend(_task_states(state["ItemProcessor"]["States"]))
+    return tasks
+
+
+def _needed_actions(task: dict[str, Any]) -> set[str]:
+    resource = task["Resource"]
+    if resource == "arn:aws:states:::aws-sdk:dynamodb:transactWriteItems":
+        # No IAM action of its own: each item needs the action it performs.
+        return {f"dynamodb:{kind}Item" for item in task["Parameters"]["TransactItems"] for kind in item}
+    if resource.startswith("arn:aws:states:::aws-sdk:"):
+        service, action = resource.removeprefix("arn:aws:states:::aws-sdk:").split(":")
+        return {f"{service}:{action[0].upper()}{action[1:]}"}
+    if resource.startswith("arn:aws:states:::dynamodb:"):
+        action = resource.removeprefix("arn:aws:states:::dynamodb:")
+        return {f"dynamodb:{action[0].upper()}{action[1:]}"}
+    if resource.startswith("arn:aws:states:::states:startExecution"):
+        return {"states:StartExecution", "states:DescribeExecution", "states:StopExecution"}
+    if resource.startswith("arn:aws:states:::sns:publish"):
+        return {"sns:Publish"}
+    return {"lambda:InvokeFunction"}
+
+
+def test_every_call_in_the_definitions_is_granted(captured: CapturedStack) -> None:
+    # GIVEN every `aws-sdk:` and optimised integration the three rendered definitions use
+    tasks = [
+        task
+        for machine in captured.of_type(STATE_MACHINE)
+        for task in _task_states(json.loads(machine.inputs["definition"])["States"])
+    ]
     granted = {action for statement in statements_by_sid(captured).values() for action in statement["Action"]}
 
-    # THEN each one's IAM action is granted
-    for resource in resources:
-        if resource.startswith("arn:aws:states:::aws-sdk:"):
-            service, action = resource.removeprefix("arn:aws:states:::aws-sdk:").split(":")
-            needed = f"{service}:{action[0].upper()}{action[1:]}"
-        elif resource.startswith("arn:aws:states:::sns:publish"):
-            needed = "sns:Publish"
-        else:
-            needed = "lambda:InvokeFunction"
-        assert needed in granted, resource
+    # THEN each one's IAM actions are granted
+    assert len(tasks) > 20
+    for task in tasks:
+        assert _needed_actions(task) <= granted, task["Resource"]
 
 
 def test_a_gate_email_subscribes_to_the_gate_topic() -> None:

@@ -26,10 +26,19 @@ def send_intake(stack: StubStack, *application_ids: str) -> None:
 
 
 def states_entered(stack: StubStack, execution_arn: str) -> list[str]:
+    """The states entered, in order, with each child execution's states where the parent started it."""
     events = stack.sfn.get_execution_history(executionArn=execution_arn, maxResults=1000)["events"]
-    return [
-        event["stateEnteredEventDetails"]["name"] for event in events if "stateEnteredEventDetails" in event
-    ]
+    entered: list[str] = []
+    for event in events:
+        if "stateEnteredEventDetails" in event:
+            entered.append(event["stateEnteredEventDetails"]["name"])
+        elif (
+            event["type"] == "TaskSubmitted"
+            and "startExecution" in event["taskSubmittedEventDetails"]["resource"]
+        ):
+            child = json.loads(event["taskSubmittedEventDetails"]["output"])["ExecutionArn"]
+            entered.extend(states_entered(stack, child))
+    return entered
 
 
 def queue_depth(stack: StubStack, url: str) -> int:
@@ -74,9 +83,9 @@ def test_pause_needs_consecutive_quiet_readings(stub_stack: StubStack) -> None:
     # THEN the mapping and the intake queue were read three times before anything else happened
     entered = states_entered(stub_stack, execution)
     before_scan = entered[: entered.index("MigrateScanSegments")]
-    assert before_scan.count("PauseReadLegacyMapping") == 3
-    assert before_scan.count("PauseReadIntakeQueue") == 3
-    assert before_scan.count("PauseWait") == 2
+    assert before_scan.count("ReadLegacyMapping") == 3
+    assert before_scan.count("ReadIntakeInFlight") == 3
+    assert before_scan.count("WaitInterval") == 2
 
 
 def test_dry_run_counts_and_changes_nothing(stub_stack: StubStack) -> None:
@@ -161,12 +170,13 @@ def test_an_unexpected_function_result_rolls_back_instead_of_stranding_the_pause
     ):
         stub_stack.configure(function, MODE="garbage")
         execution = stub_stack.start(FAST_INPUT)
-        stub_stack.wait(execution)
+        progress = stub_stack.wait(execution)
         stub_stack.configure(function, MODE="ok")
 
+        # (the enqueue page runs in a child execution: the progress names the child's own failure)
         described = stub_stack.describe(execution)
         assert described["error"] == ROLLED_BACK_ERROR
-        assert described["cause"].startswith(expected)
+        assert progress.cause is not None and progress.cause.startswith(expected), progress.cause
         assert stub_stack.mapping_state(stub_stack.legacy_mapping) == ENABLED
 
 
