@@ -1,7 +1,8 @@
 """Operator commands on a deployed stack, on AWS or a local endpoint: start, watch, approve, report, redrive.
 
 Exit codes: 0 success; 1 the migration failed or was rolled back; 2 bad usage or a stack that cannot be
-read; 3 the execution waits at its gate (watch).
+read; 3 the execution waits at its gate (watch); 4 refused: another migration runs, or the new backend
+already serves and --force was not given (start).
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from migration_cli.aws_connection import AwsConnection, add_connection_arguments
 from migration_cli.execution_history import GATE_ACTIONS
 from migration_cli.migration_control import (
     GateNotWaiting,
+    MigrationRefused,
     answer_gate,
+    check_can_start,
     execution_input,
     resolve_execution_arn,
     start_dlq_redrive,
@@ -26,12 +29,14 @@ from migration_cli.migration_control import (
 from migration_cli.progress import WAITING_AT_GATE, ExecutionWatcher, ProgressPrinter
 from migration_cli.report import build_report, format_report
 from migration_cli.stack_outputs import StackOutputs, StackOutputsError, resolve_outputs
+from onboarding import run_control
 from onboarding.execution_input import MAX_SEGMENTS, InvalidExecutionInput
 
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_AT_GATE = 3
+EXIT_REFUSED = 4
 
 
 def _parse_override(text: str) -> tuple[str, Any]:
@@ -58,14 +63,39 @@ def start(args: argparse.Namespace) -> int:
             dry_run=True if args.dry_run else None,
             segments=args.segments,
             overrides=dict(args.set or []),
-            explicit={"backup": True if args.backup else None, "poll_interval_seconds": args.poll_interval},
+            explicit={
+                "backup": True if args.backup else None,
+                "poll_interval_seconds": args.poll_interval,
+                "force": True if args.force else None,
+            },
         )
     except InvalidExecutionInput as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
     connection, outputs = _target(args)
+    try:
+        check_can_start(connection.client("dynamodb"), outputs.control_table_name, document)
+    except MigrationRefused as error:
+        print(f"refused: {error}", file=sys.stderr)
+        return EXIT_REFUSED
     arn = start_migration(connection.client("stepfunctions"), outputs.state_machine_arn, document)
     print(arn)
+    return EXIT_OK
+
+
+def status(args: argparse.Namespace) -> int:
+    """Which backend serves, which migration holds the lock (the control table's own records)."""
+    connection, outputs = _target(args)
+    dynamodb = connection.client("dynamodb")
+    document = {
+        "serving": run_control.serving_backend(dynamodb, outputs.control_table_name).value,
+        "lock_holder": run_control.lock_holder(dynamodb, outputs.control_table_name),
+    }
+    if args.json:
+        print(json.dumps(document, indent=2))
+    else:
+        print(f"serving backend: {document['serving']}")
+        print(f"migration running: {document['lock_holder'] or 'none'}")
     return EXIT_OK
 
 
@@ -152,6 +182,11 @@ def register(subcommands: Any) -> None:
         help=f"parallel scan segments, 1-{MAX_SEGMENTS} (default: the state machine's, 4)",
     )
     parser.add_argument("--backup", action="store_true", help="back up the legacy table before migrating")
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="migrate again after a cut-over (the new backend keeps serving; legacy is never re-enabled)",
+    )
     parser.add_argument("--poll-interval", type=int, help="seconds between queue readings (default 30)")
     parser.add_argument(
         "--set",
@@ -163,6 +198,13 @@ def register(subcommands: Any) -> None:
     )
     add_connection_arguments(parser)
     parser.set_defaults(handler=_with_errors_handled(start))
+
+    parser = subcommands.add_parser(
+        "status", help="show which backend serves and whether a migration holds the lock"
+    )
+    parser.add_argument("--json", action="store_true", help="print the status as JSON")
+    add_connection_arguments(parser)
+    parser.set_defaults(handler=_with_errors_handled(status))
 
     parser = subcommands.add_parser(
         "watch", help="show live progress until the execution ends or waits at the gate"

@@ -72,6 +72,8 @@ class LocalRunOptions:
     """Redrives answered before a still-unclean gate is answered abort."""
     dry_run: bool = False
     backup: bool = False
+    force: bool = False
+    """Migrate again on a stack whose new backend already serves (`run_on_stack` a second time)."""
     segments: int = 4
     poll_interval_seconds: int = 1
     empty_readings_required: int = 2
@@ -427,6 +429,7 @@ def execution_document(options: LocalRunOptions) -> dict[str, Any]:
         segments=options.segments,
         overrides={
             "backup": options.backup,
+            "force": options.force,
             "poll_interval_seconds": options.poll_interval_seconds,
             "empty_readings_required": options.empty_readings_required,
         },

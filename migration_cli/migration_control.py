@@ -14,7 +14,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from migration_cli.execution_history import GATE_ACTIONS, read_progress
+from onboarding import run_control
 from onboarding.execution_input import InvalidExecutionInput, check_execution_input
+from onboarding.run_control import Backend
 
 EXECUTION_ARN_PREFIX = "arn:"
 _TERMINAL_MOVE_STATUSES = frozenset({"COMPLETED", "CANCELLED", "FAILED"})
@@ -22,6 +24,32 @@ _TERMINAL_MOVE_STATUSES = frozenset({"COMPLETED", "CANCELLED", "FAILED"})
 
 class GateNotWaiting(Exception):
     """The execution is not waiting at its gate (finished, or not there yet)."""
+
+
+class MigrationRefused(Exception):
+    """A migration may not start now: another one holds the lock, or the new backend already serves."""
+
+
+def check_can_start(dynamodb: Any, control_table_name: str, document: Mapping[str, Any]) -> None:
+    """Refuse early what the state machine's Setup would refuse (it checks again, atomically): a second
+    migration while one holds the lock, and a migration after a cut-over unless forced. A dry run
+    changes nothing and is never refused."""
+    if document.get("dry_run") is True:
+        return
+    holder = run_control.lock_holder(dynamodb, control_table_name)
+    if holder is not None:
+        raise MigrationRefused(
+            f"another migration is running: {holder} (watch it, or wait for its end; "
+            "`onboarding-migration status` shows the lock)"
+        )
+    if (
+        run_control.serving_backend(dynamodb, control_table_name) is Backend.NEW
+        and document.get("force") is not True
+    ):
+        raise MigrationRefused(
+            "the new backend already serves the intake (a migration cut over): start with --force to migrate "
+            "again; the legacy consumer will not be re-enabled"
+        )
 
 
 def execution_name(dry_run: bool = False, now: datetime | None = None) -> str:

@@ -34,6 +34,7 @@ class StackOutputs:
     migration_dlq_arn: str
     legacy_table_name: str
     new_table_name: str
+    control_table_name: str
     legacy_mapping_uuid: str
     new_mapping_uuid: str
     migrate_mapping_uuid: str

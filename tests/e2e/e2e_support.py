@@ -46,8 +46,9 @@ def e2e_options(**changes: Any) -> LocalRunOptions:
 
 
 def reset_stack(stack: LocalStack) -> None:
-    """Back to the state right after deployment: no execution running, empty tables and queues, the legacy
-    consumer on and the new one off, no fault injected."""
+    """Back to the state right after deployment: no execution running, empty tables and queues (the control
+    table too: no lock, no run, legacy serving), the legacy consumer on and the new one off, no fault
+    injected."""
     outputs = StackOutputs.from_mapping(stack.outputs)
     sfn, sqs, dynamodb, lambda_client = (
         stack.aws.client(name) for name in ("stepfunctions", "sqs", "dynamodb", "lambda")
@@ -67,7 +68,7 @@ def reset_stack(stack: LocalStack) -> None:
         outputs.migration_dlq_url,
     ):
         empty_queue(sqs, url)
-    for table in (outputs.legacy_table_name, outputs.new_table_name):
+    for table in (outputs.legacy_table_name, outputs.new_table_name, outputs.control_table_name):
         key_names = [
             key["AttributeName"] for key in dynamodb.describe_table(TableName=table)["Table"]["KeySchema"]
         ]

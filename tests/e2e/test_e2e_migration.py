@@ -185,13 +185,17 @@ def test_dry_run_changes_nothing_and_a_rerun_over_migrated_data_changes_nothing(
     assert dry.report["counts"]["would_migrate"] == valid
     assert _new_table(deployed_stack) == []
 
-    # WHEN the migration runs, and then runs again over the migrated data
+    # WHEN the migration runs, and then runs again over the migrated data (forced: the new backend serves)
     first = run_on_stack(deployed_stack, E2E_OPTIONS, records=records, bodies=[])
     after_first = _new_table(deployed_stack)
-    second = run_on_stack(deployed_stack, E2E_OPTIONS, records=records, bodies=[])
+    second = run_on_stack(deployed_stack, e2e_options(force=True), records=records, bodies=[])
 
     # THEN the second run succeeded, found the same, wrote nothing new and changed nothing
     assert first.report["status"] == second.report["status"] == "SUCCEEDED"
+    outputs = StackOutputs.from_mapping(deployed_stack.outputs)
+    mappings = deployed_stack.aws.client("lambda")
+    assert mappings.get_event_source_mapping(UUID=outputs.legacy_mapping_uuid)["State"] == "Disabled"
+    assert mappings.get_event_source_mapping(UUID=outputs.new_mapping_uuid)["State"] == "Enabled"
     assert_invariants_hold(second)
     assert second.report["counts"]["migrated"] == first.report["counts"]["migrated"] == valid
     after_second = _new_table(deployed_stack)

@@ -22,6 +22,7 @@ CONTRACT_EXPORTS = (
     "migration_dlq_arn",
     "legacy_table_name",
     "new_table_name",
+    "control_table_name",
     "legacy_mapping_uuid",
     "new_mapping_uuid",
     "migrate_mapping_uuid",

@@ -112,18 +112,29 @@ def test_functions_in_the_emulator_match_their_declarations(aws, deployment):
 
 
 def test_the_state_machine_definition_is_wired_to_the_emulators_resources(aws, deployment):
-    # GIVEN the stack's one state machine, deployed
-    [machine] = of_type(deployment, "aws:sfn/stateMachine:StateMachine")
+    # GIVEN the stack's state machines, deployed: the migration and the two it runs as children
+    machines = {machine.name: machine for machine in of_type(deployment, "aws:sfn/stateMachine:StateMachine")}
+    assert set(machines) == {
+        "migration-state-machine",
+        "migration-wait-until-quiet",
+        "migration-enqueue-segment",
+    }
 
-    # WHEN its definition is read back from the emulator
-    definition = aws.client("stepfunctions").describe_state_machine(stateMachineArn=machine.outputs["arn"])[
-        "definition"
-    ]
+    # WHEN their definitions are read back from the emulator
+    sfn = aws.client("stepfunctions")
+    definitions = {
+        name: sfn.describe_state_machine(stateMachineArn=machine.outputs["arn"])["definition"]
+        for name, machine in machines.items()
+    }
 
-    # THEN it is the declared one, naming the emulator's queue URLs, and it is the exported machine
-    assert json.loads(definition) == json.loads(machine.inputs["definition"])
-    assert deployment.outputs["intake_queue_url"] in definition
-    assert deployment.outputs["state_machine_arn"] == machine.outputs["arn"]
+    # THEN each is the declared one; the children name the emulator's queue URLs, the migration names the
+    # children, and the migration is the exported machine
+    for name, machine in machines.items():
+        assert json.loads(definitions[name]) == json.loads(machine.inputs["definition"])
+    assert deployment.outputs["intake_queue_url"] in definitions["migration-wait-until-quiet"]
+    for child in ("migration-wait-until-quiet", "migration-enqueue-segment"):
+        assert machines[child].outputs["arn"] in definitions["migration-state-machine"]
+    assert deployment.outputs["state_machine_arn"] == machines["migration-state-machine"].outputs["arn"]
 
 
 def legacy_record(application_id: str) -> dict[str, Any]:
