@@ -285,9 +285,9 @@ class MigrationStateMachineArgs:
             )
         if not self.definition_path.is_file():
             raise FileNotFoundError(f"state machine definition {self.definition_path} does not exist")
-        if not 60 <= self.execution_timeout_seconds <= 365 * 24 * 3600:
+        if not 1 <= self.execution_timeout_seconds <= 365 * 24 * 3600:
             raise ValueError(
-                f"execution_timeout_seconds must be from 60 to 31536000, got {self.execution_timeout_seconds}"
+                f"execution_timeout_seconds must be from 1 to 31536000, got {self.execution_timeout_seconds}"
             )
 
 

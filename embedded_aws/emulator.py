@@ -138,7 +138,10 @@ class EmbeddedAws:
             lambda entries: self.client("events", internal=True).put_events(Entries=entries)
         ).start()
         self._patches = moto_internals.install(
-            self._execution, self._status_events.publish, self._deliver_to_lambda, self.states_history_quota
+            self._execution,
+            self._status_events.publish,
+            self._deliver_to_lambda,
+            lambda: self.states_history_quota,
         )
         self._pollers = SqsEventSourcePollers(
             list_mappings=lambda: event_source_mappings.list_sqs_mappings(self.account_id, self.region),

@@ -11,6 +11,7 @@ from typing import Any
 from embedded_aws.emulator import EmbeddedAws
 from embedded_aws.heap_tuning import limit_malloc_arenas
 from embedded_aws.stack_deploy import DEFAULT_STACK, Deployment, deploy_stack
+from onboarding.aws_limits import STATES_MAX_HISTORY_EVENTS
 
 _PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -41,10 +42,13 @@ def local_stack(
     program_dir: Path | None = None,
     stack: str = DEFAULT_STACK,
     config: dict[str, Any] | None = None,
+    states_history_quota: int = STATES_MAX_HISTORY_EVENTS,
 ) -> Iterator[LocalStack]:
-    """Start the emulator, deploy the program, yield both; stop everything on exit."""
+    """Start the emulator, deploy the program, yield both; stop everything on exit.
+
+    ``states_history_quota``: the events at which an execution fails (AWS: 25,000), lower to test it."""
     limit_malloc_arenas()  # before the emulator's threads start, so that none gets an arena of its own
-    with EmbeddedAws(port=port) as aws:
+    with EmbeddedAws(port=port, states_history_quota=states_history_quota) as aws:
         deployment = deploy_stack(aws, program_dir or find_program_dir(), stack=stack, config=config)
         aws.freeze_long_lived_objects()
         yield LocalStack(aws=aws, deployment=deployment)

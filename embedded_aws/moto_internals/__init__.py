@@ -7,6 +7,8 @@ so an upgrade that changes one fails loudly instead of silently changing the run
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from embedded_aws.moto_internals import (
     dynamodb_compact_items,
     dynamodb_scan_speed,
@@ -42,7 +44,7 @@ def install(
     execution: LambdaExecution,
     status_listener: StatusListener,
     deliver_to_lambda: LambdaDelivery,
-    history_quota: int,
+    history_quota: int | Callable[[], int],
 ) -> PatchSet:
     """Apply every runtime patch; ``PatchSet.restore()`` undoes them all.
 

@@ -22,6 +22,7 @@ is shared with its frames; ``EventManager._history_event_list``; ``CommonStateFi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from moto.stepfunctions.parser.api import ExecutionFailedEventDetails, HistoryEventType
@@ -46,15 +47,18 @@ def history_quota_cause(quota: int) -> str:
     return f"The execution reached the maximum number of history events ({quota})."
 
 
-def install(patches: PatchSet, quota: int) -> None:
-    if quota < 1:
-        raise ValueError(f"the history quota must be at least 1, got {quota}")
+def install(patches: PatchSet, quota: int | Callable[[], int]) -> None:
+    """``quota``: the number, or a callable read as each execution starts (a test may lower it for a
+    while on a running emulator)."""
+    read_quota = quota if callable(quota) else (lambda: quota)
+    if read_quota() < 1:
+        raise ValueError(f"the history quota must be at least 1, got {read_quota()}")
     original_environment = ExecutionWorker._get_evaluation_environment
     original_eval_body = CommonStateField._eval_body
 
     def get_evaluation_environment(self: ExecutionWorker) -> Any:
         env = original_environment(self)
-        setattr(env.event_manager, _QUOTA_ATTRIBUTE, quota)
+        setattr(env.event_manager, _QUOTA_ATTRIBUTE, read_quota())
         return env
 
     def eval_body(self: CommonStateField, env: Any) -> None:
