@@ -98,10 +98,21 @@ def install(patches: PatchSet, listener: StatusListener) -> None:
         listener(status_detail(execution))
 
     def start(self: Execution) -> None:
-        original_start(self)
-        # StartSyncExecution (Express only) has ended by now; its events are not status change events.
+        # Published before the worker starts, so it precedes the end of even the shortest execution
+        # (the publisher keeps order). StartSyncExecution (Express only) sends no status change events.
         if not isinstance(self, SyncExecution):
-            listener(status_detail(self))
+            listener(
+                {
+                    **status_detail(self),
+                    "status": ExecutionStatus.RUNNING.value,
+                    "stopDate": None,
+                    "output": None,
+                    "outputDetails": None,
+                    "error": None,
+                    "cause": None,
+                }
+            )
+        original_start(self)
 
     def stop(self: Execution, stop_date: datetime, error: str | None, cause: str | None) -> None:
         running = self.exec_status == ExecutionStatus.RUNNING

@@ -8,6 +8,7 @@ gate and the DLQ redrive are the emulator's own.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from migration_cli.execution_history import ROLLED_BACK_ERROR
@@ -73,6 +74,9 @@ def test_clean_run_pauses_migrates_validates_and_cuts_over(stub_stack: StubStack
     assert stub_stack.mapping_state(stub_stack.new_mapping) == ENABLED
     backups = stub_stack.aws.client("dynamodb").list_backups(TableName=f"{stub_stack.prefix}-legacy")
     assert [summary["BackupArn"] for summary in backups["BackupSummaries"]] == [output["backup"]["arn"]]
+    # ... named only with what DynamoDB backup names allow, whatever the execution's name holds
+    [summary] = backups["BackupSummaries"]
+    assert re.fullmatch(r"legacy-before-migration-[0-9a-f]{64}", summary["BackupName"])
 
 
 def test_pause_needs_consecutive_quiet_readings(stub_stack: StubStack) -> None:
