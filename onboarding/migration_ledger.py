@@ -107,6 +107,16 @@ def clear_last_error(dynamodb: Any, table_name: str, *, application_id: str) -> 
     )
 
 
+def ledger_scan_arguments(kind: str | None = None) -> dict[str, Any]:
+    """The Scan filter that keeps ledger items (of one ``kind`` when given) and nothing of run control."""
+    expression = "begins_with(pk, :prefix)"
+    values: dict[str, Any] = {":prefix": PK_PREFIX}
+    if kind is not None:
+        expression += " AND sk = :kind"
+        values[":kind"] = kind
+    return {"FilterExpression": expression, "ExpressionAttributeValues": to_attribute_map(values)}
+
+
 def read_ledger(
     dynamodb: Any,
     table_name: str,
@@ -120,17 +130,7 @@ def read_ledger(
 
     A filter does not reduce what a Scan reads (and pays for): the whole table, or segment, is read once.
     """
-    expression = "begins_with(pk, :prefix)"
-    values: dict[str, Any] = {":prefix": PK_PREFIX}
-    if kind is not None:
-        expression += " AND sk = :kind"
-        values[":kind"] = kind
-    request: dict[str, Any] = {
-        "TableName": table_name,
-        "ConsistentRead": True,
-        "FilterExpression": expression,
-        "ExpressionAttributeValues": to_attribute_map(values),
-    }
+    request: dict[str, Any] = {"TableName": table_name, "ConsistentRead": True, **ledger_scan_arguments(kind)}
     if segment is not None and total_segments is not None:
         request.update(Segment=segment, TotalSegments=total_segments)
     for page in dynamodb.get_paginator("scan").paginate(**request):
