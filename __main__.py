@@ -271,13 +271,15 @@ def build_stack(settings: StackSettings) -> OnboardingStack:
     new_table = DynamoTable(
         "onboarding", DynamoTableArgs(deletion_protection_enabled=settings.deletion_protection)
     )
-    # The migration's own records (lock, runs, serving backend): never in the new service's table.
+    # The migration's own records (lock, runs, serving backend, the ledger of rejections and last
+    # errors): never in the new service's table.
     control_table = DynamoTable(
         "control", DynamoTableArgs(deletion_protection_enabled=settings.deletion_protection)
     )
 
     legacy_arn = legacy_table.table.arn
     new_arn = new_table.table.arn
+    control_arn = control_table.table.arn
     intake_queue_arn = intake.queue.arn
     intake_dlq_arn = intake.dead_letter_queue.arn
     migration_queue_arn = migration.queue.arn
@@ -298,15 +300,18 @@ def build_stack(settings: StackSettings) -> OnboardingStack:
         "enqueue_records": [
             allow("ScanLegacyTable", ["dynamodb:Scan"], [legacy_arn]),
             allow("SendToMigrationQueue", ["sqs:SendMessage"], [migration_queue_arn]),
-            # A record too large for any SQS message is rejected into the ledger (new table) instead.
-            allow("RejectOversizedRecords", ["dynamodb:PutItem"], [new_arn]),
+            # A record too large for any SQS message is rejected into the ledger (control table) instead.
+            allow("RejectOversizedRecords", ["dynamodb:PutItem"], [control_arn]),
         ],
         "migrate_record": [
             allow("WriteNewTable", ["dynamodb:PutItem", "dynamodb:GetItem"], [new_arn]),
+            # The ledger: REJECTED and LAST_ERROR entries, and deleting a LAST_ERROR once migrated.
+            allow("WriteLedger", ["dynamodb:PutItem", "dynamodb:DeleteItem"], [control_arn]),
             allow("ConsumeMigrationQueue", CONSUMER_ACTIONS, [migration_queue_arn]),
         ],
         "validate_migration": [
             allow("ScanBothTables", ["dynamodb:Scan"], [legacy_arn, new_arn]),
+            allow("ScanLedger", ["dynamodb:Scan"], [control_arn]),
             allow("CountDeadLetters", ["sqs:GetQueueAttributes"], [migration_dlq_arn, intake_dlq_arn]),
         ],
     }
@@ -322,12 +327,13 @@ def build_stack(settings: StackSettings) -> OnboardingStack:
         "enqueue_records": {
             "LEGACY_TABLE_NAME": legacy_table.table.name,
             "MIGRATION_QUEUE_URL": migration.queue.url,
-            "NEW_TABLE_NAME": new_table.table.name,
+            "CONTROL_TABLE_NAME": control_table.table.name,
             "ENQUEUE_TIME_RESERVE_MS": str(settings.enqueue_time_reserve_ms),
             "ENQUEUE_CALL_SLICE_SECONDS": str(settings.enqueue_call_slice_seconds),
         },
         "migrate_record": {
             "NEW_TABLE_NAME": new_table.table.name,
+            "CONTROL_TABLE_NAME": control_table.table.name,
             "MIGRATION_QUEUE_URL": migration.queue.url,
             "RETRY_BASE_DELAY_SECONDS": str(settings.retry_base_delay_seconds),
             "RETRY_MAX_DELAY_SECONDS": str(settings.retry_max_delay_seconds),
@@ -339,6 +345,7 @@ def build_stack(settings: StackSettings) -> OnboardingStack:
         "validate_migration": {
             "LEGACY_TABLE_NAME": legacy_table.table.name,
             "NEW_TABLE_NAME": new_table.table.name,
+            "CONTROL_TABLE_NAME": control_table.table.name,
             "MIGRATION_DLQ_URL": migration.dead_letter_queue.url,
             "INTAKE_DLQ_URL": intake.dead_letter_queue.url,
         },

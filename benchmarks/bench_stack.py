@@ -25,6 +25,7 @@ from embedded_aws import EmbeddedAws
 from embedded_aws.local_stack import find_program_dir
 from embedded_aws.stack_deploy import deploy_stack
 from onboarding.dynamodb_codec import to_attribute_map
+from onboarding.migration_ledger import PK_PREFIX as LEDGER_PK_PREFIX
 from onboarding.synthetic_records import RecordKind, RecordMix, synthetic_record
 
 # Local retries back off in seconds; tables must be deletable to be emptied between sizes.
@@ -52,7 +53,6 @@ class DataSet:
 @dataclass(frozen=True)
 class TargetContents:
     migrated: int
-    ledger_items: int
     migrated_write_units: int
     bytes: int
 
@@ -75,6 +75,11 @@ class BenchStack:
     def new_table(self) -> str:
         return str(self.outputs["new_table_name"])
 
+    @property
+    def control_table(self) -> str:
+        """The migration's control table: run control and the ledger (rejections, last errors)."""
+        return str(self.outputs["control_table_name"])
+
     # -- tables -----------------------------------------------------------------------------------
 
     def recreate_table(self, name: str, like: str | None = None) -> None:
@@ -92,11 +97,12 @@ class BenchStack:
             dynamodb.update_table(TableName=name, DeletionProtectionEnabled=False)
             dynamodb.delete_table(TableName=name)
 
-    def scratch_target(self, label: str) -> str:
-        """A new, empty table defined like the stack's new table (for the floor and the peer)."""
+    def scratch_target(self, label: str, like: str | None = None) -> str:
+        """A new, empty table defined like ``like`` (default: the stack's new table), for the floor and the
+        peer: their targets, and their ledgers (defined like the control table)."""
         name = f"bench-{label}-{uuid.uuid4().hex[:6]}"
         self.client("dynamodb").create_table(
-            TableName=name, **_table_definition(self.client("dynamodb"), self.new_table)
+            TableName=name, **_table_definition(self.client("dynamodb"), like or self.new_table)
         )
         return name
 
@@ -144,16 +150,18 @@ class BenchStack:
         return sum(item_size_bytes(item) for item in self.scan_items(name))
 
     def target_contents(self, name: str) -> TargetContents:
-        migrated = ledger = units = size = 0
+        migrated = units = size = 0
         for item in self.scan_items(name):
             item_bytes = item_size_bytes(item)
             size += item_bytes
             if item["pk"]["S"].startswith(ONBOARDING_PK_PREFIX):
                 migrated += 1
                 units += write_units(item_bytes)
-            else:
-                ledger += 1
-        return TargetContents(migrated, ledger, units, size)
+        return TargetContents(migrated, units, size)
+
+    def ledger_items(self, name: str) -> int:
+        """Ledger entries (REJECTED, LAST_ERROR) in a control table or a scratch ledger."""
+        return sum(1 for item in self.scan_items(name) if item["pk"]["S"].startswith(LEDGER_PK_PREFIX))
 
     def scan_items(self, name: str) -> Iterator[dict[str, Any]]:
         dynamodb = self.client("dynamodb")

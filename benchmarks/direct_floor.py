@@ -2,8 +2,9 @@
 
 Read the legacy table with Scan (strongly consistent, as enqueue_records reads it) and, for each record,
 do exactly what migrate_record does (eligibility, validation, transform, one conditional PutItem; a ledger
-write for a rejected record) with the project's own ``RecordMigrator``, into an empty table defined like
-the new table. One request at a time: the emulator's limit for one caller, the yardstick of the pipeline.
+write for a rejected record, into a scratch ledger defined like the control table) with the project's own
+``RecordMigrator``, into an empty table defined like the new table. One request at a time: the emulator's
+limit for one caller, the yardstick of the pipeline.
 """
 
 from __future__ import annotations
@@ -30,9 +31,14 @@ class _NoQueue:
 
 def run_direct(stack: BenchStack, data: DataSet) -> RunResult:
     target = stack.scratch_target("direct")
+    ledger = stack.scratch_target("direct-ledger", like=stack.control_table)
     dynamodb = stack.client("dynamodb")
     migrator = RecordMigrator(
-        dynamodb=dynamodb, sqs=_NoQueue(), new_table_name=target, migration_queue_url="direct://none"
+        dynamodb=dynamodb,
+        sqs=_NoQueue(),
+        new_table_name=target,
+        control_table_name=ledger,
+        migration_queue_url="direct://none",
     )
     legacy_bytes = stack.table_bytes(stack.legacy_table)
     before = stack.meters.operations.snapshot()
@@ -60,10 +66,12 @@ def run_direct(stack: BenchStack, data: DataSet) -> RunResult:
         request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
     seconds = time.perf_counter() - started
     operations = attributed(
-        difference(stack.meters.operations.snapshot(), before), {stack.legacy_table, target}
+        difference(stack.meters.operations.snapshot(), before), {stack.legacy_table, target, ledger}
     )
     contents = stack.target_contents(target)
+    ledger_items = stack.ledger_items(ledger)
     stack.drop_table(target)
+    stack.drop_table(ledger)
     return RunResult(
         approach="direct",
         records=data.records,
@@ -73,5 +81,5 @@ def run_direct(stack: BenchStack, data: DataSet) -> RunResult:
         invocations={},
         migrated_write_units=contents.migrated_write_units,
         scans=ScanVolume(legacy_bytes),
-        ledger_items=contents.ledger_items,
+        ledger_items=ledger_items,
     )

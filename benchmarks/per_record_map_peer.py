@@ -79,8 +79,10 @@ class PerRecordMapPeer:
     def run(self, data: DataSet, timeout_seconds: float) -> RunResult:
         stack = self._stack
         target = stack.scratch_target("peer")
+        ledger = stack.scratch_target("peer-ledger", like=stack.control_table)
         stack.client("lambda").update_function_configuration(
-            FunctionName=self.migrate_function, Environment={"Variables": {"TARGET_TABLE_NAME": target}}
+            FunctionName=self.migrate_function,
+            Environment={"Variables": {"TARGET_TABLE_NAME": target, "LEDGER_TABLE_NAME": ledger}},
         )
         stack.prewarm(self.scan_function, workers=1)
         stack.prewarm(self.migrate_function, workers=4)
@@ -103,7 +105,8 @@ class PerRecordMapPeer:
         )["executionArn"]
         description = wait_for_execution(sfn, execution_arn, timeout_seconds)
         operations = attributed(
-            difference(stack.meters.operations.snapshot(), operations_before), {stack.legacy_table, target}
+            difference(stack.meters.operations.snapshot(), operations_before),
+            {stack.legacy_table, target, ledger},
         )
         invocations = invocation_difference(stack.meters.invocations.snapshot(), invocations_before)
         if description["status"] != "SUCCEEDED":
@@ -115,7 +118,9 @@ class PerRecordMapPeer:
         transitions = count_transitions(read_history(sfn, execution_arn))
         sfn.delete_state_machine(stateMachineArn=state_machine_arn)
         contents = stack.target_contents(target)
+        ledger_items = stack.ledger_items(ledger)
         stack.drop_table(target)
+        stack.drop_table(ledger)
         return RunResult(
             approach="peer",
             records=data.records,
@@ -125,7 +130,7 @@ class PerRecordMapPeer:
             invocations=invocations,
             migrated_write_units=contents.migrated_write_units,
             scans=ScanVolume(legacy_bytes),
-            ledger_items=contents.ledger_items,
+            ledger_items=ledger_items,
             state_transitions=transitions.total,
             polling_transitions=transitions.polling,
             paging_transitions=transitions.paging,

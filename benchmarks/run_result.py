@@ -51,7 +51,8 @@ class RunResult:
     migrated_write_units: int
     scans: ScanVolume
     ledger_items: int = 0
-    """Ledger items in the target (a REJECTED entry per rejected record; LAST_ERROR after failures)."""
+    """Ledger items written (a REJECTED entry per rejected record; LAST_ERROR after failures), in the
+    control table (the pipeline) or a scratch ledger (the floor, the peer)."""
     state_transitions: int = 0
     polling_transitions: int = 0
     paging_transitions: int = 0

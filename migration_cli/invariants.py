@@ -1,14 +1,14 @@
 """The invariants a local migration run must show, checked against the data itself (not the report's counts).
 
 1. Every legacy record ends in exactly one of: migrated (an item for it in the new table), ineligible (its
-   status is not migrated), rejected (a REJECTED ledger entry), dead-lettered (its message in the migration
-   DLQ).
+   status is not migrated), rejected (a REJECTED entry in the ledger, in the control table), dead-lettered
+   (its message in the migration DLQ).
 2. Every intake message sent during the run is in the new table or in the intake DLQ with its reason;
    after a rollback, in the legacy table (the legacy consumer serves again) or in the intake DLQ.
 3. Nothing reached the legacy table after the pause (after a rollback: the legacy consumer serves again
    and the new table got nothing from the intake).
-A dry run must leave everything as it was: no new item, no queued or dead-lettered message, the legacy
-consumer still on.
+A dry run must leave everything as it was: no new item, no ledger entry, no queued or dead-lettered
+message, the legacy consumer still on.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from migration_cli.stack_data import approximate_depth, peek_messages, scan_item
 from migration_cli.stack_outputs import StackOutputs
 from onboarding.application_ids import application_id_of
 from onboarding.eligibility import is_eligible
-from onboarding.migration_ledger import REJECTED, ledger_entry
+from onboarding.migration_ledger import REJECTED, LedgerEntry, read_ledger
 from onboarding.onboarding_item import is_onboarding_item
 
 _SHOWN_VIOLATIONS = 10
@@ -44,6 +44,8 @@ class StackSnapshot:
 
     legacy_items: list[dict[str, Any]]
     new_items: list[dict[str, Any]]
+    ledger: list[LedgerEntry]
+    """Every ledger entry of the control table."""
     migration_dlq_bodies: list[str]
     intake_dlq: list[tuple[str, str | None]]
     """(body, rejection_reason) of each intake DLQ message."""
@@ -54,7 +56,7 @@ class StackSnapshot:
 
 # Only the attributes the checks read: a projected scan is about twice as fast on the emulator.
 _LEGACY_ATTRIBUTES = ("application_id", "status")
-_NEW_ATTRIBUTES = ("pk", "sk", "application_id", "source", "reason", "error_type", "receive_count")
+_NEW_ATTRIBUTES = ("pk", "sk", "application_id", "source")
 
 
 def _projection(names: tuple[str, ...]) -> dict[str, Any]:
@@ -67,6 +69,7 @@ def read_snapshot(dynamodb: Any, sqs: Any, lambda_client: Any, outputs: StackOut
     return StackSnapshot(
         legacy_items=list(scan_items(dynamodb, outputs.legacy_table_name, **_projection(_LEGACY_ATTRIBUTES))),
         new_items=list(scan_items(dynamodb, outputs.new_table_name, **_projection(_NEW_ATTRIBUTES))),
+        ledger=list(read_ledger(dynamodb, outputs.control_table_name)),
         migration_dlq_bodies=[message.body for message in peek_messages(sqs, outputs.migration_dlq_url)],
         intake_dlq=[
             (message.body, message.attributes.get("rejection_reason"))
@@ -88,11 +91,7 @@ def _listed(values: Iterable[str]) -> str:
 
 def legacy_records_accounted(snapshot: StackSnapshot, loaded_ids: set[str]) -> InvariantResult:
     migrated = {str(item.get("application_id")) for item in snapshot.new_items if is_onboarding_item(item)}
-    rejected = set()
-    for item in snapshot.new_items:
-        entry = ledger_entry(item)
-        if entry is not None and entry.kind == REJECTED:
-            rejected.add(entry.application_id)
+    rejected = {entry.application_id for entry in snapshot.ledger if entry.kind == REJECTED}
     dead = Counter(application_id_of(body) for body in snapshot.migration_dlq_bodies)
     by_id = {str(item.get("application_id")): item for item in snapshot.legacy_items}
 
@@ -205,6 +204,8 @@ def dry_run_changed_nothing(snapshot: StackSnapshot, loaded_ids: set[str]) -> In
     problems = []
     if snapshot.new_items:
         problems.append(f"{len(snapshot.new_items)} items in the new table")
+    if snapshot.ledger:
+        problems.append(f"{len(snapshot.ledger)} ledger entries in the control table")
     if snapshot.migration_queue_depth or snapshot.migration_dlq_bodies:
         problems.append("messages in the migration queue or its DLQ")
     if legacy_ids != loaded_ids:

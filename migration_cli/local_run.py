@@ -30,6 +30,7 @@ from migration_cli.stack_data import peek_messages, scan_items
 from migration_cli.stack_outputs import StackOutputs
 from onboarding.dynamodb_codec import to_attribute_map
 from onboarding.execution_input import InvalidExecutionInput
+from onboarding.migration_ledger import ledger_scan_arguments
 from onboarding.migration_queue_sender import EnqueueFailed, message_fits, send_bodies, too_large_reason
 from onboarding.onboarding_item import is_onboarding_item
 from onboarding.size_bounded_batches import DYNAMODB_BATCH_WRITE, dynamodb_item_size, size_bounded_batches
@@ -199,16 +200,18 @@ def _wait_until_quiet(sqs: Any, queue_url: str, timeout_seconds: float = 120, re
 
 
 def export_stack_data(dynamodb: Any, sqs: Any, outputs: StackOutputs, directory: Path) -> list[Path]:
-    """Every item of both tables and every message of both DLQs, one JSON document per line."""
+    """Every item of both tables, the ledger (control table) and every message of both DLQs, one JSON
+    document per line."""
     directory.mkdir(parents=True, exist_ok=True)
     written = []
-    for file_name, table in (
-        ("new_table.jsonl", outputs.new_table_name),
-        ("legacy_table.jsonl", outputs.legacy_table_name),
+    for file_name, table, scan_arguments in (
+        ("new_table.jsonl", outputs.new_table_name, {}),
+        ("legacy_table.jsonl", outputs.legacy_table_name, {}),
+        ("ledger.jsonl", outputs.control_table_name, ledger_scan_arguments()),
     ):
         path = directory / file_name
         with path.open("w", encoding="utf-8") as out:
-            for item in scan_items(dynamodb, table):
+            for item in scan_items(dynamodb, table, **scan_arguments):
                 out.write(json.dumps(item, sort_keys=True) + "\n")
         written.append(path)
     for file_name, queue_url in (
@@ -364,6 +367,7 @@ def run_on_stack(
         ),
         requests=migration_requests,
         lambda_invocations=migration_invocations,
+        ledger=data.ledger,
     )
     invariants = check_invariants(
         data,
@@ -558,7 +562,7 @@ def add_local_run_parser(local_subparsers: Any) -> None:
     )
     output = parser.add_argument_group("output")
     output.add_argument(
-        "--export", type=Path, metavar="DIR", help="write both tables and both DLQs as JSON Lines"
+        "--export", type=Path, metavar="DIR", help="write both tables, the ledger and both DLQs as JSON Lines"
     )
     output.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
     output.add_argument("--quiet", action="store_true", help="no progress on stderr")

@@ -2,16 +2,20 @@
 
 Sources, in order of authority:
 - the execution (status, error and cause, start and stop) and its history: the scan totals, every
-  validation report (the last one gives legacy / migrated / ineligible / rejected and the rejected list),
-  the gate's answers;
-- the stack, read at report time: the migration DLQ (dead-lettered records, each with the last error the
+  validation report (the last one gives legacy / migrated / ineligible / rejected, and bounded samples
+  of its lists), the gate's answers;
+- the stack, read at report time: the ledger in the control table (every rejected record with its
+  reason: a paginated Scan filtered on REJECTED; on AWS a filtered Scan still reads, and is billed for,
+  the whole control table once), the migration DLQ (dead-lettered records, each with the last error the
   ledger kept for it), the intake DLQ (rejected intake messages with their `rejection_reason`) and the new
   table (intake messages delivered to the new backend).
-`requests` is only known where the requests are counted: at the local emulator.
+The lists hold every entry (the report is not bound by the state machine's 256 KiB); the text shows the
+first few of each. `requests` is only known where the requests are counted: at the local emulator.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -25,9 +29,15 @@ from migration_cli.stack_data import approximate_depth, count_items, peek_messag
 from migration_cli.stack_outputs import StackOutputs
 from onboarding.application_ids import application_id_of
 from onboarding.dynamodb_codec import from_attribute_map
-from onboarding.migration_ledger import LAST_ERROR, ledger_entry, ledger_pk
+from onboarding.migration_ledger import (
+    LAST_ERROR,
+    REJECTED,
+    LedgerEntry,
+    ledger_entry,
+    ledger_pk,
+    read_ledger,
+)
 
-LIST_CAP = 500
 REPORTED_SERVICES = ("sqs", "lambda", "dynamodb", "states")
 STATUSES = ("SUCCEEDED", "ROLLED_BACK", "FAILED")
 
@@ -51,21 +61,45 @@ def requests_per_service(counts: dict[str, int] | None) -> dict[str, int] | None
     return {service: int(counts.get(service, 0)) for service in REPORTED_SERVICES}
 
 
+def rejected_records(dynamodb: Any, outputs: StackOutputs) -> list[dict[str, Any]]:
+    """Every REJECTED entry of the ledger (control table), by application id."""
+    return _as_listed(read_ledger(dynamodb, outputs.control_table_name, kind=REJECTED))
+
+
+def _as_listed(entries: Iterable[LedgerEntry]) -> list[dict[str, Any]]:
+    listed = [{"application_id": entry.application_id, "reason": entry.reason} for entry in entries]
+    return sorted(listed, key=lambda entry: entry["application_id"])
+
+
+def _last_error(dynamodb: Any, outputs: StackOutputs, application_id: str) -> LedgerEntry | None:
+    response = dynamodb.get_item(
+        TableName=outputs.control_table_name,
+        Key={"pk": {"S": ledger_pk(application_id)}, "sk": {"S": LAST_ERROR}},
+        ConsistentRead=True,
+    )
+    return ledger_entry(from_attribute_map(response["Item"])) if "Item" in response else None
+
+
 def dead_lettered_records(
-    sqs: Any, dynamodb: Any, outputs: StackOutputs, cap: int = LIST_CAP
+    sqs: Any, dynamodb: Any, outputs: StackOutputs, ledger: list[LedgerEntry] | None = None
 ) -> list[dict[str, Any]]:
-    """Each message of the migration DLQ: its record id and the last error the ledger kept for it."""
+    """Each message of the migration DLQ: its record id and the last error the ledger kept for it (from
+    ``ledger`` when the caller has read it already, otherwise one read per message)."""
+    last_errors = (
+        None
+        if ledger is None
+        else {entry.application_id: entry for entry in ledger if entry.kind == LAST_ERROR}
+    )
     entries = []
-    for message in peek_messages(sqs, outputs.migration_dlq_url, limit=cap):
+    for message in peek_messages(sqs, outputs.migration_dlq_url):
         application_id = application_id_of(message.body)
         reason = "no error recorded for this record"
         if application_id is not None:
-            response = dynamodb.get_item(
-                TableName=outputs.new_table_name,
-                Key={"pk": {"S": ledger_pk(application_id)}, "sk": {"S": LAST_ERROR}},
-                ConsistentRead=True,
+            entry = (
+                _last_error(dynamodb, outputs, application_id)
+                if last_errors is None
+                else last_errors.get(application_id)
             )
-            entry = ledger_entry(from_attribute_map(response["Item"])) if "Item" in response else None
             if entry is not None:
                 reason = entry.reason
         else:
@@ -74,10 +108,10 @@ def dead_lettered_records(
     return sorted(entries, key=lambda entry: entry["application_id"] or "")
 
 
-def rejected_intake_messages(sqs: Any, outputs: StackOutputs, cap: int = LIST_CAP) -> list[dict[str, Any]]:
+def rejected_intake_messages(sqs: Any, outputs: StackOutputs) -> list[dict[str, Any]]:
     """Each message of the intake DLQ: its record id (when the body has one) and its rejection reason."""
     entries = []
-    for message in peek_messages(sqs, outputs.intake_dlq_url, limit=cap):
+    for message in peek_messages(sqs, outputs.intake_dlq_url):
         reason = message.attributes.get("rejection_reason") or (
             "no rejection_reason: dead-lettered by SQS after repeated failures (see the consumer's logs)"
         )
@@ -150,21 +184,22 @@ def build_report(
     intake_delivered: int | None = None,
     requests: dict[str, int] | None = None,
     lambda_invocations: dict[str, int] | None = None,
-    cap: int = LIST_CAP,
+    ledger: list[LedgerEntry] | None = None,
 ) -> dict[str, Any]:
     """The report as a JSON-ready dict (see the module docstring for where each value comes from).
 
     `intake_sent`: how many intake messages were sent during the run, when the caller knows (local run);
     otherwise intake_received is what the stack shows: delivered + rejected + still queued.
     `intake_delivered`: when the caller has already counted the new table's intake items (saves a scan).
+    `ledger`: every ledger entry, when the caller has already read the control table (saves a scan).
     """
     description = stepfunctions.describe_execution(executionArn=execution_arn)
     progress = read_progress(stepfunctions, execution_arn)
     status = report_status(description)
 
     counts: dict[str, Any] = _record_counts(progress)
-    dead_lettered = [] if progress.dry_run else dead_lettered_records(sqs, dynamodb, outputs, cap)
-    intake_rejected = rejected_intake_messages(sqs, outputs, cap)
+    dead_lettered = [] if progress.dry_run else dead_lettered_records(sqs, dynamodb, outputs, ledger)
+    intake_rejected = rejected_intake_messages(sqs, outputs)
     counts["dead_lettered"] = 0 if progress.dry_run else approximate_depth(sqs, outputs.migration_dlq_url)
     counts["intake_rejected"] = approximate_depth(sqs, outputs.intake_dlq_url)
     counts["intake_delivered"] = (
@@ -180,7 +215,13 @@ def build_report(
     counts["enqueued"] = progress.scan["enqueued"]
 
     validation = progress.latest_validation
-    rejected = list(validation.get("rejected", [])) if validation else []
+    # A dry run writes no ledger entry: what the control table holds belongs to an earlier run.
+    if progress.dry_run:
+        rejected: list[dict[str, Any]] = []
+    elif ledger is None:
+        rejected = rejected_records(dynamodb, outputs)
+    else:
+        rejected = _as_listed(entry for entry in ledger if entry.kind == REJECTED)
     cause = unwrap_child_failure(description.get("cause")) if status != "SUCCEEDED" else None
     return {
         "execution_arn": execution_arn,
@@ -206,7 +247,7 @@ def build_report(
         "gate_decisions": progress.gate_decisions,
         "redrives": progress.redrives,
         "backup_arn": progress.backup_arn,
-        "rejected": rejected[:cap],
+        "rejected": rejected,
         "dead_lettered": dead_lettered,
         "intake_rejected": intake_rejected,
         "requests": requests_per_service(requests),
@@ -231,6 +272,8 @@ def _entries(title: str, entries: list[dict[str, Any]], total: Any, shown: int) 
     lines = [f"{title} ({_count(total)}{'' if len(entries) <= shown else f', first {shown} shown'}):"]
     for entry in entries[:shown]:
         lines.append(f"  {entry.get('application_id') or '(no application_id)'}: {entry.get('reason', '')}")
+    if len(entries) > shown:
+        lines.append(f"  ... and {len(entries) - shown} more (every one in the JSON report)")
     return lines
 
 

@@ -1,7 +1,11 @@
-"""The migration ledger: per-record issues kept in the new table where an operator can read them.
+"""The migration ledger: per-record issues, kept in the migration's control table (never in the new
+service's table) where an operator, ``validate_migration``, ``report`` and the invariant checks read them.
 
 ``pk = MIGRATION_ISSUE#<application_id>``; ``sk = REJECTED`` (the record breaks the contract, with its
 reason) or ``sk = LAST_ERROR`` (the latest unforeseen failure: error type, reason, receive count, time).
+The prefix keeps ledger keys apart from run control's own (``LOCK``, ``SERVING``, ``RUN#...``), so the
+two share the control table and a filtered scan finds the ledger alone. A LAST_ERROR is deleted once its
+record is finally migrated (or rejected), so what remains always describes a record still in trouble.
 Reasons never contain personal data: callers pass reasons built from field names and error kinds, or
 scrubbed exception text (see ``pii.safe_error_reason``).
 """
@@ -9,13 +13,13 @@ scrubbed exception text (see ``pii.safe_error_reason``).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from onboarding.aws_limits import DYNAMODB_MAX_PARTITION_KEY_BYTES
-from onboarding.dynamodb_codec import to_attribute_map
+from onboarding.dynamodb_codec import from_attribute_map, to_attribute_map
 from onboarding.safe_text import is_valid_unicode, safe_text, utf8_size
 from onboarding.timestamps import to_utc_z
 
@@ -96,8 +100,48 @@ def record_last_error(
     dynamodb.put_item(TableName=table_name, Item=to_attribute_map(item))
 
 
+def clear_last_error(dynamodb: Any, table_name: str, *, application_id: str) -> None:
+    """Forget a record's last error (deleting an entry that does not exist is not an error)."""
+    dynamodb.delete_item(
+        TableName=table_name, Key=to_attribute_map({"pk": ledger_pk(application_id), "sk": LAST_ERROR})
+    )
+
+
+def ledger_scan_arguments(kind: str | None = None) -> dict[str, Any]:
+    """The Scan filter that keeps ledger items (of one ``kind`` when given) and nothing of run control."""
+    expression = "begins_with(pk, :prefix)"
+    values: dict[str, Any] = {":prefix": PK_PREFIX}
+    if kind is not None:
+        expression += " AND sk = :kind"
+        values[":kind"] = kind
+    return {"FilterExpression": expression, "ExpressionAttributeValues": to_attribute_map(values)}
+
+
+def read_ledger(
+    dynamodb: Any,
+    table_name: str,
+    *,
+    kind: str | None = None,
+    segment: int | None = None,
+    total_segments: int | None = None,
+) -> Iterator[LedgerEntry]:
+    """Every ledger entry of the control table (of one ``kind`` when given; of one scan segment when
+    given), by a paginated, strongly consistent Scan filtered on the ledger's key prefix.
+
+    A filter does not reduce what a Scan reads (and pays for): the whole table, or segment, is read once.
+    """
+    request: dict[str, Any] = {"TableName": table_name, "ConsistentRead": True, **ledger_scan_arguments(kind)}
+    if segment is not None and total_segments is not None:
+        request.update(Segment=segment, TotalSegments=total_segments)
+    for page in dynamodb.get_paginator("scan").paginate(**request):
+        for item in page.get("Items", []):
+            entry = ledger_entry(from_attribute_map(item))
+            if entry is not None:
+                yield entry
+
+
 def ledger_entry(item: Mapping[str, Any]) -> LedgerEntry | None:
-    """Read a plain new-table item as a ledger entry, or None when it is not one."""
+    """Read a plain control-table item as a ledger entry, or None when it is not one."""
     pk = str(item.get("pk", ""))
     kind = item.get("sk")
     if not pk.startswith(PK_PREFIX) or kind not in {REJECTED, LAST_ERROR}:

@@ -1,7 +1,8 @@
 """Verify a migration: compare the legacy table with the new table, record by record.
 
-Both tables are scanned in parallel segments. For each eligible legacy record the expected item is
-recomputed (validate + transform + checksum) and looked up in the new table:
+Both tables, and the ledger in the control table, are scanned in parallel segments. For each eligible
+legacy record the expected item is recomputed (validate + transform + checksum) and looked up in the new
+table:
 - found, written by the migration: migrated; its checksum must equal the recomputed one, and must also
   match the stored content itself (so a changed attribute is caught, not only a changed checksum);
 - found, written by the intake: superseded_by_intake (live data is newer; not compared);
@@ -9,6 +10,10 @@ recomputed (validate + transform + checksum) and looked up in the new table:
 - otherwise: missing, with the last error from the ledger when there is one.
 So eligible == migrated + superseded_by_intake + rejected + missing. DLQ depths count visible and
 in-flight messages. clean = no missing, no checksum mismatch, empty migration DLQ.
+
+The result goes into the state machine's state, so it stays bounded whatever N and the records hold:
+every count, and a bounded sample of each list (see ``bounded_sample``: at most 20 entries, texts cut to
+300 characters, ``truncated`` when anything was cut). The full lists are in the ledger, read by ``report``.
 """
 
 from __future__ import annotations
@@ -20,16 +25,15 @@ from datetime import datetime
 from typing import Any
 
 from onboarding.application_ids import application_id_of
+from onboarding.bounded_sample import bounded_sample
 from onboarding.checksum import checksum
 from onboarding.eligibility import is_eligible
 from onboarding.execution_input import DEFAULT_SEGMENTS, MAX_SEGMENTS
 from onboarding.legacy_scan import scan_segment
-from onboarding.migration_ledger import LAST_ERROR, REJECTED, LedgerEntry, ledger_entry
+from onboarding.migration_ledger import LAST_ERROR, REJECTED, LedgerEntry, read_ledger
 from onboarding.onboarding_item import Source, content_of, fitting_content, is_onboarding_item
 from onboarding.record_validation import RecordRejected, validate_record
 from onboarding.timestamps import utc_now
-
-LIST_CAP = 500
 
 
 @dataclass(frozen=True)
@@ -67,16 +71,16 @@ def verify_migration(
     sqs: Any,
     legacy_table_name: str,
     new_table_name: str,
+    control_table_name: str,
     migration_dlq_url: str,
     intake_dlq_url: str,
     segments: int = DEFAULT_SEGMENTS,
     now: datetime | None = None,
-    list_cap: int = LIST_CAP,
 ) -> dict[str, Any]:
     if not 1 <= segments <= MAX_SEGMENTS:
         raise ValueError(f"segments must be between 1 and {MAX_SEGMENTS}")
     validation_time = now or utc_now()
-    with ThreadPoolExecutor(max_workers=2 * segments) as pool:
+    with ThreadPoolExecutor(max_workers=3 * segments) as pool:
         legacy_parts = [
             pool.submit(_read_legacy_segment, dynamodb, legacy_table_name, segment, segments, validation_time)
             for segment in range(segments)
@@ -85,14 +89,19 @@ def verify_migration(
             pool.submit(_read_new_segment, dynamodb, new_table_name, segment, segments)
             for segment in range(segments)
         ]
+        ledger_parts = [
+            pool.submit(_read_ledger_segment, dynamodb, control_table_name, segment, segments)
+            for segment in range(segments)
+        ]
         legacy = _merge_legacy(part.result() for part in legacy_parts)
         new = _merge_new(part.result() for part in new_parts)
+        for part in ledger_parts:
+            new.ledger.update(part.result())
     return _compare(
         legacy,
         new,
         migration_dlq_messages=queue_depth(sqs, migration_dlq_url),
         intake_dlq_messages=queue_depth(sqs, intake_dlq_url),
-        list_cap=list_cap,
     )
 
 
@@ -136,11 +145,14 @@ def _read_new_segment(dynamodb: Any, table: str, segment: int, segments: int) ->
                 content_checksum=checksum(content_of(item)),
             )
             side.target_app_ids.add(str(item.get("application_id", "")))
-            continue
-        entry = ledger_entry(item)
-        if entry is not None:
-            side.ledger[(entry.application_id, entry.kind)] = entry
     return side
+
+
+def _read_ledger_segment(
+    dynamodb: Any, table: str, segment: int, segments: int
+) -> dict[tuple[str, str], LedgerEntry]:
+    entries = read_ledger(dynamodb, table, segment=segment, total_segments=segments)
+    return {(entry.application_id, entry.kind): entry for entry in entries}
 
 
 def _merge_legacy(parts: Iterable[_LegacySide]) -> _LegacySide:
@@ -157,7 +169,6 @@ def _merge_new(parts: Iterable[_NewSide]) -> _NewSide:
     for part in parts:
         merged.targets.update(part.targets)
         merged.target_app_ids |= part.target_app_ids
-        merged.ledger.update(part.ledger)
     return merged
 
 
@@ -167,7 +178,6 @@ def _compare(
     *,
     migration_dlq_messages: int,
     intake_dlq_messages: int,
-    list_cap: int,
 ) -> dict[str, Any]:
     migrated = superseded = 0
     rejected: list[dict[str, str]] = []
@@ -202,16 +212,18 @@ def _compare(
         "migration_dlq_messages": migration_dlq_messages,
         "intake_dlq_messages": intake_dlq_messages,
     }
-    truncated = any(len(entries) > list_cap for entries in (rejected, missing, mismatches))
+    samples = {
+        "rejected": bounded_sample(rejected),
+        "missing": bounded_sample(missing),
+        "checksum_mismatches": bounded_sample(mismatches),
+    }
     return {
         "clean": counts["missing"] == 0
         and counts["checksum_mismatches"] == 0
         and migration_dlq_messages == 0,
         "counts": counts,
-        "rejected": rejected[:list_cap],
-        "missing": missing[:list_cap],
-        "checksum_mismatches": mismatches[:list_cap],
-        "truncated": truncated,
+        **{name: sample.entries for name, sample in samples.items()},
+        "truncated": any(sample.truncated for sample in samples.values()),
     }
 
 

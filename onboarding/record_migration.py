@@ -2,9 +2,11 @@
 
 Order: eligibility (by status) -> validation (rejected: ledger REJECTED, done, never retried) ->
 transform -> fault injection (local runs only) -> conditional write. Anything unforeseen is recorded as
-LAST_ERROR in the ledger, the message is made visible again after a backoff that grows with its receive
-count, and ``MigrationAttemptFailed`` is raised so the batch reports the message as failed; after
-``maxReceiveCount`` receives SQS moves it to the migration DLQ.
+LAST_ERROR in the ledger (the control table), the message is made visible again after a backoff that grows
+with its receive count, and ``MigrationAttemptFailed`` is raised so the batch reports the message as
+failed; after ``maxReceiveCount`` receives SQS moves it to the migration DLQ. A later attempt that ends
+the record (written, already written, rejected) deletes that LAST_ERROR, so no stale error outlives the
+trouble; only a redelivery (receive count > 1) can have one, so the first attempt pays nothing for this.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from onboarding.application_ids import application_id_of
 from onboarding.eligibility import is_eligible
 from onboarding.fault_injection import FaultInjector
 from onboarding.json_values import NotAJsonObject, parse_object
-from onboarding.migration_ledger import record_last_error, record_rejected
+from onboarding.migration_ledger import clear_last_error, record_last_error, record_rejected
 from onboarding.new_table_writes import WriteOutcome, put_migrated_item
 from onboarding.onboarding_item import Source, build_onboarding_item
 from onboarding.record_validation import RecordRejected, validate_record
@@ -80,6 +82,7 @@ class RecordMigrator:
     dynamodb: Any
     sqs: Any
     new_table_name: str
+    control_table_name: str  # the ledger's home
     migration_queue_url: str
     backoff: RetryBackoff = field(default_factory=RetryBackoff)
     faults: FaultInjector = field(default_factory=FaultInjector)
@@ -89,7 +92,12 @@ class RecordMigrator:
         raw: Any = None
         try:
             raw = _parse(message.body)
-            return self._migrate(raw, message.receive_count)
+            result = self._migrate(raw, message.receive_count)
+            if message.receive_count > 1:
+                # An earlier attempt may have left a LAST_ERROR; a failure to delete it fails this
+                # attempt too, and the redelivery (a duplicate write) deletes it then.
+                clear_last_error(self.dynamodb, self.control_table_name, application_id=raw["application_id"])
+            return result
         except Exception as error:
             raise self._failed(error, raw, message) from error
 
@@ -105,7 +113,7 @@ class RecordMigrator:
         except RecordRejected as rejected:
             record_rejected(
                 self.dynamodb,
-                self.new_table_name,
+                self.control_table_name,
                 application_id=application_id,
                 reason=rejected.reason,
                 at=now,
@@ -126,7 +134,7 @@ class RecordMigrator:
             with suppress(Exception):
                 record_last_error(
                     self.dynamodb,
-                    self.new_table_name,
+                    self.control_table_name,
                     application_id=application_id,
                     error_type=error_type,
                     reason=reason,

@@ -3,10 +3,11 @@
 Each invocation sends whole pages (a page is never half-sent, so the cursor after it is exact) and, after
 each page, returns the cursor if fewer than the reserved milliseconds remain. At least one page is always
 processed, so every call makes progress. Eligibility is decided here by status only; eligible records
-are sent as stored, invalid ones included: the per-record function rejects them into the ledger, where
-the operator sees each one with its reason. The one exception is a record whose message would exceed the
-SQS message quota: no queue can carry it, so it is rejected into the ledger here (counted as invalid),
-with a reason naming its largest field and the quota, and never fails the batch it would have joined.
+are sent as stored, invalid ones included: the per-record function rejects them into the ledger (in the
+control table), where the operator sees each one with its reason. The one exception is a record whose
+message would exceed the SQS message quota: no queue can carry it, so it is rejected into the ledger here
+(counted as invalid), with a reason naming its largest field and the quota, and never fails the batch it
+would have joined.
 """
 
 from __future__ import annotations
@@ -73,10 +74,11 @@ def enqueue_segment(
     page_size: int,
     time_reserve_ms: int,
     remaining_time_ms: Callable[[], int],
-    new_table_name: str | None = None,
+    control_table_name: str | None = None,
     now: datetime | None = None,
 ) -> EnqueueResult:
-    """``new_table_name``: where oversized records are rejected (the ledger); required unless a dry run."""
+    """``control_table_name``: where oversized records are rejected (the ledger); required unless a dry
+    run."""
     counts = EnqueueCounts()
     cursor = request.cursor
     validation_time = now or utc_now()
@@ -92,7 +94,7 @@ def enqueue_segment(
         bodies, oversized = _classify(page.records, counts, validation_time)
         if not request.dry_run:
             # Ledger first: a failure here fails the call before anything of the page is sent.
-            _reject_oversized(dynamodb, new_table_name, oversized, validation_time)
+            _reject_oversized(dynamodb, control_table_name, oversized, validation_time)
             if bodies:
                 counts.enqueued += send_bodies(sqs, queue_url=migration_queue_url, bodies=bodies)
         cursor = page.cursor
@@ -145,13 +147,13 @@ def oversized_reason(record: dict[str, Any], body: str) -> str:
 
 
 def _reject_oversized(
-    dynamodb: Any, new_table_name: str | None, oversized: list[OversizedRecord], at: datetime
+    dynamodb: Any, control_table_name: str | None, oversized: list[OversizedRecord], at: datetime
 ) -> None:
     if not oversized:
         return
-    if new_table_name is None:
-        raise ValueError("new_table_name is required to reject oversized records")
+    if control_table_name is None:
+        raise ValueError("control_table_name is required to reject oversized records")
     for record in oversized:
         record_rejected(
-            dynamodb, new_table_name, application_id=record.application_id, reason=record.reason, at=at
+            dynamodb, control_table_name, application_id=record.application_id, reason=record.reason, at=at
         )

@@ -19,6 +19,7 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, str]:
         dynamodb=aws_clients.dynamodb(),
         sqs=None,
         new_table_name=os.environ["TARGET_TABLE_NAME"],
+        control_table_name=os.environ["LEDGER_TABLE_NAME"],
         migration_queue_url="",
     )
     result = migrator.migrate(

@@ -35,7 +35,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         sqs=aws_clients.sqs(),
         legacy_table_name=settings.legacy_table_name(),
         migration_queue_url=settings.migration_queue_url(),
-        new_table_name=settings.new_table_name(),
+        control_table_name=settings.control_table_name(),
         page_size=settings.enqueue_scan_page_size(),
         time_reserve_ms=settings.enqueue_time_reserve_ms(),
         remaining_time_ms=sliced_remaining_time_ms(

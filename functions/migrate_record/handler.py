@@ -48,6 +48,7 @@ def _migrator() -> RecordMigrator:
         dynamodb=aws_clients.dynamodb(),
         sqs=aws_clients.sqs(),
         new_table_name=settings.new_table_name(),
+        control_table_name=settings.control_table_name(),
         migration_queue_url=settings.migration_queue_url(),
         backoff=RetryBackoff.from_settings(),
         faults=FaultInjector.from_settings(),

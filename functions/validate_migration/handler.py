@@ -38,6 +38,7 @@ def lambda_handler(event: dict[str, Any] | None, context: LambdaContext) -> dict
         sqs=aws_clients.sqs(),
         legacy_table_name=settings.legacy_table_name(),
         new_table_name=settings.new_table_name(),
+        control_table_name=settings.control_table_name(),
         migration_dlq_url=settings.migration_dlq_url(),
         intake_dlq_url=settings.intake_dlq_url(),
         segments=request.segments,
@@ -47,7 +48,7 @@ def lambda_handler(event: dict[str, Any] | None, context: LambdaContext) -> dict
     metrics.add_metric(name="ChecksumMismatches", unit=MetricUnit.Count, value=counts["checksum_mismatches"])
     metrics.add_metric(name="RejectedRecords", unit=MetricUnit.Count, value=counts["rejected"])
     metrics.add_metric(name="MigrationClean", unit=MetricUnit.Count, value=1 if report["clean"] else 0)
-    # Counts only: the id lists stay in the returned report.
+    # Counts only: the bounded samples stay in the returned report, the full lists in the ledger.
     logger.info(
         "migration validated", extra={"clean": report["clean"], **counts, "truncated": report["truncated"]}
     )

@@ -17,6 +17,7 @@ from migration_cli.local_run import (
     _gate_answer,
     load_legacy_file,
 )
+from onboarding.migration_ledger import LAST_ERROR, REJECTED, LedgerEntry
 
 ELIGIBLE = {"status": "APPROVED"}
 INELIGIBLE = {"status": "DRAFT"}
@@ -36,8 +37,8 @@ def onboarding(application_id: str, source: str = "migration") -> dict[str, Any]
     }
 
 
-def rejected(application_id: str) -> dict[str, Any]:
-    return {"pk": f"MIGRATION_ISSUE#{application_id}", "sk": "REJECTED", "reason": "business: field required"}
+def rejected(application_id: str) -> LedgerEntry:
+    return LedgerEntry(application_id=application_id, kind=REJECTED, reason="business: field required")
 
 
 def snapshot(**changes: Any) -> StackSnapshot:
@@ -48,7 +49,8 @@ def snapshot(**changes: Any) -> StackSnapshot:
             legacy("r", ELIGIBLE),
             legacy("d", ELIGIBLE),
         ],
-        new_items=[onboarding("m"), rejected("r"), onboarding("in-1", source="intake")],
+        new_items=[onboarding("m"), onboarding("in-1", source="intake")],
+        ledger=[rejected("r"), LedgerEntry("d", LAST_ERROR, "last error Error on receive 3: boom")],
         migration_dlq_bodies=[json.dumps({"application_id": "d"})],
         intake_dlq=[("not json", "body: not valid JSON")],
         migration_queue_depth=0,
@@ -78,17 +80,19 @@ def test_a_consistent_run_satisfies_every_invariant() -> None:
 
 
 def test_a_record_in_two_places_or_nowhere_breaks_the_first_invariant() -> None:
-    twice = snapshot(
-        new_items=[onboarding("m"), onboarding("d"), rejected("r"), onboarding("in-1", "intake")]
-    )
+    twice = snapshot(new_items=[onboarding("m"), onboarding("d"), onboarding("in-1", "intake")])
+    rejected_and_migrated = snapshot(ledger=[rejected("r"), rejected("m")])
     nowhere = snapshot(migration_dlq_bodies=[])
+    not_rejected = snapshot(ledger=[])
 
     assert results(twice)["legacy_records_accounted"] is False
+    assert results(rejected_and_migrated)["legacy_records_accounted"] is False
     assert results(nowhere)["legacy_records_accounted"] is False
+    assert results(not_rejected)["legacy_records_accounted"] is False
 
 
 def test_a_lost_intake_message_or_one_without_a_reason_breaks_the_second() -> None:
-    lost = snapshot(new_items=[onboarding("m"), rejected("r")])
+    lost = snapshot(new_items=[onboarding("m")])
     no_reason = snapshot(intake_dlq=[("not json", None)])
 
     assert results(lost)["intake_messages_accounted"] is False
@@ -104,7 +108,7 @@ def test_anything_written_to_the_legacy_table_after_the_pause_breaks_the_third()
 def test_after_a_rollback_intake_belongs_to_the_legacy_backend() -> None:
     rolled_back = snapshot(
         legacy_items=[*snapshot().legacy_items, legacy("in-1", ELIGIBLE)],
-        new_items=[onboarding("m"), rejected("r")],
+        new_items=[onboarding("m")],
         legacy_mapping_state="Enabled",
         new_mapping_state="Disabled",
     )
@@ -120,9 +124,14 @@ def test_after_a_rollback_intake_belongs_to_the_legacy_backend() -> None:
 
 def test_a_dry_run_must_change_nothing() -> None:
     untouched = snapshot(
-        new_items=[], migration_dlq_bodies=[], legacy_mapping_state="Enabled", new_mapping_state="Disabled"
+        new_items=[],
+        ledger=[],
+        migration_dlq_bodies=[],
+        legacy_mapping_state="Enabled",
+        new_mapping_state="Disabled",
     )
     touched = replace(untouched, new_items=[onboarding("m")])
+    ledgered = replace(untouched, ledger=[rejected("r")])
 
     def dry(data: StackSnapshot) -> bool:
         (result,) = check_invariants(
@@ -132,6 +141,7 @@ def test_a_dry_run_must_change_nothing() -> None:
 
     assert dry(untouched) is True
     assert dry(touched) is False
+    assert dry(ledgered) is False
 
 
 def test_legacy_file_lines_are_checked(tmp_path: Path) -> None:

@@ -161,3 +161,26 @@ def test_human_report_shows_outcome_counts_and_reasons() -> None:
     ):
         assert expected in text, expected
     assert json.loads(json.dumps(report)) == report  # the JSON form is the same data
+
+
+def test_human_report_shows_the_first_rejections_and_how_many_more() -> None:
+    # GIVEN a report listing 25 rejected records (the JSON form holds every one)
+    rejected = [
+        {"application_id": f"a-{index:02d}", "reason": "contact.email: required"} for index in range(25)
+    ]
+    report = {
+        "execution_arn": "arn",
+        "execution_name": "migration-2",
+        "status": "SUCCEEDED",
+        "dry_run": False,
+        "counts": {"legacy": 25, "migrated": 0, "rejected": 25},
+        "rejected": rejected,
+    }
+
+    # WHEN shown to a person
+    text = format_report(report, shown=10)
+
+    # THEN the first 10 are listed, then how many more there are
+    assert "Rejected records (25, first 10 shown):" in text
+    assert "a-09: contact.email" in text and "a-10:" not in text
+    assert "... and 15 more (every one in the JSON report)" in text

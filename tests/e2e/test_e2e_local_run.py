@@ -65,6 +65,7 @@ def test_clean_run_migrates_the_synthetic_mix_and_reports_every_outcome(tmp_path
     exported = {path.name: path.read_text(encoding="utf-8").splitlines() for path in tmp_path.iterdir()}
     assert sorted(exported) == [
         "intake_dlq.jsonl",
+        "ledger.jsonl",
         "legacy_table.jsonl",
         "migration_dlq.jsonl",
         "new_table.jsonl",
@@ -74,7 +75,12 @@ def test_clean_run_migrates_the_synthetic_mix_and_reports_every_outcome(tmp_path
     assert exported["migration_dlq.jsonl"] == []
     new_items = [json.loads(line) for line in exported["new_table.jsonl"]]
     onboarding = [item for item in new_items if item["pk"].startswith("CUSTOMER#")]
+    assert onboarding == new_items  # the migration's bookkeeping is not in the new service's table
     assert len(onboarding) == counts["migrated"] + counts["intake_delivered"]
+    ledger = [json.loads(line) for line in exported["ledger.jsonl"]]
+    assert sorted((item["application_id"], item["sk"]) for item in ledger) == sorted(
+        (application_id, "REJECTED") for application_id in reasons
+    )
     migrated = next(item for item in onboarding if item["source"] == "migration")
     assert migrated["sk"].startswith("ONBOARDING#") and migrated["sk"].endswith(
         "#" + migrated["application_id"]

@@ -46,6 +46,7 @@ class Stack:
     sqs: Any
     legacy_table: str
     new_table: str
+    control_table: str
     intake_queue_url: str
     intake_queue_arn: str
     intake_dlq_url: str
@@ -58,6 +59,15 @@ class Stack:
 
         items = self.dynamodb.scan(TableName=self.new_table, ConsistentRead=True)["Items"]
         return [from_attribute_map(item) for item in items]
+
+    def control_items(self) -> list[dict[str, Any]]:
+        """Every item of the control table (the ledger, and run control's items when a test wrote any)."""
+        from onboarding.dynamodb_codec import from_attribute_map
+
+        pages = self.dynamodb.get_paginator("scan").paginate(
+            TableName=self.control_table, ConsistentRead=True
+        )
+        return [from_attribute_map(item) for page in pages for item in page["Items"]]
 
     def legacy_items(self) -> list[dict[str, Any]]:
         from onboarding.dynamodb_codec import from_attribute_map
@@ -181,23 +191,25 @@ def stack(aws_environment: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[St
             AttributeDefinitions=[{"AttributeName": "application_id", "AttributeType": "S"}],
             BillingMode="PAY_PER_REQUEST",
         )
-        dynamodb.create_table(
-            TableName="onboarding",
-            KeySchema=[
-                {"AttributeName": "pk", "KeyType": "HASH"},
-                {"AttributeName": "sk", "KeyType": "RANGE"},
-            ],
-            AttributeDefinitions=[
-                {"AttributeName": "pk", "AttributeType": "S"},
-                {"AttributeName": "sk", "AttributeType": "S"},
-            ],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        for table_name in ("onboarding", "migration-control"):
+            dynamodb.create_table(
+                TableName=table_name,
+                KeySchema=[
+                    {"AttributeName": "pk", "KeyType": "HASH"},
+                    {"AttributeName": "sk", "KeyType": "RANGE"},
+                ],
+                AttributeDefinitions=[
+                    {"AttributeName": "pk", "AttributeType": "S"},
+                    {"AttributeName": "sk", "AttributeType": "S"},
+                ],
+                BillingMode="PAY_PER_REQUEST",
+            )
         intake_url, intake_arn, intake_dlq_url = _queue_with_dlq(sqs, "intake")
         migration_url, migration_arn, migration_dlq_url = _queue_with_dlq(sqs, "migration")
         environment = {
             "LEGACY_TABLE_NAME": "legacy-onboarding",
             "NEW_TABLE_NAME": "onboarding",
+            "CONTROL_TABLE_NAME": "migration-control",
             "INTAKE_DLQ_URL": intake_dlq_url,
             "MIGRATION_QUEUE_URL": migration_url,
             "MIGRATION_DLQ_URL": migration_dlq_url,
@@ -210,6 +222,7 @@ def stack(aws_environment: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[St
             sqs=sqs,
             legacy_table="legacy-onboarding",
             new_table="onboarding",
+            control_table="migration-control",
             intake_queue_url=intake_url,
             intake_queue_arn=intake_arn,
             intake_dlq_url=intake_dlq_url,

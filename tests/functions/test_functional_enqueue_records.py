@@ -191,8 +191,12 @@ def test_a_record_too_large_for_any_message_is_rejected_into_the_ledger_and_the_
     assert counts["eligible"] == 13
     assert counts["enqueued"] == 12
     assert counts["invalid"] == 1
-    # ... it is REJECTED in the ledger with a reason naming its largest field and the quota, not a value
-    ledger = [item for item in stack.new_items() if item["pk"] == f"MIGRATION_ISSUE#{huge['application_id']}"]
+    # ... it is REJECTED in the ledger (the control table; the new table holds nothing) with a reason
+    # naming its largest field and the quota, not a value
+    assert stack.new_items() == []
+    ledger = [
+        item for item in stack.control_items() if item["pk"] == f"MIGRATION_ISSUE#{huge['application_id']}"
+    ]
     assert [item["sk"] for item in ledger] == ["REJECTED"]
     reason = ledger[0]["reason"]
     assert reason.startswith("notes: record too large to migrate")
@@ -213,6 +217,7 @@ def test_a_dry_run_counts_a_record_too_large_as_invalid_and_writes_nothing(
     assert result["counts"]["invalid"] == 1
     assert stack.depth(stack.migration_queue_url) == 0
     assert stack.new_items() == []
+    assert stack.control_items() == []
 
 
 def test_records_of_360_kb_travel_in_batches_that_fit_the_batch_quota(stack, lambda_context, make_record):
@@ -229,3 +234,24 @@ def test_records_of_360_kb_travel_in_batches_that_fit_the_batch_quota(stack, lam
     assert result["counts"]["enqueued"] == 8
     assert Counter(_queued_ids(stack)) == Counter(record["application_id"] for record in records)
     assert stack.new_items() == []
+
+
+def test_the_result_stays_small_with_the_longest_possible_cursor(stack, lambda_context, monkeypatch):
+    # GIVEN legacy records keyed by the largest id the legacy key allows (2,048 bytes), of the character
+    # that grows most as JSON (a control character: 1 byte in UTF-8, 6 as "\u0001"), and calls that end
+    # after every one-record page, so each call hands back a cursor holding such a key
+    monkeypatch.setenv("ENQUEUE_SCAN_PAGE_SIZE", "1")
+    monkeypatch.setenv("ENQUEUE_TIME_RESERVE_MS", str(10**9))
+    stack.put_legacy(
+        [{"application_id": character * 2048, "status": "DRAFT"} for character in ("\x01", "\x02", "\x03")]
+    )
+
+    # WHEN the segment is run call by call
+    results = _run_segment_to_completion(lambda_context, 0, 1)
+
+    # THEN calls did return cursors, and the largest result (what enters the state machine's state) is
+    # bounded by the key limit: measured 16,571 bytes, far below the 256 KiB quota
+    sizes = [len(json.dumps(result)) for result in results]
+    assert len(results) >= 3 and all(result["cursor"] for result in results[:-1])
+    assert max(sizes) > 2048 * 6  # the cursor holds the escaped key: the worst case was built
+    assert max(sizes) < 32 * 1024, sizes

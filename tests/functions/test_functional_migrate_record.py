@@ -55,9 +55,25 @@ def _handler_migrator_with(monkeypatch: pytest.MonkeyPatch, **changes: Any) -> N
     monkeypatch.setattr(migrate, "_migrator", migrator)
 
 
+class RecordingDynamoDb:
+    """The real (moto) DynamoDB client, with the tables each DeleteItem was asked of kept for the test."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+        self.deletes: list[str] = []
+
+    def delete_item(self, **request: Any) -> dict[str, Any]:
+        self.deletes.append(request["TableName"])
+        return self._client.delete_item(**request)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+
 def _ledger(stack, application_id: str, kind: str) -> dict | None:
+    # The ledger lives in the control table, never in the new service's table.
     item = stack.dynamodb.get_item(
-        TableName=stack.new_table, Key={"pk": {"S": ledger_pk(application_id)}, "sk": {"S": kind}}
+        TableName=stack.control_table, Key={"pk": {"S": ledger_pk(application_id)}, "sk": {"S": kind}}
     ).get("Item")
     return from_attribute_map(item) if item else None
 
@@ -103,6 +119,7 @@ def test_ineligible_record_is_skipped_and_counted_as_processed(
     # THEN it succeeds, and nothing is written: no item, no ledger entry
     assert response == {"batchItemFailures": []}
     assert stack.new_items() == []
+    assert stack.control_items() == []
 
 
 @pytest.mark.parametrize(
@@ -128,9 +145,10 @@ def test_invalid_eligible_record_is_rejected_into_the_ledger_not_retried(
     response = migrate.lambda_handler(events.sqs_event(json.dumps(record)), lambda_context)
 
     # THEN the message is not failed (retrying cannot fix data), no onboarding item exists,
-    # and the ledger holds REJECTED with a reason naming the field and no personal value
+    # and the ledger (control table) holds REJECTED with a reason naming the field and no personal value;
+    # the new service's table holds nothing at all
     assert response == {"batchItemFailures": []}
-    assert _onboarding_items(stack) == []
+    assert stack.new_items() == []
     entry = _ledger(stack, record["application_id"], REJECTED)
     assert entry is not None
     assert entry["reason"].startswith(f"{field}: ")
@@ -303,8 +321,83 @@ def test_permanent_fault_reaches_the_dlq_and_transient_faults_never_do(stack, la
     assert written == {record["application_id"] for record in records} - permanent
     dead = {json.loads(message["Body"])["application_id"] for message in stack.drain(stack.migration_dlq_url)}
     assert dead == permanent
+    # ... and the ledger keeps a last error for the dead-lettered records only: the written ones failed
+    # twice each, and their last errors went when they were finally written
     for application_id in permanent:
         assert _ledger(stack, application_id, LAST_ERROR)["receive_count"] == 5
+    last_errors = {item["application_id"] for item in stack.control_items() if item["sk"] == LAST_ERROR}
+    assert last_errors == permanent
+
+
+def test_a_record_that_finally_migrates_leaves_no_last_error(
+    stack, events, lambda_context, make_record, monkeypatch
+):
+    # GIVEN a record whose first attempt fails (its LAST_ERROR is in the ledger) ...
+    record = make_record(seed=60)
+    monkeypatch.setenv("FAULT_PERMANENT_IDS", record["application_id"])
+    first = migrate.lambda_handler(events.sqs_event(json.dumps(record), receive_count=1), lambda_context)
+    assert len(first["batchItemFailures"]) == 1
+    assert _ledger(stack, record["application_id"], LAST_ERROR)["receive_count"] == 1
+
+    # WHEN the fault is gone and the redelivery (receive count 2) writes it
+    monkeypatch.setenv("FAULT_PERMANENT_IDS", "")
+    second = migrate.lambda_handler(events.sqs_event(json.dumps(record), receive_count=2), lambda_context)
+
+    # THEN the record is migrated and no stale last error is left behind
+    assert second == {"batchItemFailures": []}
+    assert [item["application_id"] for item in _onboarding_items(stack)] == [record["application_id"]]
+    assert _ledger(stack, record["application_id"], LAST_ERROR) is None
+    assert stack.control_items() == []
+
+
+def test_a_redelivery_of_a_written_record_also_clears_its_last_error(
+    stack, events, lambda_context, make_record
+):
+    # GIVEN a record already written, and a LAST_ERROR from an attempt whose reply was lost (the write
+    # happened, the delete of the message did not)
+    from onboarding.migration_ledger import record_last_error
+
+    record = make_record(seed=61)
+    assert migrate.lambda_handler(events.sqs_event(json.dumps(record)), lambda_context) == {
+        "batchItemFailures": []
+    }
+    record_last_error(
+        stack.dynamodb,
+        stack.control_table,
+        application_id=record["application_id"],
+        error_type="ReadTimeoutError",
+        reason="the reply was lost",
+        receive_count=1,
+        at=datetime.now(UTC),
+    )
+
+    # WHEN the message comes again (receive count 2) and finds the item already written
+    response = migrate.lambda_handler(events.sqs_event(json.dumps(record), receive_count=2), lambda_context)
+
+    # THEN it succeeds as a duplicate, and the last error is gone
+    assert response == {"batchItemFailures": []}
+    assert _ledger(stack, record["application_id"], LAST_ERROR) is None
+
+
+def test_a_first_attempt_costs_no_ledger_delete(stack, events, lambda_context, make_record, monkeypatch):
+    # GIVEN DynamoDB calls recorded, and records on their first receive, one of them invalid
+    dynamodb = RecordingDynamoDb(stack.dynamodb)
+    _handler_migrator_with(monkeypatch, dynamodb=dynamodb)
+    valid, invalid = make_record(seed=62), make_record(seed=63)
+    del invalid["contact"]
+
+    # WHEN processed on receive 1, then again on receive 2
+    first = migrate.lambda_handler(events.sqs_event(json.dumps(valid), json.dumps(invalid)), lambda_context)
+    deletes_on_first_receive = list(dynamodb.deletes)
+    second = migrate.lambda_handler(
+        events.sqs_event(json.dumps(valid), json.dumps(invalid), receive_count=2), lambda_context
+    )
+
+    # THEN the first receive deleted nothing; the redelivery cleared both possible last errors, in the
+    # control table (which proves the recording would have seen a delete)
+    assert first == second == {"batchItemFailures": []}
+    assert deletes_on_first_receive == []
+    assert dynamodb.deletes == [stack.control_table, stack.control_table]
 
 
 def test_fault_injection_is_off_by_default(stack, events, lambda_context, make_record):
@@ -325,3 +418,4 @@ def test_malformed_migration_message_fails_without_a_ledger_entry(stack, events,
     # THEN it fails (to be retried, then dead-lettered for a human), nothing is written
     assert _failed_ids(response) == {event["Records"][0]["messageId"]}
     assert stack.new_items() == []
+    assert stack.control_items() == []

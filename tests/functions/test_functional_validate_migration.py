@@ -11,6 +11,7 @@ from functions.migrate_record import handler as migrate
 from functions.onboarding_intake import handler as onboarding_intake
 from functions.validate_migration import handler as validate
 from onboarding import aws_clients
+from onboarding.bounded_sample import MAX_SAMPLE_ENTRIES, MAX_SAMPLE_TEXT_CHARS
 from onboarding.dynamodb_codec import to_attribute_map
 from onboarding.migration_verification import verify_migration
 from onboarding.synthetic_records import RecordKind, synthetic_records
@@ -109,7 +110,7 @@ def test_a_missing_target_is_reported_with_the_last_error(stack, migrated, lambd
 
     record_last_error(
         stack.dynamodb,
-        stack.new_table,
+        stack.control_table,
         application_id=first["application_id"],
         error_type="ProvisionedThroughputExceededException",
         reason="rate exceeded",
@@ -174,25 +175,81 @@ def test_unprocessed_invalid_record_is_missing_not_rejected(stack, lambda_contex
 
 
 def test_lists_are_capped_and_flagged_truncated(stack, lambda_context, make_record):
-    # GIVEN 5 eligible records never migrated
-    stack.put_legacy([make_record(seed=60 + index) for index in range(5)])
+    # GIVEN 25 eligible records never migrated (more than a sample holds)
+    stack.put_legacy([make_record(seed=60 + index) for index in range(MAX_SAMPLE_ENTRIES + 5)])
 
-    # WHEN verified with a cap of 2
+    # WHEN verified
     report = verify_migration(
         dynamodb=aws_clients.dynamodb(),
         sqs=aws_clients.sqs(),
         legacy_table_name=stack.legacy_table,
         new_table_name=stack.new_table,
+        control_table_name=stack.control_table,
         migration_dlq_url=stack.migration_dlq_url,
         intake_dlq_url=stack.intake_dlq_url,
         segments=2,
-        list_cap=2,
     )
 
-    # THEN the count is complete, the list is cut, and the report says so
-    assert report["counts"]["missing"] == 5
-    assert len(report["missing"]) == 2
+    # THEN the count is complete, the list is cut to the sample, and the report says so
+    assert report["counts"]["missing"] == MAX_SAMPLE_ENTRIES + 5
+    assert len(report["missing"]) == MAX_SAMPLE_ENTRIES
     assert report["truncated"] is True
+
+
+def _batch_put(stack, table: str, items: list[dict]) -> None:
+    for start in range(0, len(items), 25):
+        requests = [{"PutRequest": {"Item": to_attribute_map(item)}} for item in items[start : start + 25]]
+        stack.dynamodb.batch_write_item(RequestItems={table: requests})
+
+
+def test_the_result_is_14_kib_with_10000_rejections_of_1000_character_reasons(stack, lambda_context):
+    # GIVEN the worst case of issue 10: 10,000 eligible records rejected, each ledger entry with a
+    # 1,000-character reason, plus 30 records missing with a 2,000-character last error each
+    # (measured 2026-12: the result is 14,671 bytes of JSON, against the 256 KiB Step Functions quota)
+    from onboarding.migration_ledger import LAST_ERROR, REJECTED, ledger_pk
+
+    rejected_ids = [f"app-rejected-{index:05d}" for index in range(10_000)]
+    missing_ids = [f"app-missing-{index:02d}" for index in range(30)]
+    eligible_invalid = [
+        {"application_id": app_id, "status": "APPROVED"} for app_id in rejected_ids + missing_ids
+    ]
+    _batch_put(stack, stack.legacy_table, eligible_invalid)
+    reason = "extra." + "x" * 994
+    _batch_put(
+        stack,
+        stack.control_table,
+        [
+            {"pk": ledger_pk(app_id), "sk": REJECTED, "application_id": app_id, "reason": reason}
+            for app_id in rejected_ids
+        ]
+        + [
+            {
+                "pk": ledger_pk(app_id),
+                "sk": LAST_ERROR,
+                "application_id": app_id,
+                "error_type": "Error",
+                "reason": "y" * 2000,
+                "receive_count": 5,
+            }
+            for app_id in missing_ids
+        ],
+    )
+
+    # WHEN validate_migration runs
+    report = validate.lambda_handler({"segments": 4}, lambda_context)
+
+    # THEN the counts are whole, the lists are samples with bounded reasons, and the result is far below
+    # the 256 KiB a state may hold
+    size = len(json.dumps(report))
+    assert report["counts"]["rejected"] == 10_000
+    assert report["counts"]["missing"] == 30
+    assert len(report["rejected"]) <= MAX_SAMPLE_ENTRIES
+    assert len(report["missing"]) <= MAX_SAMPLE_ENTRIES
+    assert all(
+        len(entry["reason"]) <= MAX_SAMPLE_TEXT_CHARS for entry in report["rejected"] + report["missing"]
+    )
+    assert report["truncated"] is True
+    assert size < 32 * 1024, size
 
 
 def test_segments_out_of_range_are_refused(stack, lambda_context):

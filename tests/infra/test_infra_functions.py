@@ -20,12 +20,17 @@ CONTRACT_ENVIRONMENT: Mapping[str, Mapping[str, str]] = {
     "enqueue_records": {
         "LEGACY_TABLE_NAME": "legacy_table_name",
         "MIGRATION_QUEUE_URL": "migration_queue_url",
-        "NEW_TABLE_NAME": "new_table_name",
+        "CONTROL_TABLE_NAME": "control_table_name",
     },
-    "migrate_record": {"NEW_TABLE_NAME": "new_table_name", "MIGRATION_QUEUE_URL": "migration_queue_url"},
+    "migrate_record": {
+        "NEW_TABLE_NAME": "new_table_name",
+        "CONTROL_TABLE_NAME": "control_table_name",
+        "MIGRATION_QUEUE_URL": "migration_queue_url",
+    },
     "validate_migration": {
         "LEGACY_TABLE_NAME": "legacy_table_name",
         "NEW_TABLE_NAME": "new_table_name",
+        "CONTROL_TABLE_NAME": "control_table_name",
         "MIGRATION_DLQ_URL": "migration_dlq_url",
         "INTAKE_DLQ_URL": "intake_dlq_url",
     },

@@ -54,15 +54,18 @@ CONTRACT_GRANTS: Mapping[str, Mapping[str, frozenset[str]]] = {
     "enqueue_records": {
         "legacy_table_arn": frozenset({"dynamodb:Scan"}),
         "migration_queue_arn": frozenset({"sqs:SendMessage"}),
-        "new_table_arn": frozenset({"dynamodb:PutItem"}),
+        # The ledger lives in the control table: no grant on the new table at all.
+        "control_table_arn": frozenset({"dynamodb:PutItem"}),
     },
     "migrate_record": {
         "new_table_arn": frozenset({"dynamodb:PutItem", "dynamodb:GetItem"}),
+        "control_table_arn": frozenset({"dynamodb:PutItem", "dynamodb:DeleteItem"}),
         "migration_queue_arn": CONSUMER,
     },
     "validate_migration": {
         "legacy_table_arn": frozenset({"dynamodb:Scan"}),
         "new_table_arn": frozenset({"dynamodb:Scan"}),
+        "control_table_arn": frozenset({"dynamodb:Scan"}),
         "migration_dlq_arn": frozenset({"sqs:GetQueueAttributes"}),
         "intake_dlq_arn": frozenset({"sqs:GetQueueAttributes"}),
     },
