@@ -20,13 +20,16 @@ lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# Both cores: each test module runs whole on one of two workers (its module-scoped emulator with it).
+PYTEST_PARALLEL := -n 2 --dist loadscope
+
 test: lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL)
 
 # The whole suite STRESS_RUNS times back to back under a CPU burner (not part of `make test`).
 STRESS_RUNS ?= 5
 test-stress: venv
-	$(BIN)/python scripts/stress_test_suite.py --runs $(STRESS_RUNS)
+	$(BIN)/python scripts/stress_test_suite.py --runs $(STRESS_RUNS) -- $(PYTEST_PARALLEL)
 
 demo: venv
 	$(BIN)/onboarding-migration local run
