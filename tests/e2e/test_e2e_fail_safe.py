@@ -9,10 +9,8 @@ the intake sent meanwhile consumed by the serving backend, and the legacy record
 
 from __future__ import annotations
 
-import io
 import json
 import time
-import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -28,21 +26,20 @@ from migration_cli.stack_outputs import StackOutputs
 from onboarding import run_control
 from onboarding.synthetic_records import RecordKind
 from tests.e2e.e2e_support import E2E_OPTIONS, E2E_STACK_CONFIG, PROGRAM_DIR, ids_of, labelled, reset_stack
+from tests.runtime.runtime_helpers import handler_zip
+from tests.runtime.runtime_helpers import wait_until as runtime_wait_until
 
 FAST_INPUT = {"poll_interval_seconds": 1, "empty_readings_required": 1, "segments": 2}
 # Generous: on AWS the watchdog acts within seconds; here it only bounds a hang.
 RESTORE_TIMEOUT_SECONDS = 60
 
 
-def wait_until(condition: Callable[[], Any], timeout: float = RESTORE_TIMEOUT_SECONDS, what: str = "") -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout} s: {what}")
-        time.sleep(0.2)
+def wait_until(condition: Callable[[], Any], what: str = "") -> Any:
+    """Poll until ``condition()`` holds; the deadline only bounds a hang (the failure names ``what``)."""
+    try:
+        return runtime_wait_until(condition, timeout=RESTORE_TIMEOUT_SECONDS, interval=0.2)
+    except AssertionError as error:
+        raise AssertionError(f"{what}: {error}") from None
 
 
 class Run:
@@ -267,13 +264,6 @@ def test_after_a_cut_over_a_new_run_is_refused_unless_forced_and_never_re_enable
     assert run.lock() is None
 
 
-def _stub_archive(source: str) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("handler.py", source)
-    return buffer.getvalue()
-
-
 OVERSIZED_VALIDATION = """
 def lambda_handler(event, context):
     # A validation result over Step Functions' 256 KiB state payload quota.
@@ -303,7 +293,7 @@ def test_an_oversized_validation_result_ends_the_execution_and_the_watchdog_rest
         Runtime="python3.12",
         Role=real["Role"],
         Handler="handler.lambda_handler",
-        Code={"ZipFile": _stub_archive(OVERSIZED_VALIDATION)},
+        Code={"ZipFile": handler_zip(OVERSIZED_VALIDATION)},
         Timeout=30,
     )["FunctionArn"]
     with migration_definition_changed(run, lambda text: text.replace(real["FunctionArn"], oversized)):

@@ -21,6 +21,7 @@ from onboarding.run_control import Backend
 EXECUTION = "arn:aws:states:us-east-1:123456789012:execution:migration:run-1"
 OTHER_EXECUTION = "arn:aws:states:us-east-1:123456789012:execution:migration:run-2"
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+CONTROL = "migration-control"  # created by the `stack` fixture (conftest.py)
 
 
 @dataclass(frozen=True)
@@ -85,15 +86,6 @@ def serving_stack(stack, monkeypatch: pytest.MonkeyPatch) -> Iterator[ServingSta
         uuids[name] = lambda_client.create_event_source_mapping(
             EventSourceArn=stack.intake_queue_arn, FunctionName=name, Enabled=enabled
         )["UUID"]
-    stack.dynamodb.create_table(
-        TableName="control",
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
     sns = aws_clients.sns()
     topic = sns.create_topic(Name="gate")["TopicArn"]
     notifications_url = stack.sqs.create_queue(QueueName="gate-notifications")["QueueUrl"]
@@ -102,7 +94,7 @@ def serving_stack(stack, monkeypatch: pytest.MonkeyPatch) -> Iterator[ServingSta
     )["Attributes"]["QueueArn"]
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=notifications_arn)
     for name, value in {
-        "CONTROL_TABLE_NAME": "control",
+        "CONTROL_TABLE_NAME": CONTROL,
         "LEGACY_MAPPING_UUID": uuids["legacy"],
         "NEW_MAPPING_UUID": uuids["new"],
         "GATE_TOPIC_ARN": topic,
@@ -112,7 +104,7 @@ def serving_stack(stack, monkeypatch: pytest.MonkeyPatch) -> Iterator[ServingSta
         dynamodb=stack.dynamodb,
         lambda_client=lambda_client,
         sqs=stack.sqs,
-        control_table="control",
+        control_table=CONTROL,
         legacy_uuid=uuids["legacy"],
         new_uuid=uuids["new"],
         notifications_url=notifications_url,
@@ -143,8 +135,8 @@ def test_an_abnormal_end_before_the_cut_over_gives_the_intake_back_to_legacy(
     assert result["action"] == "restored" and result["restored_to"] == "legacy"
     assert serving_stack.enabled(serving_stack.legacy_uuid)
     assert not serving_stack.enabled(serving_stack.new_uuid)
-    assert run_control.lock_holder(serving_stack.dynamodb, "control") is None
-    run = run_control.read_run(serving_stack.dynamodb, "control", EXECUTION)
+    assert run_control.lock_holder(serving_stack.dynamodb, CONTROL) is None
+    run = run_control.read_run(serving_stack.dynamodb, CONTROL, EXECUTION)
     assert run is not None and run.outcome == "RESTORED_BY_WATCHDOG"
     [notice] = serving_stack.notifications()
     assert notice["restored_to"] == "legacy" and notice["status"] == status
@@ -214,7 +206,7 @@ def test_an_old_run_never_touches_the_mappings_or_the_lock_of_a_newer_one(
 
     # THEN run 2 keeps its lock and its paused legacy mapping
     assert result == {**result, "action": "already-handled", "lock_released": False}
-    assert run_control.lock_holder(serving_stack.dynamodb, "control") == OTHER_EXECUTION
+    assert run_control.lock_holder(serving_stack.dynamodb, CONTROL) == OTHER_EXECUTION
     assert not serving_stack.enabled(serving_stack.legacy_uuid)
 
 
@@ -230,7 +222,7 @@ def test_normal_statuses_are_ignored(serving_stack: ServingStack, lambda_context
     # THEN nothing changes
     assert result["action"] == "ignored"
     assert not serving_stack.enabled(serving_stack.legacy_uuid)
-    assert run_control.lock_holder(serving_stack.dynamodb, "control") == EXECUTION
+    assert run_control.lock_holder(serving_stack.dynamodb, CONTROL) == EXECUTION
 
 
 def test_a_run_that_never_recorded_itself_only_frees_its_lock(
@@ -244,15 +236,15 @@ def test_a_run_that_never_recorded_itself_only_frees_its_lock(
 
     # THEN the lock is free and legacy (never paused) still serves
     assert result["action"] == "unknown-run" and result["lock_released"] is True
-    assert run_control.lock_holder(serving_stack.dynamodb, "control") is None
+    assert run_control.lock_holder(serving_stack.dynamodb, CONTROL) is None
     assert serving_stack.enabled(serving_stack.legacy_uuid)
 
 
 def test_the_serving_backend_reads_legacy_until_a_cut_over_is_recorded(serving_stack: ServingStack) -> None:
     # GIVEN / WHEN / THEN
-    assert run_control.serving_backend(serving_stack.dynamodb, "control") is Backend.LEGACY
+    assert run_control.serving_backend(serving_stack.dynamodb, CONTROL) is Backend.LEGACY
     serving_stack.put({**run_control.SERVING_KEY, "backend": "new"})
-    assert run_control.serving_backend(serving_stack.dynamodb, "control") is Backend.NEW
+    assert run_control.serving_backend(serving_stack.dynamodb, CONTROL) is Backend.NEW
 
 
 def test_record_outcome_keeps_the_first_writer(serving_stack: ServingStack) -> None:
@@ -261,13 +253,13 @@ def test_record_outcome_keeps_the_first_writer(serving_stack: ServingStack) -> N
 
     # WHEN two writers record an outcome
     first = run_control.record_outcome(
-        serving_stack.dynamodb, "control", EXECUTION, outcome=run_control.Outcome.ROLLED_BACK, at=NOW
+        serving_stack.dynamodb, CONTROL, EXECUTION, outcome=run_control.Outcome.ROLLED_BACK, at=NOW
     )
     second = run_control.record_outcome(
-        serving_stack.dynamodb, "control", EXECUTION, outcome=run_control.Outcome.RESTORED_BY_WATCHDOG, at=NOW
+        serving_stack.dynamodb, CONTROL, EXECUTION, outcome=run_control.Outcome.RESTORED_BY_WATCHDOG, at=NOW
     )
 
     # THEN the first one stays
     assert (first, second) == (True, False)
-    run = run_control.read_run(serving_stack.dynamodb, "control", EXECUTION)
+    run = run_control.read_run(serving_stack.dynamodb, CONTROL, EXECUTION)
     assert run is not None and run.outcome == "ROLLED_BACK"
