@@ -20,7 +20,6 @@ from typing import Any
 
 from benchmarks.cost_model import item_size_bytes, write_units
 from benchmarks.metering import Meters, metered_emulator
-from components.migration_state_machine import DEFINITION_PATH, render_definition
 from embedded_aws import EmbeddedAws
 from embedded_aws.local_stack import find_program_dir
 from embedded_aws.stack_deploy import deploy_stack
@@ -198,32 +197,11 @@ def _table_definition(dynamodb: Any, name: str) -> dict[str, Any]:
     }
 
 
-def _ensure_state_machine(aws: EmbeddedAws, outputs: dict[str, Any]) -> str:
-    """The stack's state machine, or (until the program builds it) the same definition created here."""
-    if outputs.get("state_machine_arn"):
-        return str(outputs["state_machine_arn"])
-    gate_topic = aws.client("sns").create_topic(Name="bench-migration-gate")["TopicArn"]
-    role = aws.client("iam").create_role(RoleName="bench-migration-states", AssumeRolePolicyDocument="{}")
-    definition = render_definition(
-        DEFINITION_PATH.read_text(encoding="utf-8"),
-        {
-            "LegacyMappingUuid": outputs["legacy_mapping_uuid"],
-            "NewMappingUuid": outputs["new_mapping_uuid"],
-            "IntakeQueueUrl": outputs["intake_queue_url"],
-            "MigrationQueueUrl": outputs["migration_queue_url"],
-            "MigrationQueueArn": outputs["migration_queue_arn"],
-            "MigrationDlqArn": outputs["migration_dlq_arn"],
-            "LegacyTableName": outputs["legacy_table_name"],
-            "EnqueueRecordsFunctionArn": outputs["enqueue_records_function_arn"],
-            "ValidateMigrationFunctionArn": outputs["validate_migration_function_arn"],
-            "GateTopicArn": gate_topic,
-        },
-    )
-    return str(
-        aws.client("stepfunctions").create_state_machine(
-            name="bench-migration", definition=definition, roleArn=role["Role"]["Arn"]
-        )["stateMachineArn"]
-    )
+def _state_machine_arn(outputs: dict[str, Any]) -> str:
+    """The stack's migration state machine (the program builds it, with its children and watchdog)."""
+    if not outputs.get("state_machine_arn"):
+        raise RuntimeError("the stack exports no state_machine_arn: __main__.py must build the migration")
+    return str(outputs["state_machine_arn"])
 
 
 @contextmanager
@@ -234,4 +212,4 @@ def bench_stack(program_dir: Path | None = None) -> Iterator[BenchStack]:
         deployment = deploy_stack(aws, program_dir or find_program_dir(), config=STACK_CONFIG)
         aws.freeze_long_lived_objects()
         outputs = dict(deployment.outputs)
-        yield BenchStack(aws, meters, outputs, _ensure_state_machine(aws, outputs))
+        yield BenchStack(aws, meters, outputs, _state_machine_arn(outputs))
