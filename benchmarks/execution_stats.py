@@ -7,10 +7,15 @@ a state machine's wait loop is a group of states sharing a name prefix with a Wa
 entry into that group is polling (the first pass through it is not: a run that never waits pays it too).
 Paging is told apart the same way: inside a Map state, entries into an iterator state beyond one per
 iteration are loop rounds (a segment scanned in several calls on its cursor, each call a time slice).
+
+The migration runs its waits and each segment's pages as child executions, billed like its own states:
+``read_history`` splices each child's states in where the parent started it, named after the parent's
+phase (``SettleWaitUntilQuiet`` starts a child whose ``WaitInterval`` counts as ``SettleWaitInterval``).
 """
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Iterable
@@ -96,7 +101,41 @@ def phase_seconds(events: list[dict[str, Any]]) -> dict[str, float]:
     return durations
 
 
+_EXECUTION_EVENTS = frozenset(
+    {"ExecutionStarted", "ExecutionSucceeded", "ExecutionFailed", "ExecutionTimedOut", "ExecutionAborted"}
+)
+
+
 def read_history(stepfunctions: Any, execution_arn: str) -> list[dict[str, Any]]:
+    """The execution's events with every child execution's states spliced in (see the module doc)."""
+    merged: list[dict[str, Any]] = []
+    phase = ""
+    for event in _one_history(stepfunctions, execution_arn):
+        merged.append(event)
+        kind = str(event.get("type", ""))
+        if kind.endswith("StateEntered"):
+            phase = phase_of(str(event["stateEnteredEventDetails"]["name"]))
+        details = event.get("taskSubmittedEventDetails", {})
+        if kind == "TaskSubmitted" and str(details.get("resource", "")).startswith("startExecution"):
+            child = json.loads(details.get("output") or "{}").get("ExecutionArn")
+            if child:
+                merged.extend(_as_part_of(phase, read_history(stepfunctions, child)))
+    return merged
+
+
+def _as_part_of(phase: str, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    spliced = []
+    for event in events:
+        if event.get("type") in _EXECUTION_EVENTS:
+            continue
+        if "stateEnteredEventDetails" in event:
+            entered = event["stateEnteredEventDetails"]
+            event = {**event, "stateEnteredEventDetails": {**entered, "name": phase + entered["name"]}}
+        spliced.append(event)
+    return spliced
+
+
+def _one_history(stepfunctions: Any, execution_arn: str) -> list[dict[str, Any]]:
     events: list[dict[str, Any]] = []
     request: dict[str, Any] = {"executionArn": execution_arn, "maxResults": 1000}
     while True:
