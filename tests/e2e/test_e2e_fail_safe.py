@@ -352,3 +352,43 @@ def test_an_execution_timeout_ends_the_run_and_the_watchdog_restores_legacy(run:
     assert run.status() == "TIMED_OUT"
     run.assert_legacy_serves_again()
     wait_until(lambda: set(waiting) <= run.legacy_ids(), what="intake consumed by legacy")
+
+
+def test_the_command_line_refuses_to_start_and_shows_why(run: Run, tmp_path, capsys) -> None:
+    # GIVEN the stack's outputs in a file, and a migration holding the lock
+    from tests.e2e.test_e2e_operator_commands import operator, operator_error
+
+    outputs_file = tmp_path / "outputs.json"
+    outputs_file.write_text(json.dumps(run.stack.outputs), encoding="utf-8")
+    target = ["--endpoint-url", run.stack.aws.endpoint_url, "--outputs", str(outputs_file)]
+    table = run.outputs.control_table_name
+    run.dynamodb.put_item(
+        TableName=table, Item={"pk": {"S": "LOCK"}, "sk": {"S": "LOCK"}, "execution_arn": {"S": "arn:other"}}
+    )
+
+    def executions() -> int:
+        return len(run.sfn.list_executions(stateMachineArn=run.outputs.state_machine_arn)["executions"])
+
+    before = executions()
+
+    # WHEN / THEN `status` names it and `start` is refused with exit 4, nothing started
+    assert operator(["status", *target], capsys) == (
+        0,
+        "serving backend: legacy\nmigration running: arn:other",
+    )
+    code, error = operator_error(["start", *target], capsys)
+    assert code == 4 and "arn:other" in error
+    assert executions() == before
+
+    # GIVEN instead a completed cut-over / THEN start needs --force (a dry run is never refused)
+    run.dynamodb.delete_item(TableName=table, Key={"pk": {"S": "LOCK"}, "sk": {"S": "LOCK"}})
+    run.dynamodb.put_item(
+        TableName=table, Item={"pk": {"S": "SERVING"}, "sk": {"S": "SERVING"}, "backend": {"S": "new"}}
+    )
+    code, error = operator_error(["start", *target], capsys)
+    assert code == 4 and "--force" in error
+    code, dry_run = operator(["start", "--dry-run", *target], capsys)
+    assert code == 0 and dry_run.startswith("arn:aws:states:")
+    wait_until(
+        lambda: run.sfn.describe_execution(executionArn=dry_run)["status"] != "RUNNING", what="dry run"
+    )
