@@ -13,6 +13,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from migration_cli.aws_connection import AwsConnection, add_connection_arguments, connection_from_args
 from migration_cli.execution_history import GATE_ACTIONS
 from migration_cli.migration_control import (
@@ -159,12 +161,25 @@ def redrive(args: argparse.Namespace) -> int:
     return EXIT_OK if result.status == "COMPLETED" else EXIT_FAILED
 
 
+# What Step Functions answers for an execution id that is not one of this stack's executions.
+_UNKNOWN_EXECUTION_CODES = frozenset({"ExecutionDoesNotExist", "InvalidArn", "InvalidName"})
+
+
 def _with_errors_handled(handler: Any) -> Any:
     def run(args: argparse.Namespace) -> int:
         try:
             return int(handler(args))
-        except StackOutputsError as error:
+        except (StackOutputsError, ValueError) as error:
             print(f"error: {error}", file=sys.stderr)
+            return EXIT_USAGE
+        except ClientError as error:
+            code = error.response.get("Error", {}).get("Code", "")
+            if code not in _UNKNOWN_EXECUTION_CODES:
+                raise
+            execution = getattr(args, "execution", "?")
+            print(
+                f"error: no execution {execution!r} on this stack's state machine ({code})", file=sys.stderr
+            )
             return EXIT_USAGE
 
     return run

@@ -9,6 +9,7 @@ invariants checked against the data. `run_local_migration` does it all and is wh
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import time
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from embedded_aws.local_stack import LocalStack, local_stack
+from migration_cli.argument_types import fraction, integer_at_least
 from migration_cli.execution_history import GATE_ACTIONS
 from migration_cli.input_file_checks import InputFileError, read_intake_file, read_legacy_file
 from migration_cli.invariants import check_invariants, read_snapshot
@@ -240,7 +242,14 @@ def run_local_migration(options: LocalRunOptions, err: TextIO | None = None) -> 
     records = load_legacy_file(options.legacy_file) if options.legacy_file else None
     bodies = load_intake_file(options.intake_file) if options.intake_file and not options.dry_run else None
     err.write("starting the embedded AWS runtime and deploying the stack ...\n")
-    with local_stack(program_dir=options.program_dir, config=config) as stack:
+    with contextlib.ExitStack() as resources:
+        try:
+            stack = resources.enter_context(local_stack(program_dir=options.program_dir, config=config))
+        except (ValueError, TypeError) as error:
+            # The program's own checks (components validate their args) refuse a bad --stack-config.
+            raise LocalRunError(
+                f"the stack could not be deployed with this configuration: {error}"
+            ) from error
         deployed = time.monotonic() - started
         result = run_on_stack(stack, options, records=records, bodies=bodies, err=err)
         result.report["local"]["deploy_seconds"] = round(deployed, 1)
@@ -441,7 +450,29 @@ def execution_document(options: LocalRunOptions) -> dict[str, Any]:
 
 
 def local_run(args: argparse.Namespace) -> int:
-    options = LocalRunOptions(
+    try:
+        options = _options(args)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    try:
+        # Checked before anything is started or deployed.
+        execution_document(options)
+        result = run_local_migration(options)
+    except (LocalRunError, InvalidExecutionInput) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(result.report, indent=2))
+    else:
+        print(format_report(result.report))
+        print()
+        print(format_invariants(result.report))
+    return result.exit_code
+
+
+def _options(args: argparse.Namespace) -> LocalRunOptions:
+    return LocalRunOptions(
         records=args.records,
         legacy_file=args.legacy_file,
         intake=args.intake,
@@ -460,20 +491,6 @@ def local_run(args: argparse.Namespace) -> int:
         export_dir=args.export,
         show_progress=not args.quiet,
     )
-    try:
-        # Checked before anything is started or deployed.
-        execution_document(options)
-        result = run_local_migration(options)
-    except (LocalRunError, InvalidExecutionInput) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    if args.json:
-        print(json.dumps(result.report, indent=2))
-    else:
-        print(format_report(result.report))
-        print()
-        print(format_invariants(result.report))
-    return result.exit_code
 
 
 def add_local_run_parser(local_subparsers: Any) -> None:
@@ -491,7 +508,7 @@ def add_local_run_parser(local_subparsers: Any) -> None:
     source = parser.add_argument_group("data")
     source.add_argument(
         "--records",
-        type=int,
+        type=integer_at_least(0),
         default=DEFAULT_RECORDS,
         metavar="N",
         help="synthetic legacy records (default 10000)",
@@ -504,7 +521,7 @@ def add_local_run_parser(local_subparsers: Any) -> None:
     )
     source.add_argument(
         "--intake",
-        type=int,
+        type=integer_at_least(0),
         default=DEFAULT_INTAKE,
         metavar="N",
         help=f"synthetic intake messages, sent once the legacy consumer is paused (default {DEFAULT_INTAKE})",
@@ -516,7 +533,7 @@ def add_local_run_parser(local_subparsers: Any) -> None:
     faults = parser.add_argument_group("faults and the gate")
     faults.add_argument(
         "--fail-transient",
-        type=float,
+        type=fraction,
         default=0.0,
         metavar="RATE",
         help="fraction of write attempts failing transiently (0..1)",
@@ -535,7 +552,11 @@ def add_local_run_parser(local_subparsers: Any) -> None:
         "redrive lifts the injected faults first, as a person would after a fix",
     )
     faults.add_argument(
-        "--max-redrives", type=int, default=1, metavar="N", help="redrives before answering abort (default 1)"
+        "--max-redrives",
+        type=integer_at_least(0),
+        default=1,
+        metavar="N",
+        help="redrives before answering abort (default 1)",
     )
     run = parser.add_argument_group("the run")
     run.add_argument("--dry-run", action="store_true", help="count what would move; change nothing")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.metadata
 import sys
 from collections.abc import Sequence
 
@@ -15,11 +16,19 @@ from collections.abc import Sequence
 COMMAND_MODULES: tuple[str, ...] = ("migration_cli.execution_commands", "migration_cli.local_commands")
 
 
+def _version() -> str:
+    try:
+        return importlib.metadata.version("onboarding-migration")
+    except importlib.metadata.PackageNotFoundError:  # run from a checkout without `make venv`
+        return "unknown"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="onboarding-migration",
         description="Move a live SQS-fed onboarding service onto a new backend with nothing lost.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     subcommands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module_name in COMMAND_MODULES:
         module = importlib.import_module(module_name)
