@@ -342,10 +342,10 @@ def run_on_stack(
             sfn.stop_execution(executionArn=execution_arn, cause="local run timed out")
             raise LocalRunError(f"the execution did not finish within {options.timeout_seconds:.0f} s")
         time.sleep(options.watch_interval_seconds)
-    if not sent and bodies and not snapshot.progress.cut_over:
-        # Rolled back before the pause completed: send anyway, the legacy consumer serves them.
-        send_intake(sqs, outputs.intake_queue_url, bodies)
-        sent = True
+    if not sent and bodies:
+        # The pause never completed (refused or failed at Setup, rolled back while pausing): the legacy
+        # consumer never stopped, so intake sent now would test nothing and be counted against the run.
+        err.write("intake not sent: the legacy consumer was never paused\n")
     finished = time.monotonic()
 
     report_status = "ROLLED_BACK" if snapshot.progress.error == "Migration.RolledBack" else snapshot.status

@@ -9,6 +9,7 @@ the intake sent meanwhile consumed by the serving backend, and the legacy record
 
 from __future__ import annotations
 
+import io
 import json
 import time
 from collections.abc import Callable, Iterator
@@ -392,3 +393,23 @@ def test_the_command_line_refuses_to_start_and_shows_why(run: Run, tmp_path, cap
     wait_until(
         lambda: run.sfn.describe_execution(executionArn=dry_run)["status"] != "RUNNING", what="dry run"
     )
+
+
+def test_a_local_run_refused_at_setup_sends_no_intake_and_reports_no_false_failure(run: Run) -> None:
+    # GIVEN another migration holding the lock, so this run is refused before any pause
+    from migration_cli.local_run import run_on_stack
+    from tests.e2e.e2e_support import e2e_options
+
+    run.dynamodb.put_item(
+        TableName=run.outputs.control_table_name,
+        Item={"pk": {"S": "LOCK"}, "sk": {"S": "LOCK"}, "execution_arn": {"S": "arn:other"}},
+    )
+
+    # WHEN a local run is made on the stack
+    result = run_on_stack(run.stack, e2e_options(intake=10), err=io.StringIO())
+
+    # THEN it failed as refused, sent no intake (legacy never paused), and no invariant claims a loss
+    assert result.report["status"] == "FAILED" and result.report["error"] == "Migration.AlreadyRunning"
+    assert result.report["counts"]["intake_received"] == 0
+    assert [entry for entry in result.report["invariants"] if not entry["holds"]] == []
+    assert run.serving() == (True, False)
