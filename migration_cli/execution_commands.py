@@ -30,7 +30,7 @@ from migration_cli.migration_control import (
 )
 from migration_cli.progress import WAITING_AT_GATE, ExecutionWatcher, ProgressPrinter
 from migration_cli.report import build_report, format_report
-from migration_cli.stack_outputs import StackOutputs, StackOutputsError, resolve_outputs
+from migration_cli.stack_outputs import StackOutputs, StackOutputsError, recorded_endpoint, resolve_outputs
 from onboarding import run_control
 from onboarding.execution_input import MAX_SEGMENTS, InvalidExecutionInput
 
@@ -54,8 +54,16 @@ def _parse_override(text: str) -> tuple[str, Any]:
 
 
 def _target(args: argparse.Namespace) -> tuple[AwsConnection, StackOutputs]:
-    outputs = resolve_outputs(Path(args.outputs) if args.outputs else None, args.stack)
-    return connection_from_args(args), outputs
+    """The stack's outputs and where to send requests: --endpoint-url, else the endpoint a `local up`
+    outputs file records; the region from --region, else the stack's own `region` output."""
+    path = Path(args.outputs) if args.outputs else None
+    outputs = resolve_outputs(path, args.stack)
+    connection = connection_from_args(args)
+    if connection.endpoint_url is None and path is not None:
+        connection.endpoint_url = recorded_endpoint(path)
+    if connection.region is None:
+        connection.region = outputs.region
+    return connection, outputs
 
 
 def start(args: argparse.Namespace) -> int:

@@ -24,6 +24,7 @@ class StackOutputs:
     """The outputs the operator commands use (names exactly as `__main__.py` exports them)."""
 
     state_machine_arn: str
+    region: str
     intake_queue_url: str
     intake_queue_arn: str
     intake_dlq_url: str
@@ -66,6 +67,14 @@ def load_outputs_file(path: Path) -> dict[str, Any]:
     if isinstance(document.get("outputs"), dict) and "endpoint_url" in document:
         return document["outputs"]
     return document
+
+
+def recorded_endpoint(path: Path) -> str | None:
+    """The endpoint a `local up --json` outputs file records (None for plain stack outputs): commands
+    given such a file talk to that endpoint, never to AWS by accident."""
+    document = json.loads(path.read_text(encoding="utf-8"))
+    endpoint = document.get("endpoint_url") if isinstance(document, dict) else None
+    return endpoint if isinstance(endpoint, str) and endpoint else None
 
 
 def load_pulumi_outputs(stack: str | None = None, cwd: Path | None = None) -> dict[str, Any]:

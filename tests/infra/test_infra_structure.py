@@ -12,6 +12,7 @@ from tests.infra.pulumi_harness import FUNCTION_NAMES, STACK_TYPE, CapturedStack
 # plus every queue ARN, mapping UUID and function name the README's "Deploying on AWS" outputs.json holds.
 CONTRACT_EXPORTS = (
     "state_machine_arn",
+    "region",
     "intake_queue_url",
     "intake_queue_arn",
     "intake_dlq_url",
