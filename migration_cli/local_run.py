@@ -14,7 +14,7 @@ import json
 import sys
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,15 +23,16 @@ from typing import Any, TextIO
 from embedded_aws.local_stack import LocalStack, local_stack
 from migration_cli.argument_types import fraction, integer_at_least
 from migration_cli.execution_history import GATE_ACTIONS
+from migration_cli.gate_prompt import ask_at_the_gate, gate_prompt
 from migration_cli.input_file_checks import InputFileError, read_intake_file, read_legacy_file
 from migration_cli.invariants import check_invariants, read_snapshot
 from migration_cli.migration_control import answer_gate, execution_input, start_migration
 from migration_cli.progress import WAITING_AT_GATE, ExecutionWatcher, ProgressPrinter, queue_depths
-from migration_cli.report import build_report, format_report, requests_per_service
+from migration_cli.report import build_report, dead_lettered_records, format_report, requests_per_service
 from migration_cli.stack_data import peek_messages, scan_items
 from migration_cli.stack_outputs import StackOutputs
 from onboarding.dynamodb_codec import to_attribute_map
-from onboarding.execution_input import InvalidExecutionInput
+from onboarding.execution_input import DEFAULTS, InvalidExecutionInput
 from onboarding.migration_ledger import ledger_scan_arguments
 from onboarding.migration_queue_sender import EnqueueFailed, message_fits, send_bodies, too_large_reason
 from onboarding.onboarding_item import is_onboarding_item
@@ -178,14 +179,15 @@ def set_function_environment(lambda_client: Any, function_name: str, **variables
     lambda_client.update_function_configuration(FunctionName=function_name, Environment={"Variables": merged})
 
 
-def _gate_answer(options: LocalRunOptions, redrives_done: int, err: TextIO) -> str:
+def _gate_answer(
+    options: LocalRunOptions,
+    redrives_done: int,
+    err: TextIO,
+    prompt: Callable[[], str] = lambda: "validation is not clean\n",
+) -> str:
+    """The gate's answer: asked at a terminal when no policy was given, otherwise the policy's."""
     if options.gate is None and sys.stdin.isatty():
-        while True:
-            err.write("validation is not clean: answer redrive, accept or abort: ")
-            err.flush()
-            answer = sys.stdin.readline().strip().lower()
-            if answer in GATE_ACTIONS:
-                return answer
+        return ask_at_the_gate(prompt(), sys.stdin.readline, err)
     policy = options.gate or "abort"
     if policy == "redrive" and redrives_done >= options.max_redrives:
         return "abort"
@@ -323,7 +325,16 @@ def run_on_stack(
             send_intake(sqs, outputs.intake_queue_url, bodies)
             sent = True
         if snapshot.status == WAITING_AT_GATE and snapshot.progress.gate_token:
-            action = _gate_answer(options, redrives, err)
+            action = _gate_answer(
+                options,
+                redrives,
+                err,
+                lambda progress=snapshot.progress: gate_prompt(
+                    progress.latest_validation,
+                    dead_lettered_records(sqs, dynamodb, outputs),
+                    int(document.get("gate_timeout_seconds", DEFAULTS["gate_timeout_seconds"])),
+                ),
+            )
             if action == "redrive":
                 # As a person would: fix first (lift the injected faults), then redrive.
                 set_function_environment(

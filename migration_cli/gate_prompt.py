@@ -1,0 +1,60 @@
+"""The gate, asked at a terminal: what a person needs to decide, and an answer that must be an action."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TextIO
+
+from migration_cli.execution_history import GATE_ACTIONS
+
+GATE_PROMPT_SHOWN = 10
+
+
+def gate_prompt(
+    validation: dict[str, Any] | None, dead_lettered: list[dict[str, Any]], timeout_seconds: int
+) -> str:
+    """What a person at the gate needs: the counts, the first dead-lettered ids with their last errors,
+    the time left to decide and what each answer does."""
+    counts = (validation or {}).get("counts", {})
+    lines = [
+        "validation is not clean: "
+        + ", ".join(f"{key} {value}" for key, value in counts.items() if key in _GATE_COUNT_KEYS),
+    ]
+    if dead_lettered:
+        lines.append(f"dead-lettered records ({len(dead_lettered)}):")
+        lines += [
+            f"  {entry['application_id'] or '(no application_id)'}: {entry['reason']}"
+            for entry in dead_lettered[:GATE_PROMPT_SHOWN]
+        ]
+        if len(dead_lettered) > GATE_PROMPT_SHOWN:
+            lines.append(f"  ... and {len(dead_lettered) - GATE_PROMPT_SHOWN} more")
+    lines.append(
+        f"the gate waits {timeout_seconds} s, then rolls back. redrive: move the DLQ back and validate "
+        "again (after a fix); accept: cut over as is; abort: roll back"
+    )
+    return "\n".join(lines) + "\n"
+
+
+_GATE_COUNT_KEYS = (
+    "eligible",
+    "migrated",
+    "missing",
+    "rejected",
+    "checksum_mismatches",
+    "migration_dlq_messages",
+)
+
+
+def ask_at_the_gate(prompt: str, read_line: Callable[[], str], err: TextIO) -> str:
+    """Ask until the answer is one of the gate's actions; an unknown answer is said to be unknown."""
+    err.write(prompt)
+    while True:
+        err.write("answer redrive, accept or abort: ")
+        err.flush()
+        line = read_line()
+        if not line:  # end of input: the safe answer
+            return "abort"
+        answer = line.strip().lower()
+        if answer in GATE_ACTIONS:
+            return answer
+        err.write(f"unknown answer {answer!r}\n")
