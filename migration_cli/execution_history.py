@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 # State names start with their phase (see statemachines/migration.asl.json); first match wins.
@@ -40,6 +41,23 @@ ROLLED_BACK_ERROR = "Migration.RolledBack"
 SCAN_COUNT_KEYS = ("scanned", "eligible", "ineligible", "invalid", "enqueued")
 _TASK_ENDS = ("TaskSucceeded", "TaskFailed", "TaskTimedOut", "TaskAborted")
 CHILD_EXECUTION_RESOURCES = ("startExecution.sync", "startExecution.sync:2")
+# The intake is paused from the first state below until one of the states after it has run.
+PAUSE_STARTS = "PauseDisableLegacyMapping"
+SERVING_RESTORED_BY = frozenset(
+    {
+        "CutOverEnableNewMapping",
+        "CutOverFailedEnsureNewServing",
+        "RollbackEnableLegacyMapping",
+        "RollbackKeepNewServing",
+    }
+)
+
+
+def _moment(value: Any) -> datetime:
+    """A history timestamp: boto3 gives datetimes, JSON documents ISO text."""
+    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+
+
 _EXECUTION_ENDS = ("ExecutionSucceeded", "ExecutionFailed", "ExecutionTimedOut", "ExecutionAborted")
 
 
@@ -132,9 +150,24 @@ class ExecutionProgress:
     standard workflow for."""
     child_executions: list[str] = field(default_factory=list)
     """Child executions started by the run (scan segments, waits), in start order."""
+    paused_at: Any = None
+    """When the legacy consumer was told to stop (the pause's first state entered)."""
+    serving_again_at: Any = None
+    """When a consumer was serving again: the new one enabled at the cut-over, or the rollback's."""
     ended: bool = False
     error: str | None = None
     cause: str | None = None
+
+    @property
+    def intake_paused_seconds(self) -> float | None:
+        """How long no consumer took the intake: from the pause until a consumer served again (None when
+        nothing was paused, or while / if the execution never restored serving itself)."""
+        if self.paused_at is None or self.serving_again_at is None:
+            return None
+        try:
+            return round((_moment(self.serving_again_at) - _moment(self.paused_at)).total_seconds(), 1)
+        except (TypeError, ValueError):
+            return None
 
     @property
     def latest_validation(self) -> dict[str, Any] | None:
@@ -166,6 +199,12 @@ class ExecutionProgress:
             self.state = name
             self.phase = phase_of(name) or self.phase
             self.state_transitions += 1
+            if name == PAUSE_STARTS and self.paused_at is None:
+                self.paused_at = event.get("timestamp")
+        elif kind.endswith("StateExited"):
+            name = event.get("stateExitedEventDetails", {}).get("name")
+            if name in SERVING_RESTORED_BY and self.paused_at is not None and self.serving_again_at is None:
+                self.serving_again_at = event.get("timestamp")
         elif kind == "LambdaFunctionSucceeded" or kind == "TaskSucceeded":
             self._apply_result(kind, event)
         elif kind == "TaskSubmitted":

@@ -259,6 +259,7 @@ def build_report(
         ),
         "state_transitions": progress.state_transitions,
         "duration_seconds": _duration(description),
+        "intake_paused_seconds": progress.intake_paused_seconds,
     }
 
 
@@ -291,6 +292,8 @@ def format_report(report: dict[str, Any], shown: int = 10) -> str:
         lines.append(f"  cause: {report['cause']}")
     if report["status"] == "ROLLED_BACK":
         lines.append("  the legacy consumer is serving again; the new consumer is off")
+    if report.get("intake_paused_seconds") is not None:
+        lines.append(f"  intake paused for {report['intake_paused_seconds']:.1f} s (no consumer took it)")
     lines.append("")
     lines.append("Legacy records")
     rows = [("total", counts.get("legacy"))]
