@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -107,20 +107,19 @@ def render_definition(template: str, substitutions: Mapping[str, str]) -> str:
     return json.dumps(document, separators=(",", ":"))
 
 
-def render_definitions(templates: Mapping[str, str], substitutions: Mapping[str, str]) -> dict[str, str]:
-    """Render several definitions from one set of values: each takes the values it names, and every value
-    must be named by at least one of them (the same typo check as `render_definition`, over the set)."""
+def check_substitution_names(templates: Mapping[str, str], names: Iterable[str]) -> None:
+    """Every placeholder of every definition has a value, and every value is named by at least one of
+    them: `render_definition`'s typo check over a set of definitions, made before any is rendered (so it
+    fails at preview, where values are still unknown)."""
+    given = set(names)
+    for name, template in templates.items():
+        missing = sorted(definition_placeholders(template) - given)
+        if missing:
+            raise ValueError(f"placeholders of the {name} definition without a value: {missing}")
     wanted = set().union(*(definition_placeholders(template) for template in templates.values()))
-    unused = sorted(substitutions.keys() - wanted)
+    unused = sorted(given - wanted)
     if unused:
         raise ValueError(f"substitutions that match no placeholder of any definition: {unused}")
-    return {
-        name: render_definition(
-            template,
-            {key: value for key, value in substitutions.items() if key in definition_placeholders(template)},
-        )
-        for name, template in templates.items()
-    }
 
 
 def render_migration_with_children(
@@ -131,9 +130,7 @@ def render_migration_with_children(
     benchmarks). ``name`` is the child's resource name (`wait-until-quiet`, `enqueue-segment`)."""
     templates = {key: path.read_text(encoding="utf-8") for key, path in CHILD_DEFINITIONS.items()}
     template = DEFINITION_PATH.read_text(encoding="utf-8")
-    render_definitions(
-        {"migration": template, **templates}, {**substitutions, **dict.fromkeys(templates, "x")}
-    )
+    check_substitution_names({"migration": template, **templates}, [*substitutions, *templates])
     children = {
         key: create_child(
             _child_resource_name(key), render_definition(text, _values_for(text, substitutions))
@@ -455,9 +452,8 @@ class MigrationStateMachine(pulumi.ComponentResource):
 
         substitutions = definition_substitutions(args, self.gate_topic.arn)
         # Every value is used by some definition (a typo in a placeholder name fails here, at preview).
-        render_definitions(
-            {"migration": template, **child_templates},
-            dict.fromkeys({*substitutions, *CHILD_DEFINITIONS}, "x"),
+        check_substitution_names(
+            {"migration": template, **child_templates}, [*substitutions, *CHILD_DEFINITIONS]
         )
         logging = aws.sfn.StateMachineLoggingConfigurationArgs(
             level="ALL",

@@ -17,7 +17,7 @@ iteration adds a started and a succeeded event; the execution adds its started a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,8 +28,6 @@ CALLBACK_OR_SYNC_EXTRA_EVENTS = 1
 RETRY_EVENTS = 4
 MAP_EVENTS = 4
 MAP_ITERATION_EVENTS = 2
-
-LoopBound = Callable[[Mapping[str, Any]], int]
 
 
 class UnboundedLoop(ValueError):

@@ -16,6 +16,7 @@ from components.migration_state_machine import (
     SEGMENT_DEFINITION_PATH,
     WAIT_DEFINITION_PATH,
     MigrationStateMachineArgs,
+    check_substitution_names,
     definition_placeholders,
     definition_substitutions,
     render_definition,
@@ -132,6 +133,22 @@ def test_render_refuses_missing_unused_and_unsafe_values(template: str) -> None:
         render_definition(template, {**complete, "Typo": "x"})
     with pytest.raises(ValueError, match="plain string"):
         render_definition(template, {**complete, sorted(names)[0]: 'break"out'})
+
+
+def test_the_set_of_definitions_refuses_a_missing_or_an_unused_value(template: str) -> None:
+    # GIVEN the three definitions and exactly the names they use
+    templates = {
+        "migration": template,
+        **{key: path.read_text(encoding="utf-8") for key, path in CHILD_DEFINITIONS.items()},
+    }
+    names = set().union(*(definition_placeholders(text) for text in templates.values()))
+    check_substitution_names(templates, names)
+
+    # WHEN / THEN one name short, or one too many, is refused naming it
+    with pytest.raises(ValueError, match="IntakeQueueUrl"):
+        check_substitution_names(templates, names - {"IntakeQueueUrl"})
+    with pytest.raises(ValueError, match="Typo"):
+        check_substitution_names(templates, names | {"Typo"})
 
 
 def test_render_leaves_jsonpath_alone(definition: dict[str, Any]) -> None:
