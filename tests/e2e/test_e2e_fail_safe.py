@@ -99,14 +99,26 @@ class Run:
             if str(item.get("pk", "")).startswith("CUSTOMER#")
         }
 
-    def assert_legacy_serves_again(self) -> None:
-        """After an end before the cut-over: restored by the watchdog, lock free, run recorded."""
+    def fail_two_records_permanently(self) -> None:
+        """Two eligible records whose write always fails: validation is not clean, the gate waits."""
+        failing = ids_of(labelled(), RecordKind.ELIGIBLE_VALID)[:2]
+        set_function_environment(
+            self.lambda_client,
+            self.outputs.migrate_record_function_name,
+            FAULT_PERMANENT_IDS=",".join(failing),
+        )
+
+    def assert_legacy_serves_again(self, waiting: list[str] | None = None) -> None:
+        """After an end before the cut-over: restored by the watchdog, lock free, run recorded, and the
+        intake that ``waiting`` names consumed by legacy."""
         wait_until(lambda: self.serving() == (True, False) and self.lock() is None, what="legacy serving")
         record = wait_until(lambda: (run := self.run_record()) and run.outcome and run, what="outcome")
         assert record.outcome == run_control.Outcome.RESTORED_BY_WATCHDOG
         assert record.cut_over is False
         # Every legacy record is still there, as loaded (the migration never writes to legacy).
         assert {record["application_id"] for record in self.records} <= self.legacy_ids()
+        if waiting is not None:
+            wait_until(lambda: set(waiting) <= self.legacy_ids(), what="intake consumed by legacy")
 
 
 @pytest.fixture(scope="module")
@@ -148,8 +160,7 @@ def test_stop_during_migrate_gives_the_intake_back_to_legacy(run: Run) -> None:
 
     # THEN the watchdog gives the intake back to legacy, which consumes what waited
     assert run.status() == "ABORTED"
-    run.assert_legacy_serves_again()
-    wait_until(lambda: set(waiting) <= run.legacy_ids(), what="intake consumed by legacy")
+    run.assert_legacy_serves_again(waiting)
 
 
 def test_stop_during_settle_gives_the_intake_back_to_legacy(run: Run) -> None:
@@ -163,16 +174,12 @@ def test_stop_during_settle_gives_the_intake_back_to_legacy(run: Run) -> None:
     run.sfn.stop_execution(executionArn=run.arn)
 
     # THEN
-    run.assert_legacy_serves_again()
-    wait_until(lambda: set(waiting) <= run.legacy_ids(), what="intake consumed by legacy")
+    run.assert_legacy_serves_again(waiting)
 
 
 def test_stop_at_the_gate_gives_the_intake_back_to_legacy(run: Run) -> None:
     # GIVEN records that always fail, so validation is not clean and the gate waits
-    failing = ids_of(labelled(), RecordKind.ELIGIBLE_VALID)[:2]
-    set_function_environment(
-        run.lambda_client, run.outputs.migrate_record_function_name, FAULT_PERMANENT_IDS=",".join(failing)
-    )
+    run.fail_two_records_permanently()
     run.start()
     wait_until(lambda: read_progress(run.sfn, run.arn).waiting_at_gate, what="gate")
     waiting = run.send_intake()
@@ -181,8 +188,7 @@ def test_stop_at_the_gate_gives_the_intake_back_to_legacy(run: Run) -> None:
     run.sfn.stop_execution(executionArn=run.arn)
 
     # THEN
-    run.assert_legacy_serves_again()
-    wait_until(lambda: set(waiting) <= run.legacy_ids(), what="intake consumed by legacy")
+    run.assert_legacy_serves_again(waiting)
 
 
 def test_an_abnormal_end_after_the_cut_over_keeps_the_new_backend_serving(run: Run) -> None:
@@ -307,8 +313,7 @@ def test_an_oversized_validation_result_ends_the_execution_and_the_watchdog_rest
         assert (described["status"], described["error"]) == ("FAILED", "States.DataLimitExceeded")
 
     # ... and the watchdog gives the intake back to legacy
-    run.assert_legacy_serves_again()
-    wait_until(lambda: set(waiting) <= run.legacy_ids(), what="intake consumed by legacy")
+    run.assert_legacy_serves_again(waiting)
 
 
 def test_the_history_quota_ends_the_execution_and_the_watchdog_restores_legacy(run: Run) -> None:
@@ -330,16 +335,12 @@ def test_the_history_quota_ends_the_execution_and_the_watchdog_restores_legacy(r
     assert (described["status"], described["error"]) == ("FAILED", "States.Runtime")
     record = run.run_record()
     assert record is not None and record.phase == "MIGRATE", record  # paused: something to restore
-    run.assert_legacy_serves_again()
-    wait_until(lambda: set(waiting) <= run.legacy_ids(), what="intake consumed by legacy")
+    run.assert_legacy_serves_again(waiting)
 
 
 def test_an_execution_timeout_ends_the_run_and_the_watchdog_restores_legacy(run: Run) -> None:
     # GIVEN a migration that waits at its gate (two records always fail) longer than its execution may run
-    failing = ids_of(labelled(), RecordKind.ELIGIBLE_VALID)[:2]
-    set_function_environment(
-        run.lambda_client, run.outputs.migrate_record_function_name, FAULT_PERMANENT_IDS=",".join(failing)
-    )
+    run.fail_two_records_permanently()
 
     def with_timeout(text: str) -> str:
         return json.dumps({**json.loads(text), "TimeoutSeconds": 15})
@@ -351,8 +352,7 @@ def test_an_execution_timeout_ends_the_run_and_the_watchdog_restores_legacy(run:
         # WHEN its TimeoutSeconds pass / THEN it is TIMED_OUT and the watchdog restored legacy
         wait_until(lambda: run.status() != "RUNNING", what="end")
     assert run.status() == "TIMED_OUT"
-    run.assert_legacy_serves_again()
-    wait_until(lambda: set(waiting) <= run.legacy_ids(), what="intake consumed by legacy")
+    run.assert_legacy_serves_again(waiting)
 
 
 def test_the_command_line_refuses_to_start_and_shows_why(run: Run, tmp_path, capsys) -> None:
