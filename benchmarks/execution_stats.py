@@ -15,12 +15,13 @@ phase (``SettleWaitUntilQuiet`` starts a child whose ``WaitInterval`` counts as 
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
+
+from migration_cli.execution_history import child_execution_arn
 
 TERMINAL_STATUSES = frozenset({"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"})
 _PREFIX = re.compile(r"^[A-Z][a-z]+")
@@ -115,11 +116,9 @@ def read_history(stepfunctions: Any, execution_arn: str) -> list[dict[str, Any]]
         kind = str(event.get("type", ""))
         if kind.endswith("StateEntered"):
             phase = phase_of(str(event["stateEnteredEventDetails"]["name"]))
-        details = event.get("taskSubmittedEventDetails", {})
-        if kind == "TaskSubmitted" and str(details.get("resource", "")).startswith("startExecution"):
-            child = json.loads(details.get("output") or "{}").get("ExecutionArn")
-            if child:
-                merged.extend(_as_part_of(phase, read_history(stepfunctions, child)))
+        child = child_execution_arn(event)
+        if child is not None:
+            merged.extend(_as_part_of(phase, read_history(stepfunctions, child)))
     return merged
 
 

@@ -53,6 +53,18 @@ SERVING_RESTORED_BY = frozenset(
 )
 
 
+def child_execution_arn(event: Mapping[str, Any]) -> str | None:
+    """The child execution a `startExecution` task started, from its TaskSubmitted event (else None)."""
+    if event.get("type") != "TaskSubmitted":
+        return None
+    details = event.get("taskSubmittedEventDetails", {})
+    if details.get("resource") not in CHILD_EXECUTION_RESOURCES:
+        return None
+    submitted = _json(details.get("output"))
+    arn = submitted.get("ExecutionArn") if isinstance(submitted, dict) else None
+    return arn if isinstance(arn, str) else None
+
+
 def _moment(value: Any) -> datetime:
     """A history timestamp: boto3 gives datetimes, JSON documents ISO text."""
     return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
@@ -208,7 +220,7 @@ class ExecutionProgress:
         elif kind == "LambdaFunctionSucceeded" or kind == "TaskSucceeded":
             self._apply_result(kind, event)
         elif kind == "TaskSubmitted":
-            self._note_child(event.get("taskSubmittedEventDetails", {}))
+            self._note_child(event)
         elif kind == "TaskScheduled":
             details = event.get("taskScheduledEventDetails", {})
             if details.get("resource") == GATE_RESOURCE:
@@ -242,14 +254,11 @@ class ExecutionProgress:
             elif kind == "LambdaFunctionSucceeded":
                 self._apply_result(kind, event)
             elif kind == "TaskSubmitted":
-                self._note_child(event.get("taskSubmittedEventDetails", {}))
+                self._note_child(event)
 
-    def _note_child(self, details: Mapping[str, Any]) -> None:
-        if details.get("resource") not in CHILD_EXECUTION_RESOURCES:
-            return
-        submitted = _json(details.get("output"))
-        arn = submitted.get("ExecutionArn") if isinstance(submitted, dict) else None
-        if isinstance(arn, str) and arn not in self.child_executions:
+    def _note_child(self, event: Mapping[str, Any]) -> None:
+        arn = child_execution_arn(event)
+        if arn is not None and arn not in self.child_executions:
             self.child_executions.append(arn)
 
     def _apply_result(self, kind: str, event: Mapping[str, Any]) -> None:

@@ -11,7 +11,7 @@ import json
 import re
 from typing import Any
 
-from migration_cli.execution_history import ROLLED_BACK_ERROR
+from migration_cli.execution_history import ROLLED_BACK_ERROR, child_execution_arn
 from migration_cli.migration_control import answer_gate
 from tests.statemachine.stub_stack import FAST_INPUT, StubStack
 
@@ -33,11 +33,7 @@ def states_entered(stack: StubStack, execution_arn: str) -> list[str]:
     for event in events:
         if "stateEnteredEventDetails" in event:
             entered.append(event["stateEnteredEventDetails"]["name"])
-        elif (
-            event["type"] == "TaskSubmitted"
-            and "startExecution" in event["taskSubmittedEventDetails"]["resource"]
-        ):
-            child = json.loads(event["taskSubmittedEventDetails"]["output"])["ExecutionArn"]
+        elif (child := child_execution_arn(event)) is not None:
             entered.extend(states_entered(stack, child))
     return entered
 
