@@ -42,7 +42,7 @@ def failed_tests(junit_xml: Path) -> list[str]:
     return names
 
 
-def run_suite(run: int, extra_args: list[str]) -> tuple[int, list[str], float]:
+def run_suite(run: int, extra_args: list[str]) -> tuple[int, list[str]]:
     with tempfile.TemporaryDirectory() as scratch:
         report = Path(scratch) / "junit.xml"
         command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={report}"]
@@ -54,7 +54,7 @@ def run_suite(run: int, extra_args: list[str]) -> tuple[int, list[str], float]:
             failures = [f"<pytest exit {completed.returncode}>"]
         summary = completed.stdout.strip().splitlines()[-1:] or ["(no output)"]
         print(f"run {run}: exit {completed.returncode} in {elapsed:.0f} s: {summary[0]}", flush=True)
-        return completed.returncode, failures, elapsed
+        return completed.returncode, failures
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     failures: collections.Counter[str] = collections.Counter()
     try:
         for run in range(1, options.runs + 1):
-            code, names, _ = run_suite(run, options.pytest_args)
+            code, names = run_suite(run, options.pytest_args)
             failed_runs += code != 0
             failures.update(names)
     finally:
