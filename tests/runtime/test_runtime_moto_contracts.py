@@ -318,6 +318,8 @@ def test_sqs_internals_replaced_for_speed_have_the_expected_shape():
     assert parameters(SQSBackend.send_message)[:3] == ["self", "queue_name", "message_body"]
     assert parameters(SQSBackend.send_message_batch) == ["self", "queue_name", "entries"]
     assert parameters(SQSBackend.get_queue_attributes) == ["self", "queue_name", "attribute_names"]
+    # Tripwires: sqs_speed replaces these paths wholesale; test_sqs_speed_patches_keep_moto_behaviour below
+    # compares the outcomes, but only the source shows the upstream paths still read what the copy reads.
     assert "for message in queue.messages:" in inspect.getsource(SQSBackend.receive_message)
     # SendMessage reads the whole attribute map only for this key: the speed-up relies on it.
     assert 'attributes.get("ContentBasedDeduplication")' in inspect.getsource(SQSBackend.send_message)
@@ -547,7 +549,8 @@ def test_moto_still_lacks_message_move_tasks():
     # GIVEN moto's SQS responses / WHEN the move-task actions are looked up
     from moto.sqs.responses import SQSResponse
 
-    # THEN moto has none of its own (if it gains them, drop the shim in moto_internals/message_move.py)
+    # THEN moto has none of its own (if it gains them, drop the shim in moto_internals/message_move.py);
+    # an absence, so it is read from the class (moto answers the actions with HTTP 500 today)
     for action in ("start_message_move_task", "list_message_move_tasks", "cancel_message_move_task"):
         assert action not in vars(SQSResponse), action
     assert callable(SQSResponse._get_param)
@@ -656,6 +659,8 @@ def test_moto_logs_under_the_logger_names_the_runtime_quiets():
     assert program.LOG.name.startswith("moto.stepfunctions.")
     assert eval_component.LOG.name.startswith("moto.stepfunctions.")
     assert lambda_models.logger.name.startswith("moto.awslambda.")
+    # Tripwire: the error is logged from inside the interpreter's worker thread, only on a failing
+    # execution; the logger's name above is what the runtime relies on, this pins that it is the one used.
     assert 'LOG.error("Stepfunctions computation ended with exception' in inspect.getsource(program)
     assert set(QUIETED_LOGGERS) == {"moto.stepfunctions", "moto.awslambda"}
 
