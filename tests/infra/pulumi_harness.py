@@ -19,20 +19,14 @@ from typing import Any
 from embedded_aws.stack_deploy.engine import STACK_TYPE, MocksRun, Registration, run_under_mocks
 from embedded_aws.stack_deploy.mocks import DeclaredMocks
 from embedded_aws.stack_deploy.program import run_program as run_project_program
+from onboarding_stack.function_names import ALL_FUNCTIONS
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 PROJECT = "onboarding-migration"
 STACK = "test"
 REGION = "eu-west-1"
 ACCOUNT = "123456789012"
-FUNCTION_NAMES = (
-    "legacy_intake",
-    "onboarding_intake",
-    "enqueue_records",
-    "migrate_record",
-    "validate_migration",
-    "restore_serving",
-)
+FUNCTION_NAMES = ALL_FUNCTIONS
 
 # One resource as the program registered it (type, name, parent, inputs, outputs, ignore_changes ...).
 RegisteredResource = Registration
