@@ -18,7 +18,7 @@ from typing import Any, TextIO
 from embedded_aws.emulator import DUMMY_CREDENTIALS
 from embedded_aws.local_stack import LocalStack, local_stack
 from embedded_aws.stack_deploy import UnsupportedInvoke, UnsupportedResourceType
-from migration_cli.local_run import add_local_run_parser
+from migration_cli.local_run_command import add_local_run_parser
 
 LocalRegistrar = Callable[[Any], None]
 

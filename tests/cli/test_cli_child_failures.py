@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from migration_cli.execution_history import unwrap_child_failure
+from migration_cli.history_events import unwrap_child_failure
 
 
 def test_a_child_failure_is_named_by_the_child_error_and_cause():

@@ -11,8 +11,9 @@ import json
 import re
 from typing import Any
 
-from migration_cli.execution_history import ROLLED_BACK_ERROR, child_execution_arn
+from migration_cli.history_events import child_execution_arn
 from migration_cli.migration_control import answer_gate
+from onboarding.migration_errors import MigrationError
 from tests.statemachine.stub_stack import FAST_INPUT, StubStack
 
 ENABLED, DISABLED = "Enabled", "Disabled"
@@ -153,7 +154,7 @@ def test_a_failing_scan_rolls_back_and_the_legacy_consumer_serves_again(stub_sta
 
     # THEN it is rolled back with the cause, and the legacy consumer serves (the new one does not)
     described = stub_stack.describe(execution)
-    assert described["error"] == ROLLED_BACK_ERROR
+    assert described["error"] == MigrationError.ROLLED_BACK
     assert "RuntimeError" in described["cause"]
     assert progress.phase == "Rollback"
     assert stub_stack.mapping_state(stub_stack.legacy_mapping) == ENABLED
@@ -175,7 +176,7 @@ def test_an_unexpected_function_result_rolls_back_instead_of_stranding_the_pause
 
         # (the enqueue page runs in a child execution: the progress names the child's own failure)
         described = stub_stack.describe(execution)
-        assert described["error"] == ROLLED_BACK_ERROR
+        assert described["error"] == MigrationError.ROLLED_BACK
         assert progress.cause is not None and progress.cause.startswith(expected), progress.cause
         assert stub_stack.mapping_state(stub_stack.legacy_mapping) == ENABLED
 
@@ -191,7 +192,7 @@ def test_migration_queue_that_never_empties_times_out_and_rolls_back(stub_stack:
     stub_stack.wait(execution)
 
     described = stub_stack.describe(execution)
-    assert described["error"] == ROLLED_BACK_ERROR
+    assert described["error"] == MigrationError.ROLLED_BACK
     assert described["cause"].startswith("Migration.MigrationTimeout")
     assert stub_stack.mapping_state(stub_stack.legacy_mapping) == ENABLED
 
@@ -204,7 +205,7 @@ def start_unclean(stub_stack: StubStack, **extra: object) -> str:
     progress = stub_stack.wait(execution, until_gate=True)
     assert progress.waiting_at_gate
     assert progress.latest_validation is not None
-    assert progress.latest_validation["counts"]["migration_dlq_messages"] == 2
+    assert progress.latest_validation.counts.migration_dlq_messages == 2
     return execution
 
 
@@ -220,7 +221,7 @@ def test_gate_redrive_after_the_fix_migrates_the_dead_letters(stub_stack: StubSt
     assert stub_stack.describe(execution)["status"] == "SUCCEEDED"
     assert progress.gate_decisions == ["redrive"]
     assert progress.redrives == 1
-    assert [report["clean"] for report in progress.validations] == [False, True]
+    assert [report.clean for report in progress.validations] == [False, True]
     assert queue_depth(stub_stack, stub_stack.migration_dlq_url) == 0
     assert {"app-0-1-0", "app-1-2-1"} <= set(stub_stack.consumers_of())
     assert stub_stack.mapping_state(stub_stack.new_mapping) == ENABLED
@@ -251,7 +252,7 @@ def test_gate_abort_rolls_back_and_legacy_takes_what_waited(stub_stack: StubStac
     stub_stack.wait(execution)
 
     described = stub_stack.describe(execution)
-    assert described["error"] == ROLLED_BACK_ERROR
+    assert described["error"] == MigrationError.ROLLED_BACK
     assert described["cause"].startswith("Migration.Aborted")
     assert stub_stack.mapping_state(stub_stack.legacy_mapping) == ENABLED
     assert stub_stack.mapping_state(stub_stack.new_mapping) == DISABLED
