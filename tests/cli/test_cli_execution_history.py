@@ -8,6 +8,7 @@ from typing import Any
 from migration_cli.execution_history import ExecutionProgress, describe_phase
 from migration_cli.history_reader import HistoryReader
 from onboarding.enqueue_result import EnqueueCounts, EnqueueResult
+from onboarding.migration_errors import MigrationError
 from onboarding.validation_result import ValidationCounts, ValidationResult
 from statemachines.phases import phase_of
 
@@ -129,13 +130,13 @@ def test_rollback_error_and_dry_run_are_read() -> None:
         History()
         .started({"dry_run": True})
         .entered("RollbackDone")
-        .add("ExecutionFailed", "executionFailedEventDetails", error="Migration.RolledBack", cause="why")
+        .add("ExecutionFailed", "executionFailedEventDetails", error=MigrationError.ROLLED_BACK, cause="why")
     )
 
     progress = ExecutionProgress().apply(history.events)
 
     assert progress.dry_run is True
-    assert (progress.error, progress.cause, progress.phase) == ("Migration.RolledBack", "why", "Rollback")
+    assert (progress.error, progress.cause, progress.phase) == (MigrationError.ROLLED_BACK, "why", "Rollback")
 
 
 class FakeStepFunctions:

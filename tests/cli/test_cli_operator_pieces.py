@@ -23,6 +23,7 @@ from migration_cli.stack_outputs import (
     load_outputs_file,
     load_pulumi_outputs,
 )
+from onboarding.migration_errors import MigrationError
 
 STATE_MACHINE = "arn:aws:states:eu-west-1:123456789012:stateMachine:migration"
 
@@ -114,8 +115,8 @@ def test_progress_printer_writes_a_line_only_when_something_changed() -> None:
 
 def test_report_status_maps_the_execution_outcome() -> None:
     assert report_status({"status": "SUCCEEDED"}) == "SUCCEEDED"
-    assert report_status({"status": "FAILED", "error": "Migration.RolledBack"}) == "ROLLED_BACK"
-    assert report_status({"status": "FAILED", "error": "Migration.FailedAfterCutOver"}) == "FAILED"
+    assert report_status({"status": "FAILED", "error": MigrationError.ROLLED_BACK}) == "ROLLED_BACK"
+    assert report_status({"status": "FAILED", "error": MigrationError.FAILED_AFTER_CUT_OVER}) == "FAILED"
     assert report_status({"status": "TIMED_OUT"}) == "FAILED"
     assert report_status({"status": "ABORTED"}) == "FAILED"
     assert requests_per_service({"sqs": 3, "iam": 1}) == {"sqs": 3, "lambda": 0, "dynamodb": 0, "states": 0}

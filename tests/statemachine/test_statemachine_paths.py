@@ -129,7 +129,7 @@ def test_invalid_input_fails_at_setup_naming_the_key_before_anything_is_paused(s
         # THEN it failed at Setup with the key named, and never entered the pause
         described = stub_stack.describe(execution)
         assert described["status"] == "FAILED", bad
-        assert described["error"] == "Migration.InvalidInput", bad
+        assert described["error"] == MigrationError.INVALID_INPUT, bad
         assert described["cause"].startswith(cause), (bad, described["cause"])
         entered = states_entered(stub_stack, execution)
         assert entered[0] == "SetupDefaults", bad
@@ -166,8 +166,8 @@ def test_an_unexpected_function_result_rolls_back_instead_of_stranding_the_pause
     stub_stack: StubStack,
 ) -> None:
     for function, expected in (
-        ("enqueue", "Migration.UnexpectedEnqueueResult"),
-        ("validate", "Migration.UnexpectedValidationResult"),
+        ("enqueue", MigrationError.UNEXPECTED_ENQUEUE_RESULT),
+        ("validate", MigrationError.UNEXPECTED_VALIDATION_RESULT),
     ):
         stub_stack.configure(function, MODE="garbage")
         execution = stub_stack.start(FAST_INPUT)
@@ -193,7 +193,7 @@ def test_migration_queue_that_never_empties_times_out_and_rolls_back(stub_stack:
 
     described = stub_stack.describe(execution)
     assert described["error"] == MigrationError.ROLLED_BACK
-    assert described["cause"].startswith("Migration.MigrationTimeout")
+    assert described["cause"].startswith(MigrationError.MIGRATION_TIMEOUT)
     assert stub_stack.mapping_state(stub_stack.legacy_mapping) == ENABLED
 
 
@@ -253,7 +253,7 @@ def test_gate_abort_rolls_back_and_legacy_takes_what_waited(stub_stack: StubStac
 
     described = stub_stack.describe(execution)
     assert described["error"] == MigrationError.ROLLED_BACK
-    assert described["cause"].startswith("Migration.Aborted")
+    assert described["cause"].startswith(MigrationError.ABORTED)
     assert stub_stack.mapping_state(stub_stack.legacy_mapping) == ENABLED
     assert stub_stack.mapping_state(stub_stack.new_mapping) == DISABLED
     stub_stack.wait_for(lambda: stub_stack.consumers_of().get("waited-for-legacy") == "legacy")
@@ -266,7 +266,7 @@ def test_gate_unknown_answer_counts_as_abort(stub_stack: StubStack) -> None:
     stub_stack.sfn.send_task_success(taskToken=progress.gate_token, output=json.dumps({"action": "maybe"}))
     stub_stack.wait(execution)
 
-    assert stub_stack.describe(execution)["cause"].startswith("Migration.Aborted")
+    assert stub_stack.describe(execution)["cause"].startswith(MigrationError.ABORTED)
     assert stub_stack.mapping_state(stub_stack.legacy_mapping) == ENABLED
 
 
@@ -277,7 +277,7 @@ def test_gate_timeout_rolls_back(stub_stack: StubStack) -> None:
     execution = stub_stack.start({**FAST_INPUT, "gate_timeout_seconds": 1})
     progress = stub_stack.wait(execution)
 
-    assert stub_stack.describe(execution)["cause"].startswith("Migration.GateTimeout")
+    assert stub_stack.describe(execution)["cause"].startswith(MigrationError.GATE_TIMEOUT)
     assert progress.gate_decisions == ["timeout"]
     assert stub_stack.mapping_state(stub_stack.legacy_mapping) == ENABLED
 
@@ -305,7 +305,7 @@ def test_failure_after_the_cut_over_never_re_enables_legacy(stub_stack: StubStac
     # THEN the execution failed after the cut-over, and the new consumer stays the one serving
     described = stub_stack.describe(execution)
     assert described["status"] == "FAILED"
-    assert described["error"] == "Migration.FailedAfterCutOver"
-    assert "Migration.DrainTimeout" in described["cause"]
+    assert described["error"] == MigrationError.FAILED_AFTER_CUT_OVER
+    assert MigrationError.DRAIN_TIMEOUT in described["cause"]
     assert stub_stack.mapping_state(stub_stack.legacy_mapping) == DISABLED
     assert stub_stack.mapping_state(stub_stack.new_mapping) == ENABLED
