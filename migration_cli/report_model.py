@@ -14,7 +14,6 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 REPORT_VERSION: Literal[1] = 1
-STATUSES = ("SUCCEEDED", "ROLLED_BACK", "FAILED")
 REPORTED_SERVICES = ("sqs", "lambda", "dynamodb", "states")
 _SITUATIONAL_COUNTS = frozenset(
     {"would_migrate", "would_reject", "superseded_by_intake", "checksum_mismatches"}
