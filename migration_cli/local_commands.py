@@ -21,7 +21,7 @@ from embedded_aws.stack_deploy import DEFAULT_STACK, UnsupportedInvoke, Unsuppor
 from embedded_aws.stack_deploy.preview import preview_document, preview_stack, render_preview
 from embedded_aws.stack_deploy.program import project_name
 from migration_cli.argument_types import stack_config_pair
-from migration_cli.local_run import add_local_run_parser
+from migration_cli.local_run_command import add_local_run_parser
 
 LocalRegistrar = Callable[[Any], None]
 
