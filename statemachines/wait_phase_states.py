@@ -21,11 +21,13 @@ Per phase (``<Phase>`` is its name), six states:
 - ``<Phase>TimedOut`` and ``<Phase>OutOfBudget`` (Pass): the phase's error and a cause for a person, then
   the failure route.
 
-Why not workflow variables (``Assign``) instead of the counter Pass state: the counter would have to be
-assigned on the Task from the child's result, and where that Assign reads from (the raw result or the
-one ``ResultSelector`` made) is what the embedded runtime (moto: before ``ResultSelector``) and the AWS
-documentation do not pin down alike; a path that does not resolve on AWS is a ``States.Runtime`` error no
-Catch turns into a rollback. A Pass state costs two history events and behaves the same everywhere.
+Why not workflow variables (``Assign``) instead of the counter Pass state: AWS allows ``Assign`` on a
+Task ("Passing data between states with variables", Step Functions developer guide: Pass, Task, Map,
+Parallel, Choice and Wait states), but the counter and the child's elapsed time would have to be assigned
+from the child's result, and for a JSONPath Task that page does not say whether ``Assign`` reads the raw
+result or the one ``ResultSelector`` made (moto evaluates it before ``ResultSelector``). A path that does
+not resolve on AWS is a ``States.Runtime`` error, which no Catch turns into a rollback; a Pass state costs
+two history events and behaves the same on both.
 """
 
 from __future__ import annotations
@@ -39,8 +41,8 @@ from statemachines.history_budget import WAIT_CHILDREN_PER_WAIT
 WAIT_STATE_MACHINE_ARN = "${WaitUntilQuietStateMachineArn}"
 # One state per part of the loop, in the order they stand in the definition.
 STATE_SUFFIXES = ("StartWait", "WaitUntilQuiet", "Route", "NextChild", "TimedOut", "OutOfBudget")
-# Throttling or a transient error of StartExecution / DescribeExecution: the child never ran or is
-# still running, so starting it again is safe.
+# Throttling or a transient error of Step Functions itself; the wait child only reads, so starting
+# another one is safe.
 _START_CHILD_RETRY: dict[str, Any] = {
     "ErrorEquals": [
         "StepFunctions.ExecutionLimitExceededException",
