@@ -36,6 +36,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from onboarding.migration_errors import MigrationError
 from statemachines.history_budget import WAIT_CHILDREN_PER_WAIT
 
 WAIT_STATE_MACHINE_ARN = "${WaitUntilQuietStateMachineArn}"
@@ -72,8 +73,8 @@ class WaitPhase:
     on_failure: str
     """Where a timeout, a spent budget or a failed child goes (the rollback, or after the cut-over its
     own failure path)."""
-    error: str
-    """The error name of a timeout, e.g. ``Migration.PauseTimeout``."""
+    error: MigrationError
+    """The error of a timeout or a spent budget, e.g. ``Migration.PauseTimeout``."""
     not_done: str
     """What did not happen, for a person: ``<not_done> within N seconds (last reading: ...).``"""
     other_outcomes: Mapping[str, str] = field(default_factory=dict)
@@ -201,7 +202,7 @@ MIGRATION_WAIT_PHASES = (
         timeout_key="pause_timeout_seconds",
         when_quiet="BackupIsRequested",
         on_failure=ROLLBACK,
-        error="Migration.PauseTimeout",
+        error=MigrationError.PAUSE_TIMEOUT,
         not_done="The legacy consumer did not stop",
     ),
     WaitPhase(
@@ -210,7 +211,7 @@ MIGRATION_WAIT_PHASES = (
         timeout_key="migration_timeout_seconds",
         when_quiet="ValidateMigration",
         on_failure=ROLLBACK,
-        error="Migration.MigrationTimeout",
+        error=MigrationError.MIGRATION_TIMEOUT,
         not_done="The migration queue did not empty",
     ),
     WaitPhase(
@@ -219,7 +220,7 @@ MIGRATION_WAIT_PHASES = (
         timeout_key="migration_timeout_seconds",
         when_quiet="SettleRecordPhase",
         on_failure=ROLLBACK,
-        error="Migration.RedriveTimeout",
+        error=MigrationError.REDRIVE_TIMEOUT,
         not_done="Moving the migration DLQ back did not finish",
         # A FAILED or CANCELLED move task: back through validation to the gate, never settled as moved.
         other_outcomes={"failed": "RedriveMoveTaskFailed"},
@@ -230,7 +231,7 @@ MIGRATION_WAIT_PHASES = (
         timeout_key="drain_timeout_seconds",
         when_quiet="ResumeRecordOutcome",
         on_failure=FAILED_AFTER_CUT_OVER,
-        error="Migration.DrainTimeout",
+        error=MigrationError.DRAIN_TIMEOUT,
         not_done="The intake backlog did not drain",
     ),
 )

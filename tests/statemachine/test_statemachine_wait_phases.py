@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from components.migration_state_machine import DEFINITION_PATH, WAIT_DEFINITION_PATH
+from onboarding.migration_errors import MigrationError
 from statemachines.history_budget import WAIT_CHILDREN_PER_WAIT, WAIT_PREFIXES, literal_of
 from statemachines.regenerate import definition_text, regenerated, regenerated_text
 from statemachines.wait_phase_states import (
@@ -120,14 +121,18 @@ def test_the_phase_specs_are_the_waits_the_history_budget_counts(definition: dic
 @pytest.mark.parametrize(
     ("phase", "error", "failure"),
     [
-        ("Pause", "Migration.PauseTimeout", "RollbackRoute"),
-        ("Settle", "Migration.MigrationTimeout", "RollbackRoute"),
-        ("Redrive", "Migration.RedriveTimeout", "RollbackRoute"),
-        ("Drain", "Migration.DrainTimeout", "CutOverFailed"),
+        ("Pause", MigrationError.PAUSE_TIMEOUT, "RollbackRoute"),
+        ("Settle", MigrationError.MIGRATION_TIMEOUT, "RollbackRoute"),
+        ("Redrive", MigrationError.REDRIVE_TIMEOUT, "RollbackRoute"),
+        ("Drain", MigrationError.DRAIN_TIMEOUT, "CutOverFailed"),
     ],
 )
 def test_each_wait_fails_with_its_own_error_and_says_what_to_change(
-    definition: dict[str, Any], wait_definition: dict[str, Any], phase: str, error: str, failure: str
+    definition: dict[str, Any],
+    wait_definition: dict[str, Any],
+    phase: str,
+    error: MigrationError,
+    failure: str,
 ) -> None:
     states = definition["States"]
     polls = wait_child_max_polls(wait_definition)
@@ -151,7 +156,7 @@ def test_a_cause_text_that_would_break_its_format_template_is_refused() -> None:
         timeout_key="drain_timeout_seconds",
         when_quiet="Done",
         on_failure="Failed",
-        error="Migration.BrokenTimeout",
+        error=MigrationError.DRAIN_TIMEOUT,
         not_done="The queue didn't drain",
     )
 
