@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
 
+from statemachines.wait_phase_states import STATE_SUFFIXES
+
 
 class PhaseKey(StrEnum):
     SETUP = "Setup"
@@ -37,6 +39,11 @@ class Phase:
     description: str
     """What the progress line says while the phase runs."""
     states: frozenset[str]
+
+
+def wait_states(phase: str) -> tuple[str, ...]:
+    """The states statemachines/wait_phase_states.py generates for one phase's wait."""
+    return tuple(phase + suffix for suffix in STATE_SUFFIXES)
 
 
 def _phase(key: PhaseKey, description: str, *states: str) -> Phase:
@@ -82,12 +89,7 @@ PHASES: tuple[Phase, ...] = (
         PhaseKey.PAUSE,
         "pausing the legacy consumer",
         "PauseDisableLegacyMapping",
-        "PauseStartWait",
-        "PauseWaitUntilQuiet",
-        "PauseRoute",
-        "PauseNextChild",
-        "PauseTimedOut",
-        "PauseOutOfBudget",
+        *wait_states("Pause"),
     ),
     _phase(PhaseKey.BACKUP, "backing up the legacy table", "BackupIsRequested", "BackupLegacyTable"),
     _phase(
@@ -108,12 +110,7 @@ PHASES: tuple[Phase, ...] = (
         PhaseKey.SETTLE,
         "waiting for the migration queue to empty",
         "SettleRecordPhase",
-        "SettleStartWait",
-        "SettleWaitUntilQuiet",
-        "SettleRoute",
-        "SettleNextChild",
-        "SettleTimedOut",
-        "SettleOutOfBudget",
+        *wait_states("Settle"),
     ),
     _phase(
         PhaseKey.VALIDATE,
@@ -141,12 +138,7 @@ PHASES: tuple[Phase, ...] = (
         "RedriveCount",
         "RedriveKeepCount",
         "RedriveStartMoveTask",
-        "RedriveStartWait",
-        "RedriveWaitUntilQuiet",
-        "RedriveRoute",
-        "RedriveNextChild",
-        "RedriveTimedOut",
-        "RedriveOutOfBudget",
+        *wait_states("Redrive"),
         "RedriveMoveTaskFailed",
     ),
     _phase(
@@ -166,12 +158,7 @@ PHASES: tuple[Phase, ...] = (
         PhaseKey.DRAIN,
         "draining the intake backlog",
         "DrainRecordPhase",
-        "DrainStartWait",
-        "DrainWaitUntilQuiet",
-        "DrainRoute",
-        "DrainNextChild",
-        "DrainTimedOut",
-        "DrainOutOfBudget",
+        *wait_states("Drain"),
     ),
     _phase(PhaseKey.RESUME, "resuming", "ResumeRecordOutcome", "ResumeReleaseLock", "ResumeReport"),
     _phase(
