@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from pathlib import Path
 
 
 def integer_at_least(minimum: int) -> Callable[[str], int]:
@@ -28,3 +29,14 @@ def fraction(text: str) -> float:
     if not 0.0 <= value <= 1.0:
         raise argparse.ArgumentTypeError(f"must be a number from 0 to 1, got {text}")
     return value
+
+
+def output_file(text: str) -> Path:
+    """A file to write: its folder must exist and the path must not be a folder (checked before any work,
+    so a long run does not end unable to write its result)."""
+    path = Path(text)
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"is a folder, not a file: {text!r}")
+    if not path.parent.is_dir():
+        raise argparse.ArgumentTypeError(f"its folder does not exist: {str(path.parent)!r}")
+    return path

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from embedded_aws.local_stack import LocalStack, local_stack
-from migration_cli.argument_types import fraction, integer_at_least
+from migration_cli.argument_types import fraction, integer_at_least, output_file
 from migration_cli.execution_history import GATE_ACTIONS
 from migration_cli.gate_prompt import ask_at_the_gate, gate_prompt
 from migration_cli.input_file_checks import InputFileError, read_intake_file, read_legacy_file
@@ -29,6 +29,9 @@ from migration_cli.invariants import check_invariants, read_snapshot
 from migration_cli.migration_control import answer_gate, execution_input, start_migration
 from migration_cli.progress import WAITING_AT_GATE, ExecutionWatcher, ProgressPrinter, queue_depths
 from migration_cli.report import build_report, dead_lettered_records, format_report, requests_per_service
+from migration_cli.run_picture.depth_samples import depth_sample
+from migration_cli.run_picture.model import DepthSample
+from migration_cli.run_picture.stack_sources import write_run_picture
 from migration_cli.stack_data import peek_messages, scan_items
 from migration_cli.stack_outputs import StackOutputs
 from onboarding.dynamodb_codec import to_attribute_map
@@ -86,6 +89,8 @@ class LocalRunOptions:
     """Pulumi config overrides (`onboarding:<key>`), on top of LOCAL_STACK_CONFIG."""
     program_dir: Path | None = None
     export_dir: Path | None = None
+    html_file: Path | None = None
+    """Where to write the picture of the run (HTML), if anywhere."""
     show_progress: bool = True
     watch_interval_seconds: float = 0.5
     timeout_seconds: float = 3600.0
@@ -317,9 +322,11 @@ def run_on_stack(
 
     sent = False
     redrives = 0
+    depths: list[DepthSample] = []
     deadline = time.monotonic() + options.timeout_seconds
     while True:
         snapshot = watcher.poll()
+        depths.append(depth_sample(snapshot))
         if not sent and bodies and snapshot.progress.phase not in _PHASES_BEFORE_PAUSED:
             # The legacy consumer is paused and nothing is in flight: from here intake waits for the cut-over.
             send_intake(sqs, outputs.intake_queue_url, bodies)
@@ -411,6 +418,9 @@ def run_on_stack(
     if options.export_dir is not None:
         paths = export_stack_data(dynamodb, sqs, outputs, options.export_dir)
         report["local"]["exported"] = [str(path) for path in paths]
+    if options.html_file is not None:
+        write_run_picture(options.html_file, report, sfn, dynamodb, outputs, tuple(depths))
+        err.write(f"wrote {options.html_file}\n")
     holds = all(result.holds for result in invariants)
     ok = holds and report["status"] == "SUCCEEDED"
     return LocalRunResult(report=report, exit_code=0 if ok else 1)
@@ -500,6 +510,7 @@ def _options(args: argparse.Namespace) -> LocalRunOptions:
         stack_config=dict(args.stack_config or []),
         program_dir=args.program_dir,
         export_dir=args.export,
+        html_file=args.html,
         show_progress=not args.quiet,
     )
 
@@ -595,6 +606,12 @@ def add_local_run_parser(local_subparsers: Any) -> None:
     output = parser.add_argument_group("output")
     output.add_argument(
         "--export", type=Path, metavar="DIR", help="write both tables, the ledger and both DLQs as JSON Lines"
+    )
+    output.add_argument(
+        "--html",
+        type=output_file,
+        metavar="FILE",
+        help="write a picture of the run: one self-contained HTML file (opens offline in any browser)",
     )
     output.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
     output.add_argument("--quiet", action="store_true", help="no progress on stderr")

@@ -31,5 +31,8 @@ FATE_COLOURS = {
     "delivered": INTAKE_DELIVERED,
     "intake rejected": INTAKE_REJECTED,
     "pending": INTAKE_PENDING,
+    "would migrate": MIGRATED,
+    "would be rejected": REJECTED,
+    "missing": "#555555",
 }
 ISSUE_COLOURS = {"rejected": REJECTED, "dead-lettered": DEAD_LETTERED, "intake rejected": INTAKE_REJECTED}

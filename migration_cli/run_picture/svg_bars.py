@@ -66,7 +66,9 @@ def reasons_svg(groups: list[ReasonGroup]) -> str:
     for index, group in enumerate(groups):
         y = 8 + index * row
         colour = palette.ISSUE_COLOURS.get(group.kind, palette.INELIGIBLE)
-        item = draw.Group(class_="reason", data_kind=attribute_value(group.kind), data_count=str(group.count))
+        item = draw.Group(
+            class_="reason-bar", data_kind=attribute_value(group.kind), data_count=str(group.count)
+        )
         item.append(draw.Title(f"{group.kind}: {shortened(group.reason, 2000)} ({group.count:,})"))
         item.append(draw.Rectangle(0, y + 3, 10, 10, fill=colour))
         item.append(
