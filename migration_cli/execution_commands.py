@@ -30,7 +30,8 @@ from migration_cli.migration_control import (
     wait_for_move_task,
 )
 from migration_cli.progress import WAITING_AT_GATE, ExecutionWatcher, ProgressPrinter
-from migration_cli.report import build_report, format_report
+from migration_cli.report import build_report
+from migration_cli.report_text import format_report
 from migration_cli.run_picture.stack_sources import write_run_picture
 from migration_cli.stack_outputs import StackOutputs, StackOutputsError, recorded_endpoint, resolve_outputs
 from onboarding import run_control
@@ -144,20 +145,24 @@ def approve(args: argparse.Namespace) -> int:
 def report(args: argparse.Namespace) -> int:
     connection, outputs = _target(args)
     arn = resolve_execution_arn(args.execution, outputs.state_machine_arn)
-    document = build_report(
+    migration_report = build_report(
         connection.client("stepfunctions"),
         connection.client("sqs"),
         connection.client("dynamodb"),
         outputs,
         arn,
     )
-    print(json.dumps(document, indent=2) if args.json else format_report(document))
+    print(json.dumps(migration_report.to_json(), indent=2) if args.json else format_report(migration_report))
     if args.html is not None:
         written = write_run_picture(
-            args.html, document, connection.client("stepfunctions"), connection.client("dynamodb"), outputs
+            args.html,
+            migration_report,
+            connection.client("stepfunctions"),
+            connection.client("dynamodb"),
+            outputs,
         )
         print(f"wrote {written}", file=sys.stderr)
-    return EXIT_OK if document["status"] in ("SUCCEEDED", "RUNNING") else EXIT_FAILED
+    return EXIT_OK if migration_report.status in ("SUCCEEDED", "RUNNING") else EXIT_FAILED
 
 
 def redrive(args: argparse.Namespace) -> int:

@@ -13,8 +13,10 @@ import time
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from migration_cli.execution_history import ExecutionFollower, ExecutionProgress, describe_phase
+from migration_cli.execution_history import ExecutionProgress, describe_phase
+from migration_cli.history_reader import ExecutionFollower
 from migration_cli.stack_outputs import StackOutputs
+from statemachines.phases import PhaseKey
 
 RUNNING = "RUNNING"
 WAITING_AT_GATE = "WAITING_AT_GATE"
@@ -96,7 +98,7 @@ def render_line(snapshot: ProgressSnapshot) -> str:
     queue_text = f"queue {queue.visible}+{queue.in_flight} in flight"
     if progress.dry_run:
         parts.append(f"scanned {progress.scan['scanned']} · eligible {progress.scan['eligible']}")
-    elif progress.phase == "Migrate":
+    elif progress.phase == PhaseKey.MIGRATE:
         # Pages report what they enqueued only when they end: while scanning, the queue tells more.
         parts.append(progress_bar(0, 0))
         parts.append(f"scanning: {progress.pages} pages done, enqueued {snapshot.enqueued} so far")
@@ -106,8 +108,7 @@ def render_line(snapshot: ProgressSnapshot) -> str:
         parts.append(f"enqueued {snapshot.enqueued} · processed {snapshot.processed}")
         validation = progress.latest_validation
         if validation is not None:
-            counts = validation["counts"]
-            parts.append(f"migrated {counts.get('migrated', 0)} · rejected {counts.get('rejected', 0)}")
+            parts.append(f"migrated {validation.counts.migrated} · rejected {validation.counts.rejected}")
         parts.append(f"dead-lettered {snapshot.dead_lettered}")
         parts.append(queue_text)
     if snapshot.intake_queue.total:

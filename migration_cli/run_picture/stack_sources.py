@@ -7,7 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from migration_cli.execution_history import HistoryReader
+from migration_cli.history_reader import HistoryReader
+from migration_cli.report_model import MigrationReport
 from migration_cli.run_picture import render_html
 from migration_cli.run_picture.from_report import picture_from_report
 from migration_cli.run_picture.model import DepthSample
@@ -37,16 +38,18 @@ def migrated_write_times(dynamodb: Any, outputs: StackOutputs) -> list[str]:
 
 def write_run_picture(
     path: Path,
-    report: dict[str, Any],
+    report: MigrationReport,
     stepfunctions: Any,
     dynamodb: Any,
     outputs: StackOutputs,
     depths: tuple[DepthSample, ...] = (),
 ) -> Path:
-    """Render the picture of the report's execution into `path` (UTF-8)."""
-    arn = str(report["execution_arn"])
+    """Render the picture of the report's execution into `path` (UTF-8). The adapter reads the report's
+    versioned JSON form (`MigrationReport.to_json`, the names users script against), so a saved
+    `report --json` document can be drawn the same way."""
+    arn = report.execution_arn
     picture = picture_from_report(
-        report,
+        report.to_json(),
         HistoryReader(stepfunctions, arn).new_events(),
         deployed_definition(stepfunctions, arn),
         migrated_write_times(dynamodb, outputs),

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from migration_cli.execution_history import phase_of
+from statemachines.phases import phase_of
 
 SUCCEEDED_NODE = "Succeeded"
 ROLLED_BACK_NODE = "Rolled back"
