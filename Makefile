@@ -6,7 +6,7 @@ VENV := venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv test lint unit demo bench bench-quick test-stress clean
+.PHONY: venv test lint unit demo bench bench-quick test-stress check-html clean
 
 venv: $(STAMP)
 
@@ -33,6 +33,11 @@ test-stress: venv
 
 demo: venv
 	$(BIN)/onboarding-migration local run
+
+# The HTML picture of a 1,000-record run with a gate decision, rendered by headless Chromium (installed
+# from the OS packages when missing); the screenshot goes to docs/report-screenshot.png. Not in `make test`.
+check-html: venv
+	$(BIN)/python scripts/check_html_report.py
 
 bench-quick: venv
 	$(BIN)/python -m benchmarks.run --quick

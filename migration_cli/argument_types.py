@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 
@@ -42,3 +43,14 @@ def stack_config_pair(text: str) -> tuple[str, Any]:
         return key, json.loads(value)
     except json.JSONDecodeError:
         return key, value
+
+
+def output_file(text: str) -> Path:
+    """A file to write: its folder must exist and the path must not be a folder (checked before any work,
+    so a long run does not end unable to write its result)."""
+    path = Path(text)
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"is a folder, not a file: {text!r}")
+    if not path.parent.is_dir():
+        raise argparse.ArgumentTypeError(f"its folder does not exist: {str(path.parent)!r}")
+    return path

@@ -15,6 +15,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from migration_cli.argument_types import output_file
 from migration_cli.aws_connection import AwsConnection, add_connection_arguments, connection_from_args
 from migration_cli.execution_history import GATE_ACTIONS
 from migration_cli.migration_control import (
@@ -31,6 +32,7 @@ from migration_cli.migration_control import (
 from migration_cli.progress import WAITING_AT_GATE, ExecutionWatcher, ProgressPrinter
 from migration_cli.report import build_report
 from migration_cli.report_text import format_report
+from migration_cli.run_picture.stack_sources import write_run_picture
 from migration_cli.stack_outputs import StackOutputs, StackOutputsError, recorded_endpoint, resolve_outputs
 from onboarding import run_control
 from onboarding.execution_input import MAX_SEGMENTS, InvalidExecutionInput
@@ -151,6 +153,15 @@ def report(args: argparse.Namespace) -> int:
         arn,
     )
     print(json.dumps(migration_report.to_json(), indent=2) if args.json else format_report(migration_report))
+    if args.html is not None:
+        written = write_run_picture(
+            args.html,
+            migration_report,
+            connection.client("stepfunctions"),
+            connection.client("dynamodb"),
+            outputs,
+        )
+        print(f"wrote {written}", file=sys.stderr)
     return EXIT_OK if migration_report.status in ("SUCCEEDED", "RUNNING") else EXIT_FAILED
 
 
@@ -254,6 +265,12 @@ def register(subcommands: Any) -> None:
     parser = subcommands.add_parser("report", help="print the report of an execution")
     parser.add_argument("execution", help="execution ARN or name")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument(
+        "--html",
+        type=output_file,
+        metavar="FILE",
+        help="also write a picture of the run: one self-contained HTML file (opens offline in any browser)",
+    )
     add_connection_arguments(parser)
     parser.set_defaults(handler=_with_errors_handled(report))
 

@@ -45,6 +45,9 @@ from migration_cli.request_metering import (
     invocations_between,
     requests_between,
 )
+from migration_cli.run_picture.depth_samples import depth_sample
+from migration_cli.run_picture.model import DepthSample
+from migration_cli.run_picture.stack_sources import write_run_picture
 from migration_cli.stack_export import export_stack_data
 from migration_cli.stack_outputs import StackOutputs
 from onboarding.execution_input import DEFAULTS
@@ -159,9 +162,11 @@ def run_on_stack(
 
     sent = False
     redrives = 0
+    depths: list[DepthSample] = []
     deadline = time.monotonic() + options.timeout_seconds
     while True:
         snapshot = watcher.poll()
+        depths.append(depth_sample(snapshot))
         if not sent and bodies and snapshot.progress.phase not in _PHASES_BEFORE_PAUSED:
             # The legacy consumer is paused and nothing is in flight: from here intake waits for the cut-over.
             send_intake(sqs, outputs.intake_queue_url, bodies)
@@ -241,5 +246,8 @@ def run_on_stack(
         exported=exported,
     )
     report = report.model_copy(update={"invariants": invariants, "local": local})
+    if options.html_file is not None:
+        write_run_picture(options.html_file, report, sfn, dynamodb, outputs, tuple(depths))
+        err.write(f"wrote {options.html_file}\n")
     ok = report.invariants_hold and report.succeeded
     return LocalRunResult(migration_report=report, exit_code=0 if ok else 1)

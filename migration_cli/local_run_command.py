@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from migration_cli.argument_types import fraction, integer_at_least, stack_config_pair
+from migration_cli.argument_types import fraction, integer_at_least, output_file, stack_config_pair
 from migration_cli.execution_history import GATE_ACTIONS
 from migration_cli.local_run import run_local_migration
 from migration_cli.local_run_options import (
@@ -66,6 +66,7 @@ def _options(args: argparse.Namespace) -> LocalRunOptions:
         stack_config=dict(args.stack_config or []),
         program_dir=args.program_dir,
         export_dir=args.export,
+        html_file=args.html,
         show_progress=not args.quiet,
     )
 
@@ -161,6 +162,12 @@ def add_local_run_parser(local_subparsers: Any) -> None:
     output = parser.add_argument_group("output")
     output.add_argument(
         "--export", type=Path, metavar="DIR", help="write both tables, the ledger and both DLQs as JSON Lines"
+    )
+    output.add_argument(
+        "--html",
+        type=output_file,
+        metavar="FILE",
+        help="write a picture of the run: one self-contained HTML file (opens offline in any browser)",
     )
     output.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
     output.add_argument("--quiet", action="store_true", help="no progress on stderr")

@@ -54,6 +54,8 @@ class LocalRunOptions:
     """Pulumi config overrides (`onboarding:<key>`), on top of LOCAL_STACK_CONFIG."""
     program_dir: Path | None = None
     export_dir: Path | None = None
+    html_file: Path | None = None
+    """Where to write the picture of the run (HTML), if anywhere."""
     show_progress: bool = True
     watch_interval_seconds: float = 0.5
     timeout_seconds: float = 3600.0

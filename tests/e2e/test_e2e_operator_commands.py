@@ -17,6 +17,7 @@ from migration_cli.local_data_loading import write_legacy_records
 from migration_cli.stack_data import scan_items
 from migration_cli.stack_outputs import StackOutputs
 from onboarding.synthetic_records import RecordKind, synthetic_records
+from tests.cli.picture_parsing import by_id, parse, with_class
 
 
 def operator(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
@@ -76,11 +77,28 @@ def test_start_watch_approve_report_and_redrive(
     assert (code, printed) == (0, "SUCCEEDED")
 
     # THEN the report names exactly the dead-lettered records, with their last error
-    code, printed = operator(["report", name, "--json", *target], capsys)
+    picture_file = tmp_path / "run.html"
+    code, printed = operator(["report", name, "--json", "--html", str(picture_file), *target], capsys)
     report = json.loads(printed)
     assert code == 0 and report["status"] == "SUCCEEDED"
     assert [entry["application_id"] for entry in report["dead_lettered"]] == failing
     assert report["requests"] is None  # only the local run counts requests at the emulator
+    # AND its picture shows the path through the gate, the answer, the dead letters and every migrated item
+    elements = parse(picture_file.read_text(encoding="utf-8"))
+    taken = {
+        (edge.attributes["data-from"], edge.attributes["data-to"]) for edge in with_class(elements, "taken")
+    }
+    assert {("Validate", "Gate"), ("Gate", "CutOver"), ("Resume", "Succeeded")} <= taken
+    assert by_id(elements, "gate-decisions").text == "accept"
+    fates = {
+        fate.attributes["data-label"]: int(fate.attributes["data-count"])
+        for fate in with_class(elements, "fate")
+    }
+    assert fates["dead-lettered"] == 2 and fates["migrated"] == report["counts"]["migrated"]
+    migrated_per_interval = [
+        int(bar.attributes["data-count"]) for bar in with_class(elements, "throughput-bucket")
+    ]
+    assert sum(migrated_per_interval) == report["counts"]["migrated"]
 
     # WHEN the fault is fixed and the migration DLQ is redriven
     set_function_environment(lambda_client, outputs.migrate_record_function_name, FAULT_PERMANENT_IDS="")
