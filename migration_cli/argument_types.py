@@ -34,11 +34,19 @@ def fraction(text: str) -> float:
 
 
 def stack_config_pair(text: str) -> tuple[str, Any]:
-    """``KEY=VALUE`` Pulumi config; a bare key is in the ``onboarding`` namespace, a JSON value is decoded."""
+    """``KEY=VALUE`` Pulumi config; a bare key is in the ``onboarding`` namespace, a JSON value is decoded.
+    A key of that namespace the stack does not read is refused (a typo would otherwise change nothing)."""
+    # Imported here: the stack's settings bring Pulumi, which only the local commands need.
+    from onboarding_stack.settings import CONFIG_NAMESPACE, config_keys
+
     key, separator, value = text.partition("=")
     if not separator or not key:
         raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
-    key = key if ":" in key else f"onboarding:{key}"
+    key = key if ":" in key else f"{CONFIG_NAMESPACE}:{key}"
+    namespace, _, name = key.partition(":")
+    if namespace == CONFIG_NAMESPACE and name not in config_keys():
+        known = ", ".join(sorted(config_keys()))
+        raise argparse.ArgumentTypeError(f"unknown key {key!r}; the stack reads: {known}")
     try:
         return key, json.loads(value)
     except json.JSONDecodeError:

@@ -20,8 +20,11 @@ from embedded_aws.local_stack import LocalStack, find_program_dir, local_stack
 from embedded_aws.stack_deploy import DEFAULT_STACK, UnsupportedInvoke, UnsupportedResourceType
 from embedded_aws.stack_deploy.preview import preview_document, preview_stack, render_preview
 from embedded_aws.stack_deploy.program import project_name
-from migration_cli.argument_types import stack_config_pair
+from migration_cli.argument_types import integer_at_least, output_file, stack_config_pair
+from migration_cli.local_data_loading import load_legacy_file, write_legacy_records
 from migration_cli.local_run_command import add_local_run_parser
+from migration_cli.local_run_options import LocalRunError
+from onboarding.synthetic_records import legacy_records
 
 LocalRegistrar = Callable[[Any], None]
 
@@ -57,24 +60,78 @@ def print_description(description: dict[str, Any], as_json: bool, out: TextIO) -
         width = max((len(name) for name in description["outputs"]), default=0)
         for name, value in sorted(description["outputs"].items()):
             out.write(f"  {name.ljust(width)}  {value}\n")
-        out.write("\nServing until interrupted (Ctrl-C).\n")
     out.flush()
 
 
+def _seed_data(stack: LocalStack, records: list[dict[str, Any]]) -> None:
+    if records:
+        dynamodb = stack.aws.client("dynamodb")
+        write_legacy_records(dynamodb, stack.outputs["legacy_table_name"], records)
+        print(
+            f"loaded {len(records):,} legacy records into {stack.outputs['legacy_table_name']}",
+            file=sys.stderr,
+        )
+
+
+def _write_outputs_file(path: Path, description: dict[str, Any]) -> None:
+    # Written whole, then renamed: a script waiting for the file never reads half of it.
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(json.dumps(description) + "\n", encoding="utf-8")
+    partial.replace(path)
+
+
+def next_commands(outputs_file: Path | None) -> list[str]:
+    """What to run next against the local stack (the commands read the endpoint from the outputs file)."""
+    if outputs_file is None:
+        return [
+            "write the outputs to a file with --outputs-file local.json, then run the migration against it"
+        ]
+    target = f"--outputs {outputs_file}"
+    return [
+        f"onboarding-migration start {target}",
+        f"onboarding-migration watch ID {target}",
+        f"onboarding-migration report ID {target}",
+    ]
+
+
 def up(args: argparse.Namespace) -> int:
+    try:
+        records = (
+            load_legacy_file(args.legacy_file)
+            if args.legacy_file
+            else legacy_records(args.records, seed=args.seed)
+        )
+    except LocalRunError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     # A service manager stops with SIGTERM: shut down as cleanly as on Ctrl-C. A shell starts background
     # jobs (`... &`, nohup, some CI runners) with SIGINT ignored, and Python then leaves it ignored:
     # SIGINT is made to stop the emulator however it was started.
     previous = signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     previous_interrupt = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
-        with local_stack(port=args.port, program_dir=args.program_dir) as stack:
-            print_description(describe(stack), args.json, sys.stdout)
+        with local_stack(
+            port=args.port, program_dir=args.program_dir, config=dict(args.stack_config or [])
+        ) as stack:
+            _seed_data(stack, records)
+            description = describe(stack)
+            if args.outputs_file is not None:
+                _write_outputs_file(args.outputs_file, description)
+            print_description(description, args.json, sys.stdout)
+            print(
+                "next:\n" + "\n".join(f"  {command}" for command in next_commands(args.outputs_file)),
+                file=sys.stderr,
+            )
+            print("Serving until interrupted (Ctrl-C).", file=sys.stderr, flush=True)
             while True:
                 time.sleep(3600)
     except KeyboardInterrupt:
         print("stopped", file=sys.stderr)
         return 0
+    except (ValueError, TypeError) as error:
+        # The program's own checks (components validate their args) refuse a bad --stack-config.
+        print(f"error: the stack cannot be built with this configuration: {error}", file=sys.stderr)
+        return 2
     except OSError as error:
         # Typically: the requested port is taken.
         print(f"cannot start the local emulator: {error}", file=sys.stderr)
@@ -93,12 +150,39 @@ def register_up(local_commands: Any) -> None:
         help="start the embedded AWS emulator, deploy the stack into it and serve until interrupted",
         description=(
             "Start the embedded AWS emulator on 127.0.0.1, deploy the Pulumi program into it (the same "
-            "__main__.py as `pulumi up`), print the endpoint and the stack outputs, and serve until "
-            "interrupted. Point the AWS CLI or boto3 at the endpoint (--endpoint-url / AWS_ENDPOINT_URL)."
+            "__main__.py as `pulumi up`), load legacy records if asked, print the endpoint and the stack "
+            "outputs, and serve until interrupted. Point the AWS CLI or boto3 at the endpoint "
+            "(--endpoint-url / AWS_ENDPOINT_URL), or the other commands at the outputs file."
         ),
+        epilog="example: onboarding-migration local up --records 1000 --outputs-file local.json",
     )
     parser.add_argument("--port", type=int, default=0, help="port to listen on (default: a free one)")
     parser.add_argument("--json", action="store_true", help="print the endpoint and outputs as one JSON line")
+    parser.add_argument(
+        "--outputs-file",
+        type=output_file,
+        default=None,
+        metavar="FILE",
+        help="also write the endpoint and outputs there (what --outputs of the other commands reads)",
+    )
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument(
+        "--records",
+        type=integer_at_least(0),
+        default=0,
+        help="synthetic legacy records to load (default 0: an empty legacy table)",
+    )
+    source.add_argument(
+        "--legacy-file", type=Path, default=None, help="JSON Lines, one legacy record per line, to load"
+    )
+    parser.add_argument("--seed", default="demo", help="seed of the synthetic data (default demo)")
+    parser.add_argument(
+        "--stack-config",
+        type=stack_config_pair,
+        action="append",
+        metavar="KEY=VALUE",
+        help="Pulumi config on top of Pulumi.<stack>.yaml, e.g. migrateMaxConcurrency=4 (repeatable)",
+    )
     parser.add_argument(
         "--program-dir",
         type=Path,

@@ -131,6 +131,30 @@ def load_settings(config: pulumi.Config | None = None) -> StackSettings:
     )
 
 
+class _KeyRecorder:
+    """A config that answers nothing and notes every key asked for: `load_settings` reads them all."""
+
+    def __init__(self) -> None:
+        self.keys: set[str] = set()
+
+    def get(self, key: str) -> str | None:
+        self.keys.add(key)
+        return "unused" if key == "namePrefix" else None  # a prefix spares asking Pulumi for the stack
+
+    def get_int(self, key: str) -> None:
+        self.keys.add(key)
+        return None
+
+    get_bool = get_int
+
+
+def config_keys() -> frozenset[str]:
+    """Every key of the config namespace the stack reads (from `load_settings` itself: no second list)."""
+    recorder = _KeyRecorder()
+    load_settings(recorder)  # type: ignore[arg-type]
+    return frozenset(recorder.keys)
+
+
 def resolve_powertools_layer(settings: StackSettings, region: str) -> pulumi.Input[str]:
     """The Powertools layer ARN: explicit ARN, else explicit layer version, else the pinned release (SSM)."""
     if settings.powertools_layer_arn:

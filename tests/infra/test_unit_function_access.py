@@ -15,7 +15,7 @@ from onboarding_stack.function_access import (
     pipeline_function_access,
     restore_serving_access,
 )
-from onboarding_stack.settings import load_settings
+from onboarding_stack.settings import config_keys, load_settings
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PIPELINE = PipelineResources(**{f.name: f"<{f.name}>" for f in dataclasses.fields(PipelineResources)})
@@ -107,3 +107,13 @@ def test_default_settings_equal_the_functions_own_defaults(default_settings):
     assert default_settings.enqueue_time_reserve_ms == env.DEFAULT_ENQUEUE_TIME_RESERVE_MS
     assert default_settings.enqueue_call_slice_seconds == env.DEFAULT_ENQUEUE_CALL_SLICE_SECONDS
     assert default_settings.metrics_namespace == env.DEFAULT_METRICS_NAMESPACE
+
+
+def test_the_config_keys_are_the_ones_load_settings_reads():
+    # WHEN listing the keys
+    keys = config_keys()
+
+    # THEN every documented family is there, per function sizes included, and nothing else is invented
+    assert {"namePrefix", "maxReceiveCount", "migrateMaxConcurrency", "intakeBatchSize"} <= keys
+    assert {f"{name}TimeoutSeconds" for name in ("migrateRecord", "restoreServing")} <= keys
+    assert "migrateMaxConcurency" not in keys

@@ -81,3 +81,63 @@ def test_local_up_serves_the_stack_until_interrupted(tmp_path: Path):
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="drives the process with POSIX signals")
+def test_local_up_loads_records_writes_the_outputs_file_and_says_what_to_run_next(tmp_path: Path):
+    # GIVEN `local up --records 40 --outputs-file F` started in the background
+    outputs_file = tmp_path / "local.json"
+    stderr_path = tmp_path / "stderr.txt"
+    with stderr_path.open("w") as stderr:
+        process = subprocess.Popen(
+            [
+                *(sys.executable, "-m", "migration_cli.main", "local", "up"),
+                *("--records", "40", "--outputs-file", str(outputs_file)),
+            ],
+            cwd=PROJECT,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
+    try:
+        # WHEN the outputs file appears (written whole, once the records are loaded)
+        deadline = time.monotonic() + 180
+        while not outputs_file.exists():
+            assert process.poll() is None, stderr_path.read_text()[-4000:]
+            assert time.monotonic() < deadline, "no outputs file within 180 s"
+            time.sleep(0.2)
+        description = json.loads(outputs_file.read_text())
+
+        # THEN the legacy table holds the 40 records, and the next commands name the file
+        dynamodb = boto3.client(
+            "dynamodb",
+            endpoint_url=description["endpoint_url"],
+            region_name=description["region"],
+            aws_access_key_id=description["credentials"]["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=description["credentials"]["AWS_SECRET_ACCESS_KEY"],
+        )
+        table = description["outputs"]["legacy_table_name"]
+        assert dynamodb.scan(TableName=table, Select="COUNT")["Count"] == 40
+        deadline = time.monotonic() + 30
+        while f"start --outputs {outputs_file}" not in stderr_path.read_text():
+            assert time.monotonic() < deadline, stderr_path.read_text()[-4000:]
+            time.sleep(0.2)
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def test_local_up_refuses_an_empty_legacy_file_before_deploying(tmp_path: Path, capsys):
+    # GIVEN an empty legacy file
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+
+    # WHEN / THEN one error line naming the file, exit 2 (nothing started: the call returns at once)
+    from migration_cli.main import main
+
+    assert main(["local", "up", "--legacy-file", str(empty)]) == 2
+    err = capsys.readouterr().err
+    assert "error:" in err and "empty.jsonl" in err and "Traceback" not in err
