@@ -19,7 +19,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from benchmarks.execution_stats import phase_seconds, read_history
+from benchmarks.execution_stats import count_transitions, phase_seconds, read_history
 from embedded_aws.local_stack import local_stack
 from migration_cli.local_run import (
     DEFAULT_INTAKE,
@@ -77,7 +77,9 @@ def main(argv: list[str] | None = None) -> int:
         plan = run_plan(stack.aws.endpoint_url, stack.outputs, options, extra)
         result = run_on_stack(stack, options, records=records, err=io.StringIO())
         report = result.report
-        phases = phase_seconds(read_history(stack.aws.client("stepfunctions"), report["execution_arn"]))
+        history = read_history(stack.aws.client("stepfunctions"), report["execution_arn"])
+        phases = phase_seconds(history)
+        transitions = count_transitions(history)
     actual = report.get("duration_seconds") or 0.0
     summary = {
         "records": args.records,
@@ -88,6 +90,9 @@ def main(argv: list[str] | None = None) -> int:
         "actual_intake_paused_seconds": report.get("intake_paused_seconds"),
         "estimate_transitions": plan["state_transitions"],
         "actual_transitions": report.get("state_transitions"),
+        "actual_transitions_per_phase": transitions.per_phase,
+        "actual_polling_transitions": transitions.polling,
+        "actual_paging_transitions": transitions.paging,
         "estimate_counts": plan["counts"],
         "actual_counts": {key: report["counts"].get(key) for key in ACTUAL_COUNTS},
         "estimate_phases": plan["phases_seconds"],

@@ -92,23 +92,21 @@ def count_legacy(dynamodb: Any, table_name: str, *, exact: bool) -> LegacyCount:
 def sample_legacy(
     dynamodb: Any, table_name: str, size: int, *, now: datetime | None = None, segments: int = SAMPLE_SEGMENTS
 ) -> LegacySample:
-    """Up to ``size`` records, about ``size / segments`` from the start of each scan segment."""
+    """Up to ``size`` records, an equal share from the start of each scan segment; a segment that runs
+    out leaves its share to the others (segments are rarely equal), so a table smaller than ``size`` is
+    read whole."""
     if size <= 0:
         return LegacySample()
-    segments = max(1, min(segments, size))
-    per_segment = math.ceil(size / segments)
     at = now or utc_now()
     counts = {kind: 0 for kind in RecordClass}
-    sampled = legacy_bytes = units = 0
-    for segment in range(segments):
-        for raw in _first_items(dynamodb, table_name, segment, segments, per_segment):
-            kind, item_units = classify(from_attribute_map(raw), at)
-            counts[kind] += 1
-            sampled += 1
-            legacy_bytes += item_size_bytes(raw)
-            units += item_units
+    legacy_bytes = units = 0
+    for raw in _spread_items(dynamodb, table_name, size, max(1, min(segments, size))):
+        kind, item_units = classify(from_attribute_map(raw), at)
+        counts[kind] += 1
+        legacy_bytes += item_size_bytes(raw)
+        units += item_units
     return LegacySample(
-        sampled=sampled,
+        sampled=sum(counts.values()),
         migrates=counts[RecordClass.MIGRATES],
         ineligible=counts[RecordClass.INELIGIBLE],
         invalid=counts[RecordClass.INVALID],
@@ -117,15 +115,23 @@ def sample_legacy(
     )
 
 
-def _first_items(
-    dynamodb: Any, table_name: str, segment: int, total_segments: int, limit: int
-) -> list[dict[str, Any]]:
+def _spread_items(dynamodb: Any, table_name: str, size: int, segments: int) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
-    request: dict[str, Any] = {"TableName": table_name, "Segment": segment, "TotalSegments": total_segments}
-    while len(items) < limit:
-        response = dynamodb.scan(**request, Limit=limit - len(items))
-        items.extend(response.get("Items", []))
-        if not response.get("LastEvaluatedKey"):
-            break
-        request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+    # Each open segment's next scan request (None once the segment is read to its end).
+    requests: dict[int, dict[str, Any]] = {
+        segment: {"TableName": table_name, "Segment": segment, "TotalSegments": segments}
+        for segment in range(segments)
+    }
+    while len(items) < size and requests:
+        share = math.ceil((size - len(items)) / len(requests))
+        for segment, request in list(requests.items()):
+            wanted = min(share, size - len(items))
+            if wanted <= 0:
+                break
+            response = dynamodb.scan(**request, Limit=wanted)
+            items.extend(response.get("Items", []))
+            if response.get("LastEvaluatedKey"):
+                request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+            else:
+                del requests[segment]
     return items

@@ -34,11 +34,13 @@ from migration_cli.cost_model import Cost, Usage, cost_of, gb_seconds, scan_read
 from onboarding.aws_limits import SQS_MAX_BATCH_ENTRIES, STATES_MAX_HISTORY_EVENTS
 
 # Calibrated with `local run --records 10000` (README, "plan"); every one can be overridden.
-DEFAULT_SECONDS_PER_BATCH = 1.0
-SCAN_RECORDS_PER_SECOND = 250.0
+DEFAULT_SECONDS_PER_BATCH = 0.25
+SCAN_RECORDS_PER_SECOND = 125.0
 """Records one enqueue_records segment scans and sends a second."""
-VALIDATION_RECORDS_PER_SECOND = 1000.0
-FIXED_SECONDS = 5.0
+VALIDATION_RECORDS_PER_SECOND = 600.0
+FIXED_SECONDS = 2.0
+POLL_OVERHEAD_SECONDS = 0.3
+"""What one round of a wait loop takes beyond its Wait state (reading the queue, the Choice states)."""
 
 # State transitions (each state entered is one, children's included): the straight path of a clean run,
 # one round of a wait loop (read, judge, count, wait, tick), one page round of a segment child.
@@ -209,7 +211,7 @@ def estimate(
     paused = phases["pause"] + phases["migrate"] + phases["settle"] + phases["validate"]
 
     readings = settings.empty_readings_required
-    settle_polls = math.ceil(backlog / settings.poll_interval_seconds) + readings
+    settle_polls = math.ceil(backlog / (settings.poll_interval_seconds + POLL_OVERHEAD_SECONDS)) + readings
     polls = readings + settle_polls + readings
     enqueue_calls = settings.segments * max(1, math.ceil(scan / ENQUEUE_CALL_SLICE_SECONDS))
     transitions = (
