@@ -27,6 +27,7 @@ table and the ledger once, all strongly consistent. Not counted: the pollers' em
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -185,6 +186,19 @@ def counts_from_sample(
         invalid=scaled_invalid,
         mean_legacy_bytes=mean_legacy_bytes,
         mean_write_units=mean_write_units,
+    )
+
+
+def counts_from_report(counts: Mapping[str, Any], *, mean_legacy_bytes: float = 1024.0) -> RecordCounts:
+    """A finished run's actual counts (the report's ``counts``), for ``estimate`` beside its actuals.
+    Records superseded by the intake or dead-lettered were eligible and sent: they count as migrating."""
+    migrated = sum(int(counts.get(key) or 0) for key in ("migrated", "superseded_by_intake", "dead_lettered"))
+    return RecordCounts(
+        records=int(counts.get("legacy") or 0),
+        migrates=migrated,
+        ineligible=int(counts.get("ineligible") or 0),
+        invalid=int(counts.get("rejected") or 0),
+        mean_legacy_bytes=mean_legacy_bytes,
     )
 
 

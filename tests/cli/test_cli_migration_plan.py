@@ -19,6 +19,7 @@ from migration_cli.migration_plan import (
     RunSettings,
     Tap,
     WaitBudget,
+    counts_from_report,
     counts_from_sample,
     estimate,
 )
@@ -118,6 +119,20 @@ def test_a_sample_is_scaled_to_the_record_count_and_sums_to_it() -> None:
         0, sampled=0, migrates=0, ineligible=0, invalid=0, mean_legacy_bytes=0, mean_write_units=1
     )
     assert (empty.records, empty.migrates) == (0, 0)
+
+
+def test_a_reports_counts_give_the_estimate_of_the_run_that_happened() -> None:
+    # GIVEN the counts of a finished run's report
+    actual = {"legacy": 10_000, "migrated": 7_480, "superseded_by_intake": 9, "dead_lettered": 0}
+    actual |= {"ineligible": 1_998, "rejected": 513, "eligible": 8_002}
+
+    # WHEN
+    counts = counts_from_report(actual)
+
+    # THEN every legacy record is in one class, and the estimate is of those counts
+    assert (counts.records, counts.migrates, counts.ineligible, counts.invalid) == (10_000, 7_489, 1_998, 513)
+    assert counts.eligible == actual["eligible"]
+    assert estimate(counts, TAP, SETTINGS).usage.lambda_invocations >= 801
 
 
 def test_a_settle_wait_beyond_its_poll_budget_is_a_warning() -> None:
