@@ -225,8 +225,10 @@ def estimate(
     paused = phases["pause"] + phases["migrate"] + phases["settle"] + phases["validate"]
 
     readings = settings.empty_readings_required
-    settle_polls = math.ceil(backlog / (settings.poll_interval_seconds + POLL_OVERHEAD_SECONDS)) + readings
-    polls = readings + settle_polls + readings
+    poll_period = settings.poll_interval_seconds + POLL_OVERHEAD_SECONDS
+    settle_polls = math.ceil(backlog / poll_period) + readings
+    drain_polls = math.ceil(settings.intake_messages / per_second / poll_period) + readings
+    polls = readings + settle_polls + drain_polls
     enqueue_calls = settings.segments * max(1, math.ceil(scan / ENQUEUE_CALL_SLICE_SECONDS))
     transitions = (
         FIXED_TRANSITIONS + polls * TRANSITIONS_PER_POLL + enqueue_calls * TRANSITIONS_PER_ENQUEUE_CALL

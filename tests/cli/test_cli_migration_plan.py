@@ -73,7 +73,7 @@ def test_usage_counts_one_send_receive_and_delete_per_batch_and_one_invocation_p
     batches = 800
 
     # THEN
-    polls = plan.longest_wait_polls + 2 * SETTINGS.empty_readings_required
+    polls = plan.longest_wait_polls + 2 * SETTINGS.empty_readings_required  # no intake: drain only reads
     assert plan.usage.sqs_requests == 800 + 2 * batches + polls
     enqueue_calls = 4 * max(1, math.ceil(plan.phases["migrate"] / 20))
     assert plan.usage.lambda_invocations == batches + enqueue_calls + 1
