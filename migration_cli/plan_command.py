@@ -158,6 +158,8 @@ def build_plan(
 def format_plan(plan: PlanEstimate, sources: dict[str, Any]) -> str:
     counts, settings = plan.counts, plan.settings
     budget = f"{plan.wait_budget.polls_per_wait:,}" if plan.wait_budget else "?"
+    events = plan.wait_budget.worst_case_events if plan.wait_budget else {}
+    worst = ", ".join(f"{name} {count:,}" for name, count in events.items()) or "unknown"
     cap = f" (capped at {settings.worker_limit} local workers)" if settings.worker_limit else ""
     lines = [
         "Migration plan (estimate; nothing was changed)",
@@ -175,7 +177,8 @@ def format_plan(plan: PlanEstimate, sources: dict[str, Any]) -> str:
         f"${plan.cost.dynamodb_writes + plan.cost.dynamodb_reads:.4f}, Step Functions "
         f"${plan.cost.step_functions:.4f})",
         f"  transitions      ~{plan.state_transitions:,}; the settle wait needs ~{plan.longest_wait_polls:,} "
-        f"polls of its budget of {budget} (history: {STATES_MAX_HISTORY_EVENTS:,} events per execution)",
+        f"polls of its budget of {budget}",
+        f"  history          worst case per execution {worst} (quota {STATES_MAX_HISTORY_EVENTS:,} events)",
     ]
     lines += [f"  warning: {warning}" for warning in plan.warnings]
     return "\n".join(lines)

@@ -137,4 +137,5 @@ def test_plan_without_exact_reads_the_table_description_and_takes_a_given_batch_
     assert code == 0
     assert "legacy records   40 (DescribeTable" in text
     assert "0.250 s (given (--seconds-per-batch))" in text
+    assert "worst case per execution migration " in text and "(quota 25,000 events)" in text
     assert json.loads(slow)["duration_seconds"] > json.loads(quick)["duration_seconds"]
