@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from migration_cli.execution_history import child_execution_arn
+from migration_cli.history_events import child_execution_arn
 
 TERMINAL_STATUSES = frozenset({"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"})
 _PREFIX = re.compile(r"^[A-Z][a-z]+")

@@ -2,9 +2,10 @@
 
 The definition file holds these states verbatim (it stays a readable, complete ASL document); a test
 checks they equal what ``setup_states()`` generates, so the module is the one source of truth. After a
-change to the module, rewrite them with::
+change to the module, rewrite them (and the definition's other generated states, the waits of
+``statemachines/wait_phase_states.py``) with::
 
-    venv/bin/python -m components.execution_input_states
+    venv/bin/python -m statemachines.regenerate
 
 What Setup does, in JSONPath (no JSONata needed): merge the input over the defaults; count the merged
 keys (``$.config.*``) so an unknown key is refused; check each key's JSON type (``IsBoolean``,
@@ -15,9 +16,7 @@ naming the key and what it must be, before anything is paused.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from onboarding.execution_input import (
@@ -141,13 +140,10 @@ def _is_setup_state(name: str, generated: Mapping[str, Any]) -> bool:
 
 
 def main() -> None:
-    from components.migration_state_machine import DEFINITION_PATH
+    # One command regenerates every generated part of the definition (Setup and the waits).
+    from statemachines.regenerate import main as regenerate
 
-    path = Path(DEFINITION_PATH)
-    definition = json.loads(path.read_text(encoding="utf-8"))
-    path.write_text(
-        json.dumps(with_setup_states(definition), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-    )
+    regenerate()
 
 
 if __name__ == "__main__":

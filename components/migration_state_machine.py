@@ -22,6 +22,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.email_subscription import email_subscription
+from components.log_retention import DEFAULT_LOG_RETENTION_DAYS, check_log_retention_days
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFINITION_PATH = PROJECT_ROOT / "statemachines" / "migration.asl.json"
@@ -35,11 +36,6 @@ CHILD_DEFINITIONS = {
 # Step Functions manages this rule in the account to learn when a `.sync` child execution ends ("IAM
 # policies for integrated services", Step Functions developer guide: StartExecution .sync).
 SYNC_EXECUTION_RULE = "StepFunctionsGetEventsForStepFunctionsExecutionRule"
-
-# CloudWatch Logs accepts only these retention periods (days).
-LOG_RETENTION_DAYS = frozenset(
-    {1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
-)
 
 PLACEHOLDER = re.compile(r"\$\{([A-Za-z][A-Za-z0-9]*)\}")
 
@@ -264,7 +260,7 @@ class MigrationStateMachineArgs:
     notification_email: str | None = None
     """Optional address subscribed to the gate topic (the subscription must be confirmed by its owner)."""
 
-    log_retention_days: int = 30
+    log_retention_days: int = DEFAULT_LOG_RETENTION_DAYS
     """Retention of the execution log group; one of the values CloudWatch Logs accepts."""
 
     definition_path: Path = DEFINITION_PATH
@@ -275,11 +271,7 @@ class MigrationStateMachineArgs:
     restores serving). At most one year, the Standard workflow limit."""
 
     def __post_init__(self) -> None:
-        if self.log_retention_days not in LOG_RETENTION_DAYS:
-            raise ValueError(
-                f"log_retention_days must be one of {sorted(LOG_RETENTION_DAYS)}, "
-                f"got {self.log_retention_days}"
-            )
+        check_log_retention_days(self.log_retention_days)
         if not self.definition_path.is_file():
             raise FileNotFoundError(f"state machine definition {self.definition_path} does not exist")
         if not 1 <= self.execution_timeout_seconds <= 365 * 24 * 3600:

@@ -34,6 +34,9 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from components.log_retention import DEFAULT_LOG_RETENTION_DAYS, check_log_retention_days
+from onboarding.settings import DEFAULT_METRICS_NAMESPACE, POWERTOOLS_METRICS_NAMESPACE
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 RUNTIME = "python3.12"
 ARCHITECTURE = "x86_64"
@@ -42,10 +45,6 @@ SHARED_PACKAGE = "onboarding"
 
 POWERTOOLS_LAYER_ACCOUNT = "017000801446"
 
-# CloudWatch Logs accepts only these retention periods (days).
-LOG_RETENTION_DAYS = frozenset(
-    {1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
-)
 LOG_LEVELS = frozenset({"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"})
 
 # 1980-01-01 is the earliest date a zip entry can carry: fixed timestamps make the archive byte-identical
@@ -172,7 +171,7 @@ class PythonFunctionArgs:
     timeout_seconds: int = 30
     """Maximum run time of one invocation, 1..900 s."""
 
-    log_retention_days: int = 30
+    log_retention_days: int = DEFAULT_LOG_RETENTION_DAYS
     """Retention of the function's log group; one of the values CloudWatch Logs accepts."""
 
     log_level: str = "INFO"
@@ -181,7 +180,7 @@ class PythonFunctionArgs:
     service_name: str | None = None
     """POWERTOOLS_SERVICE_NAME; defaults to `source_name`."""
 
-    metrics_namespace: str = "OnboardingMigration"
+    metrics_namespace: str = DEFAULT_METRICS_NAMESPACE
     """POWERTOOLS_METRICS_NAMESPACE."""
 
     source_root: Path = PROJECT_ROOT
@@ -199,9 +198,7 @@ class PythonFunctionArgs:
             raise ValueError(f"memory_size_mb must be within 128..10240, got {self.memory_size_mb}")
         if not 1 <= self.timeout_seconds <= 900:
             raise ValueError(f"timeout_seconds must be within 1..900, got {self.timeout_seconds}")
-        if self.log_retention_days not in LOG_RETENTION_DAYS:
-            allowed = sorted(LOG_RETENTION_DAYS)
-            raise ValueError(f"log_retention_days must be one of {allowed}, got {self.log_retention_days}")
+        check_log_retention_days(self.log_retention_days)
         if self.log_level not in LOG_LEVELS:
             raise ValueError(f"log_level must be one of {sorted(LOG_LEVELS)}, got {self.log_level!r}")
         # Least privilege is checked where it is declared: a wildcard action never reaches AWS.
@@ -292,7 +289,7 @@ class PythonFunction(pulumi.ComponentResource):
         environment: dict[str, pulumi.Input[str]] = {
             "POWERTOOLS_SERVICE_NAME": args.service_name or args.source_name,
             "POWERTOOLS_LOG_LEVEL": args.log_level,
-            "POWERTOOLS_METRICS_NAMESPACE": args.metrics_namespace,
+            POWERTOOLS_METRICS_NAMESPACE: args.metrics_namespace,
             **args.environment,
         }
         policies = [policy for policy in (self.access_policy, self.telemetry_policy) if policy is not None]

@@ -29,7 +29,8 @@ from migration_cli.migration_control import (
     wait_for_move_task,
 )
 from migration_cli.progress import WAITING_AT_GATE, ExecutionWatcher, ProgressPrinter
-from migration_cli.report import build_report, format_report
+from migration_cli.report import build_report
+from migration_cli.report_text import format_report
 from migration_cli.stack_outputs import StackOutputs, StackOutputsError, recorded_endpoint, resolve_outputs
 from onboarding import run_control
 from onboarding.execution_input import MAX_SEGMENTS, InvalidExecutionInput
@@ -142,15 +143,15 @@ def approve(args: argparse.Namespace) -> int:
 def report(args: argparse.Namespace) -> int:
     connection, outputs = _target(args)
     arn = resolve_execution_arn(args.execution, outputs.state_machine_arn)
-    document = build_report(
+    migration_report = build_report(
         connection.client("stepfunctions"),
         connection.client("sqs"),
         connection.client("dynamodb"),
         outputs,
         arn,
     )
-    print(json.dumps(document, indent=2) if args.json else format_report(document))
-    return EXIT_OK if document["status"] in ("SUCCEEDED", "RUNNING") else EXIT_FAILED
+    print(json.dumps(migration_report.to_json(), indent=2) if args.json else format_report(migration_report))
+    return EXIT_OK if migration_report.status in ("SUCCEEDED", "RUNNING") else EXIT_FAILED
 
 
 def redrive(args: argparse.Namespace) -> int:

@@ -3,27 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TextIO
+from typing import TextIO
 
 from migration_cli.execution_history import GATE_ACTIONS
+from migration_cli.report_model import ListedRecord
+from onboarding.validation_result import ValidationResult
 
 GATE_PROMPT_SHOWN = 10
 
 
 def gate_prompt(
-    validation: dict[str, Any] | None, dead_lettered: list[dict[str, Any]], timeout_seconds: int
+    validation: ValidationResult | None, dead_lettered: list[ListedRecord], timeout_seconds: int
 ) -> str:
     """What a person at the gate needs: the counts, the first dead-lettered ids with their last errors,
     the time left to decide and what each answer does."""
-    counts = (validation or {}).get("counts", {})
+    counts = validation.counts.model_dump() if validation is not None else {}
     lines = [
         "validation is not clean: "
-        + ", ".join(f"{key} {value}" for key, value in counts.items() if key in _GATE_COUNT_KEYS),
+        + ", ".join(f"{key} {counts[key]}" for key in _GATE_COUNT_KEYS if key in counts),
     ]
     if dead_lettered:
         lines.append(f"dead-lettered records ({len(dead_lettered)}):")
         lines += [
-            f"  {entry['application_id'] or '(no application_id)'}: {entry['reason']}"
+            f"  {entry.application_id or '(no application_id)'}: {entry.reason}"
             for entry in dead_lettered[:GATE_PROMPT_SHOWN]
         ]
         if len(dead_lettered) > GATE_PROMPT_SHOWN:

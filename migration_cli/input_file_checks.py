@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from onboarding.application_ids import APPLICATION_ID
+from onboarding.application_ids import APPLICATION_ID, application_id_of
 from onboarding.aws_limits import DYNAMODB_MAX_PARTITION_KEY_BYTES, SQS_MAX_MESSAGE_BYTES
 from onboarding.dynamodb_storable import item_size_problem, storage_problem
 from onboarding.json_values import NotAJsonObject, parse_object
@@ -67,8 +67,8 @@ def legacy_line_problem(line: str) -> tuple[dict[str, Any] | None, str | None]:
         return None, problem
     if APPLICATION_ID not in record:
         return None, "application_id: field required (the legacy table's key)"
-    application_id = record[APPLICATION_ID]
-    if not isinstance(application_id, str) or not application_id.strip():
+    application_id = application_id_of(record)
+    if application_id is None or not application_id.strip():
         return None, "application_id: must be a non-blank string (the legacy table's key)"
     if utf8_size(application_id) > DYNAMODB_MAX_PARTITION_KEY_BYTES:
         return None, (

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from migration_cli.report_model import InvariantOutcome
 from migration_cli.stack_data import approximate_depth, peek_messages, scan_items
 from migration_cli.stack_outputs import StackOutputs
 from onboarding.application_ids import application_id_of
@@ -26,16 +27,6 @@ from onboarding.migration_ledger import REJECTED, LedgerEntry, read_ledger
 from onboarding.onboarding_item import is_onboarding_item
 
 _SHOWN_VIOLATIONS = 10
-
-
-@dataclass(frozen=True)
-class InvariantResult:
-    name: str
-    holds: bool
-    detail: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "holds": self.holds, "detail": self.detail}
 
 
 @dataclass(frozen=True)
@@ -89,7 +80,7 @@ def _listed(values: Iterable[str]) -> str:
     return shown + (f" and {len(values) - _SHOWN_VIOLATIONS} more" if len(values) > _SHOWN_VIOLATIONS else "")
 
 
-def legacy_records_accounted(snapshot: StackSnapshot, loaded_ids: set[str]) -> InvariantResult:
+def legacy_records_accounted(snapshot: StackSnapshot, loaded_ids: set[str]) -> InvariantOutcome:
     migrated = {str(item.get("application_id")) for item in snapshot.new_items if is_onboarding_item(item)}
     rejected = {entry.application_id for entry in snapshot.ledger if entry.kind == REJECTED}
     dead = Counter(application_id_of(body) for body in snapshot.migration_dlq_bodies)
@@ -117,13 +108,13 @@ def legacy_records_accounted(snapshot: StackSnapshot, loaded_ids: set[str]) -> I
         f"{name} {outcomes[name]}" for name in ("migrated", "ineligible", "rejected", "dead-lettered")
     )
     if wrong:
-        return InvariantResult(
+        return InvariantOutcome(
             "legacy_records_accounted",
             False,
             f"{len(wrong)} of {len(loaded_ids)} legacy records are not in exactly one place: "
             f"{_listed(wrong)}",
         )
-    return InvariantResult(
+    return InvariantOutcome(
         "legacy_records_accounted",
         True,
         f"each of {len(loaded_ids)} legacy records in exactly one place: {summary}",
@@ -132,7 +123,7 @@ def legacy_records_accounted(snapshot: StackSnapshot, loaded_ids: set[str]) -> I
 
 def intake_messages_accounted(
     snapshot: StackSnapshot, sent_bodies: list[str], rolled_back: bool
-) -> InvariantResult:
+) -> InvariantOutcome:
     if rolled_back:
         served = {str(item.get("application_id")) for item in snapshot.legacy_items}
         where = "the legacy table"
@@ -156,13 +147,13 @@ def intake_messages_accounted(
         else:
             lost.append(application_id or f"message #{index}")
     if lost:
-        return InvariantResult(
+        return InvariantOutcome(
             "intake_messages_accounted",
             False,
             f"{len(lost)} of {len(sent_bodies)} intake messages are neither in {where} nor in the intake DLQ "
             f"with a reason: {_listed(lost)}",
         )
-    return InvariantResult(
+    return InvariantOutcome(
         "intake_messages_accounted",
         True,
         f"{len(sent_bodies)} intake messages: {delivered} in {where}, "
@@ -172,7 +163,7 @@ def intake_messages_accounted(
 
 def legacy_table_after_pause(
     snapshot: StackSnapshot, loaded_ids: set[str], rolled_back: bool
-) -> InvariantResult:
+) -> InvariantOutcome:
     legacy_ids = {str(item.get("application_id")) for item in snapshot.legacy_items}
     if rolled_back:
         from_intake = [
@@ -186,7 +177,7 @@ def legacy_table_after_pause(
             f"legacy consumer {snapshot.legacy_mapping_state}, new consumer {snapshot.new_mapping_state}; "
             f"{len(from_intake)} intake items in the new table"
         )
-        return InvariantResult("legacy_serving_again", holds, detail)
+        return InvariantOutcome("legacy_serving_again", holds, detail)
     extra = sorted(legacy_ids - loaded_ids)
     missing = sorted(loaded_ids - legacy_ids)
     holds = not extra and not missing
@@ -196,10 +187,10 @@ def legacy_table_after_pause(
         else f"legacy table changed: {len(extra)} new ({_listed(extra)}), "
         f"{len(missing)} gone ({_listed(missing)})"
     )
-    return InvariantResult("legacy_table_untouched_after_pause", holds, detail)
+    return InvariantOutcome("legacy_table_untouched_after_pause", holds, detail)
 
 
-def dry_run_changed_nothing(snapshot: StackSnapshot, loaded_ids: set[str]) -> InvariantResult:
+def dry_run_changed_nothing(snapshot: StackSnapshot, loaded_ids: set[str]) -> InvariantOutcome:
     legacy_ids = {str(item.get("application_id")) for item in snapshot.legacy_items}
     problems = []
     if snapshot.new_items:
@@ -214,7 +205,7 @@ def dry_run_changed_nothing(snapshot: StackSnapshot, loaded_ids: set[str]) -> In
         problems.append(
             f"consumers changed (legacy {snapshot.legacy_mapping_state}, new {snapshot.new_mapping_state})"
         )
-    return InvariantResult(
+    return InvariantOutcome(
         "dry_run_changed_nothing",
         not problems,
         "; ".join(problems) or "no item written, no message queued, both consumers as they were",
@@ -229,7 +220,7 @@ def check_invariants(
     status: str,
     dry_run: bool,
     validated: bool,
-) -> list[InvariantResult]:
+) -> list[InvariantOutcome]:
     """The invariants that apply to this outcome (see the module docstring)."""
     if dry_run:
         return [dry_run_changed_nothing(snapshot, loaded_ids)]
@@ -239,7 +230,7 @@ def check_invariants(
         results.append(legacy_records_accounted(snapshot, loaded_ids))
     else:
         results.append(
-            InvariantResult(
+            InvariantOutcome(
                 "legacy_records_accounted",
                 True,
                 "not applicable: the run ended before the migration was validated",

@@ -16,9 +16,12 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from embedded_aws.emulator import DUMMY_CREDENTIALS
-from embedded_aws.local_stack import LocalStack, local_stack
-from embedded_aws.stack_deploy import UnsupportedInvoke, UnsupportedResourceType
-from migration_cli.local_run import add_local_run_parser
+from embedded_aws.local_stack import LocalStack, find_program_dir, local_stack
+from embedded_aws.stack_deploy import DEFAULT_STACK, UnsupportedInvoke, UnsupportedResourceType
+from embedded_aws.stack_deploy.preview import preview_document, preview_stack, render_preview
+from embedded_aws.stack_deploy.program import project_name
+from migration_cli.argument_types import stack_config_pair
+from migration_cli.local_run_command import add_local_run_parser
 
 LocalRegistrar = Callable[[Any], None]
 
@@ -105,8 +108,59 @@ def register_up(local_commands: Any) -> None:
     parser.set_defaults(handler=up)
 
 
+def preview(args: argparse.Namespace) -> int:
+    program_dir = args.program_dir or find_program_dir()
+    try:
+        tree = preview_stack(program_dir, stack=args.stack, config=dict(args.stack_config or []))
+    except (ValueError, TypeError) as error:
+        # The program's own checks (components validate their args) refuse a bad --stack-config.
+        print(f"error: the stack cannot be built with this configuration: {error}", file=sys.stderr)
+        return 2
+    except UnsupportedInvoke as error:
+        print(f"cannot preview the stack: {error}", file=sys.stderr)
+        return 1
+    if args.json:
+        document = preview_document(tree, project=project_name(Path(program_dir)), stack=args.stack)
+        sys.stdout.write(json.dumps(document) + "\n")
+    else:
+        sys.stdout.write(render_preview(tree))
+    return 0
+
+
+def register_preview(local_commands: Any) -> None:
+    parser = local_commands.add_parser(
+        "preview",
+        help="print the resources the stack would create (type, name, parent), deploying nothing",
+        description=(
+            "Run the Pulumi program (the same __main__.py as `pulumi up`) under mocks that create nothing "
+            "and print the resource tree it would create, like `pulumi preview` on a new stack: each "
+            "resource's type and logical name under its parent component, then the count. No AWS account, "
+            "no emulator."
+        ),
+        epilog="example: onboarding-migration local preview --stack-config alarmEmail=ops@example.com",
+    )
+    parser.add_argument(
+        "--stack-config",
+        type=stack_config_pair,
+        action="append",
+        metavar="KEY=VALUE",
+        help="Pulumi config on top of Pulumi.<stack>.yaml, e.g. intakeBatchSize=5 (repeatable)",
+    )
+    parser.add_argument(
+        "--stack", default=DEFAULT_STACK, help=f"stack name, for its config file (default {DEFAULT_STACK})"
+    )
+    parser.add_argument("--json", action="store_true", help="print the tree as one JSON object")
+    parser.add_argument(
+        "--program-dir",
+        type=Path,
+        default=None,
+        help="the Pulumi project directory (default: found from the current directory upwards)",
+    )
+    parser.set_defaults(handler=preview)
+
+
 # `local run` (the full local migration) is added here by its own registrar.
-LOCAL_SUBCOMMANDS: list[LocalRegistrar] = [register_up, add_local_run_parser]
+LOCAL_SUBCOMMANDS: list[LocalRegistrar] = [register_up, register_preview, add_local_run_parser]
 
 
 def register(subcommands: Any) -> None:

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from migration_cli.execution_history import GATE_ACTIONS, read_progress
+from migration_cli.execution_history import GATE_ACTIONS
+from migration_cli.history_reader import read_progress
 from onboarding import run_control
 from onboarding.execution_input import InvalidExecutionInput, check_execution_input
 from onboarding.run_control import Backend

@@ -8,14 +8,20 @@ exact migrated / rejected split comes from each validation, which the line shows
 
 from __future__ import annotations
 
+import shutil
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from migration_cli.execution_history import ExecutionFollower, ExecutionProgress, describe_phase
+from migration_cli.execution_history import ExecutionProgress, describe_phase
+from migration_cli.history_reader import ExecutionFollower
 from migration_cli.stack_outputs import StackOutputs
+from migration_cli.throughput_meter import Throughput, ThroughputMeter
+from statemachines.phases import PhaseKey
 
+SEPARATOR = " | "
 RUNNING = "RUNNING"
 WAITING_AT_GATE = "WAITING_AT_GATE"
 _DEPTH_ATTRIBUTES = (
@@ -84,7 +90,8 @@ def progress_bar(done: int, total: int, width: int = 24) -> str:
     return f"[{'#' * filled}{'-' * (width - filled)}] {fraction * 100:3.0f}%"
 
 
-def render_line(snapshot: ProgressSnapshot) -> str:
+def render_parts(snapshot: ProgressSnapshot, throughput: Throughput | None = None) -> list[str]:
+    """The line's parts, most important first (a narrow terminal keeps a prefix of them)."""
     progress = snapshot.progress
     phase = describe_phase(progress.phase, progress.dry_run)
     if snapshot.status == WAITING_AT_GATE:
@@ -96,47 +103,86 @@ def render_line(snapshot: ProgressSnapshot) -> str:
     queue_text = f"queue {queue.visible}+{queue.in_flight} in flight"
     if progress.dry_run:
         parts.append(f"scanned {progress.scan['scanned']} · eligible {progress.scan['eligible']}")
-    elif progress.phase == "Migrate":
+    elif progress.phase == PhaseKey.MIGRATE:
         # Pages report what they enqueued only when they end: while scanning, the queue tells more.
         parts.append(progress_bar(0, 0))
         parts.append(f"scanning: {progress.pages} pages done, enqueued {snapshot.enqueued} so far")
+        parts.append(f"processed {snapshot.processed}")
+        if throughput is not None and throughput.text():
+            parts.append(throughput.text())
         parts.append(queue_text)
     elif progress.pages:
         parts.append(progress_bar(snapshot.processed, snapshot.enqueued))
         parts.append(f"enqueued {snapshot.enqueued} · processed {snapshot.processed}")
+        if throughput is not None and throughput.text() and not snapshot.finished:
+            parts.append(throughput.text())
         validation = progress.latest_validation
         if validation is not None:
-            counts = validation["counts"]
-            parts.append(f"migrated {counts.get('migrated', 0)} · rejected {counts.get('rejected', 0)}")
+            parts.append(f"migrated {validation.counts.migrated} · rejected {validation.counts.rejected}")
         parts.append(f"dead-lettered {snapshot.dead_lettered}")
         parts.append(queue_text)
     if snapshot.intake_queue.total:
         parts.append(f"intake waiting {snapshot.intake_queue.total}")
-    return " | ".join(parts)
+    return parts
+
+
+def render_line(snapshot: ProgressSnapshot, throughput: Throughput | None = None) -> str:
+    return SEPARATOR.join(render_parts(snapshot, throughput))
+
+
+def fit_to_width(parts: list[str], width: int) -> str:
+    """As many leading parts as fit in ``width`` columns; the first one cut with `…` if even it does not."""
+    line = parts[0] if parts else ""
+    for part in parts[1:]:
+        candidate = line + SEPARATOR + part
+        if len(candidate) > width:
+            break
+        line = candidate
+    return line if len(line) <= width else line[: max(0, width - 1)] + "…"
+
+
+def terminal_columns() -> int:
+    return shutil.get_terminal_size(fallback=(100, 24)).columns
 
 
 class ProgressPrinter:
-    """Writes progress lines: in place on a terminal, otherwise a new line when something changed."""
+    """Writes progress lines: in place on a terminal (fitted to its width, with the rate and the time
+    left), otherwise a new line when a count changed."""
 
-    def __init__(self, stream: TextIO | None = None, quiet: bool = False) -> None:
+    def __init__(
+        self,
+        stream: TextIO | None = None,
+        quiet: bool = False,
+        columns: Callable[[], int] = terminal_columns,
+    ) -> None:
         self._stream = stream if stream is not None else sys.stderr
         self._quiet = quiet
+        self._columns = columns
+        self._meter = ThroughputMeter()
         self._last = ""
         self._width = 0
 
     def show(self, snapshot: ProgressSnapshot) -> None:
         if self._quiet:
             return
-        line = render_line(snapshot)
-        # Compare without the clock: a line per second of the same numbers says nothing.
-        key = line.split("|", 1)[-1]
+        total = (
+            snapshot.enqueued
+            if snapshot.progress.pages and snapshot.progress.phase != PhaseKey.MIGRATE
+            else None
+        )
+        throughput = self._meter.observe(snapshot.elapsed_seconds, snapshot.processed, total)
+        # Compare without the clock and the rate: a line per second of the same counts says nothing.
+        key = SEPARATOR.join(render_parts(snapshot)[1:])
         if self._stream.isatty():
-            self._stream.write("\r" + line.ljust(self._width))
+            # One column short of the width: a line that fills it wraps on some terminals, and `\r`
+            # then rewrites only the wrapped part.
+            line = fit_to_width(render_parts(snapshot, throughput), max(20, self._columns() - 1))
+            self._stream.write("\r" + line.ljust(min(self._width, max(20, self._columns() - 1))))
             self._width = max(self._width, len(line))
             if snapshot.finished or snapshot.status == WAITING_AT_GATE:
                 self._stream.write("\n")
         elif key != self._last:
-            self._stream.write(line + "\n")
+            self._stream.write(render_line(snapshot, throughput) + "\n")
         self._last = key
         self._stream.flush()
 

@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-INVALID_INPUT_ERROR = "Migration.InvalidInput"
+from onboarding.migration_errors import MigrationError
+
+INVALID_INPUT_ERROR = MigrationError.INVALID_INPUT.value
 
 # Scan segments run as Map iterations side by side, and validate_migration scans both tables with two
 # threads per segment: 64 keeps the verifier within 128 threads, and the Map well within its limits.

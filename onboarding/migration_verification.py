@@ -34,6 +34,7 @@ from onboarding.migration_ledger import LAST_ERROR, REJECTED, LedgerEntry, read_
 from onboarding.onboarding_item import Source, content_of, fitting_content, is_onboarding_item
 from onboarding.record_validation import RecordRejected, validate_record
 from onboarding.timestamps import utc_now
+from onboarding.validation_result import Finding, RecordRef, ValidationCounts, ValidationResult
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,7 @@ def verify_migration(
     intake_dlq_url: str,
     segments: int = DEFAULT_SEGMENTS,
     now: datetime | None = None,
-) -> dict[str, Any]:
+) -> ValidationResult:
     if not 1 <= segments <= MAX_SEGMENTS:
         raise ValueError(f"segments must be between 1 and {MAX_SEGMENTS}")
     validation_time = now or utc_now()
@@ -178,7 +179,7 @@ def _compare(
     *,
     migration_dlq_messages: int,
     intake_dlq_messages: int,
-) -> dict[str, Any]:
+) -> ValidationResult:
     migrated = superseded = 0
     rejected: list[dict[str, str]] = []
     missing: list[dict[str, str]] = []
@@ -200,31 +201,31 @@ def _compare(
             mismatches.append({"application_id": app_id})
         else:
             missing.append({"application_id": app_id, "reason": _missing_reason(expected, new)})
-    counts = {
-        "legacy": legacy.legacy,
-        "eligible": len(legacy.expected),
-        "ineligible": legacy.ineligible,
-        "migrated": migrated,
-        "rejected": len(rejected),
-        "missing": len(missing),
-        "checksum_mismatches": len(mismatches),
-        "superseded_by_intake": superseded,
-        "migration_dlq_messages": migration_dlq_messages,
-        "intake_dlq_messages": intake_dlq_messages,
-    }
-    samples = {
-        "rejected": bounded_sample(rejected),
-        "missing": bounded_sample(missing),
-        "checksum_mismatches": bounded_sample(mismatches),
-    }
-    return {
-        "clean": counts["missing"] == 0
-        and counts["checksum_mismatches"] == 0
-        and migration_dlq_messages == 0,
-        "counts": counts,
-        **{name: sample.entries for name, sample in samples.items()},
-        "truncated": any(sample.truncated for sample in samples.values()),
-    }
+    counts = ValidationCounts(
+        legacy=legacy.legacy,
+        eligible=len(legacy.expected),
+        ineligible=legacy.ineligible,
+        migrated=migrated,
+        rejected=len(rejected),
+        missing=len(missing),
+        checksum_mismatches=len(mismatches),
+        superseded_by_intake=superseded,
+        migration_dlq_messages=migration_dlq_messages,
+        intake_dlq_messages=intake_dlq_messages,
+    )
+    rejected_sample, missing_sample, mismatch_sample = (
+        bounded_sample(rejected),
+        bounded_sample(missing),
+        bounded_sample(mismatches),
+    )
+    return ValidationResult(
+        clean=counts.missing == 0 and counts.checksum_mismatches == 0 and migration_dlq_messages == 0,
+        counts=counts,
+        rejected=[Finding.model_validate(entry) for entry in rejected_sample.entries],
+        missing=[Finding.model_validate(entry) for entry in missing_sample.entries],
+        checksum_mismatches=[RecordRef.model_validate(entry) for entry in mismatch_sample.entries],
+        truncated=rejected_sample.truncated or missing_sample.truncated or mismatch_sample.truncated,
+    )
 
 
 def _missing_reason(expected: _Expected, new: _NewSide) -> str:

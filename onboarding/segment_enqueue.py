@@ -13,13 +13,14 @@ would have joined.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from onboarding.eligibility import is_eligible
+from onboarding.enqueue_result import EnqueueCounts, EnqueueResult
 from onboarding.json_values import dumps
 from onboarding.legacy_scan import scan_page
 from onboarding.migration_ledger import record_rejected
@@ -41,27 +42,6 @@ class EnqueueRequest(BaseModel):
         if self.segment >= self.total_segments:
             raise ValueError("segment must be lower than total_segments")
         return self
-
-
-@dataclass
-class EnqueueCounts:
-    scanned: int = 0
-    eligible: int = 0
-    ineligible: int = 0
-    invalid: int = 0  # eligible records that the per-record function will reject
-    enqueued: int = 0
-
-
-@dataclass(frozen=True)
-class EnqueueResult:
-    segment: int
-    total_segments: int
-    cursor: str | None
-    done: bool
-    counts: EnqueueCounts
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def enqueue_segment(
@@ -99,9 +79,19 @@ def enqueue_segment(
                 counts.enqueued += send_bodies(sqs, queue_url=migration_queue_url, bodies=bodies)
         cursor = page.cursor
         if cursor is None:
-            return EnqueueResult(request.segment, request.total_segments, None, True, counts)
+            return _result(request, None, counts)
         if remaining_time_ms() < time_reserve_ms:
-            return EnqueueResult(request.segment, request.total_segments, cursor, False, counts)
+            return _result(request, cursor, counts)
+
+
+def _result(request: EnqueueRequest, cursor: str | None, counts: EnqueueCounts) -> EnqueueResult:
+    return EnqueueResult(
+        segment=request.segment,
+        total_segments=request.total_segments,
+        cursor=cursor,
+        done=cursor is None,
+        counts=counts,
+    )
 
 
 @dataclass(frozen=True)

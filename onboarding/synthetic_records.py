@@ -86,41 +86,47 @@ class SyntheticRecord:
 
 
 # Each corruption breaks one field of a valid record; the name is the field the rejection reason names.
-def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
+def _parent_and_leaf(record: dict[str, Any], path: str) -> tuple[dict[str, Any], str]:
+    *parents, leaf = path.split(".")
+    target = record
+    for parent in parents:
+        target = target[parent]
+    return target, leaf
+
+
+def set_field(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
+    """A corruption that sets the dotted ``path`` of a record to ``value``."""
+
     def apply(record: dict[str, Any]) -> None:
-        *parents, leaf = path.split(".")
-        target = record
-        for parent in parents:
-            target = target[parent]
+        target, leaf = _parent_and_leaf(record, path)
         target[leaf] = value
 
     return apply
 
 
-def _drop(path: str) -> Callable[[dict[str, Any]], None]:
+def drop_field(path: str) -> Callable[[dict[str, Any]], None]:
+    """A corruption that removes the dotted ``path`` from a record."""
+
     def apply(record: dict[str, Any]) -> None:
-        *parents, leaf = path.split(".")
-        target = record
-        for parent in parents:
-            target = target[parent]
+        target, leaf = _parent_and_leaf(record, path)
         del target[leaf]
 
     return apply
 
 
 CORRUPTIONS: tuple[tuple[str, Callable[[dict[str, Any]], None]], ...] = (
-    ("business.tax_id", _set("business.tax_id", "98-765432")),  # a digit short
-    ("contact.phone", _set("contact.phone", "(512) 555-0134")),
-    ("address.country", _set("address.country", "MX")),
-    ("product.plan_version", _set("product.plan_version", 0)),
-    ("submitted_at", _set("submitted_at", "2099-06-01T09:30:00+00:00")),
-    ("contact.email", _set("contact.email", "no-at-sign.example.com")),
-    ("business.structure", _set("business.structure", "LLP")),
-    ("submitted_at", _set("submitted_at", "2024-05-01T10:00:00")),  # no offset
-    ("contact.email", _drop("contact.email")),
-    ("product.plan_version", _set("product.plan_version", "3")),
-    ("address.line1", _drop("address.line1")),
-    ("business", _drop("business")),
+    ("business.tax_id", set_field("business.tax_id", "98-765432")),  # a digit short
+    ("contact.phone", set_field("contact.phone", "(512) 555-0134")),
+    ("address.country", set_field("address.country", "MX")),
+    ("product.plan_version", set_field("product.plan_version", 0)),
+    ("submitted_at", set_field("submitted_at", "2099-06-01T09:30:00+00:00")),
+    ("contact.email", set_field("contact.email", "no-at-sign.example.com")),
+    ("business.structure", set_field("business.structure", "LLP")),
+    ("submitted_at", set_field("submitted_at", "2024-05-01T10:00:00")),  # no offset
+    ("contact.email", drop_field("contact.email")),
+    ("product.plan_version", set_field("product.plan_version", "3")),
+    ("address.line1", drop_field("address.line1")),
+    ("business", drop_field("business")),
 )
 
 

@@ -187,6 +187,10 @@ def literal_of(definition: Mapping[str, Any], state_name: str, operator: str) ->
 
 # The migration's own definitions: which state heads each loop, and where its bound is written.
 WAIT_PREFIXES = ("Pause", "Settle", "Redrive", "Drain")
+WAIT_CHILDREN_PER_WAIT = 20
+"""Wait children one wait of the migration starts at most (its generated ``<Phase>Route`` enforces it:
+``statemachines/wait_phase_states.py``); ``migration_worst_cases`` reads the bound back from the
+definition, so the budget is the definition's, whatever this says."""
 BUDGET_SHARE = 0.8
 """Each definition's worst case must stay under this share of the quota (room for what the model
 rounds away)."""

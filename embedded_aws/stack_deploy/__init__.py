@@ -1,19 +1,21 @@
-"""Deploy the Pulumi program into the embedded emulator, through Pulumi's mock engine.
+"""Deploy the Pulumi program into the embedded emulator, through the one Pulumi mocks engine (``engine``).
 
 The very same ``__main__.py`` runs with ``preview=False``; each resource it registers is created in the
 emulator by the adapter for its type, which returns the real identifiers, so outputs flow into
 dependents (a state machine definition gets the emulator's ARNs and URLs) as with ``pulumi up``.
+``record_program`` runs it through the same engine with mocks that create nothing: what it declares.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from embedded_aws.stack_deploy.adapters import ADAPTERS, DeployContext, UnsupportedResourceType
 from embedded_aws.stack_deploy.adapters.base import DeployTarget
-from embedded_aws.stack_deploy.mocks import EchoMocks, EmulatorMocks, Registration, UnsupportedInvoke
+from embedded_aws.stack_deploy.engine import InvokeCall, Registration
+from embedded_aws.stack_deploy.mocks import DeclaredMocks, EmulatorMocks, UnsupportedInvoke
 from embedded_aws.stack_deploy.program import run_program, stack_config
 
 DEFAULT_STACK = "local"
@@ -23,6 +25,8 @@ DEFAULT_STACK = "local"
 class Deployment:
     outputs: dict[str, Any]
     resources: list[Registration]
+    stack_urn: str = ""
+    invokes: list[InvokeCall] = field(default_factory=list)
 
 
 def deploy_stack(
@@ -36,7 +40,7 @@ def deploy_stack(
     program_dir = Path(program_dir)
     ctx = DeployContext(target, prewarm_functions=prewarm_functions)
     run = run_program(program_dir, EmulatorMocks(ctx), stack, stack_config(program_dir, stack, config))
-    return Deployment(outputs=run.outputs, resources=run.registrations)
+    return Deployment(run.outputs, run.registrations, run.stack_urn, run.invokes)
 
 
 def record_program(
@@ -46,18 +50,19 @@ def record_program(
     region: str = "us-east-1",
     account_id: str = "123456789012",
 ) -> Deployment:
-    """The program's own registrations under plain echoing mocks (no emulator): what it declares."""
+    """The program's own registrations under mocks that create nothing (no emulator): what it declares."""
     program_dir = Path(program_dir)
     run = run_program(
-        program_dir, EchoMocks(region, account_id), stack, stack_config(program_dir, stack, config)
+        program_dir, DeclaredMocks(region, account_id), stack, stack_config(program_dir, stack, config)
     )
-    return Deployment(outputs=run.outputs, resources=run.registrations)
+    return Deployment(run.outputs, run.registrations, run.stack_urn, run.invokes)
 
 
 __all__ = [
     "ADAPTERS",
     "DEFAULT_STACK",
     "Deployment",
+    "Registration",
     "UnsupportedInvoke",
     "UnsupportedResourceType",
     "deploy_stack",

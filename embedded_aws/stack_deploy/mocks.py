@@ -1,67 +1,22 @@
-"""Pulumi mocks: one that creates every resource in the emulator, one that only echoes (for comparisons)."""
+"""The two kinds of Pulumi mocks the engine (``engine.run_under_mocks``) runs a program with.
+
+``EmulatorMocks`` creates every resource in the emulator (the local deploy); ``DeclaredMocks`` creates
+nothing and answers with the inputs plus identifiers shaped like AWS's (``local preview``, the declared
+view the deploy is compared with, and the Pulumi unit tests).
+"""
 
 from __future__ import annotations
 
-import threading
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
-from pulumi.runtime import rpc
-from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mocks
-from pulumi.runtime.sync_await import _ensure_event_loop
+from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs, Mocks
 
 from embedded_aws.stack_deploy.adapters import DeployContext, adapter_for
-
-STACK_TYPE = "pulumi:pulumi:Stack"
 
 
 class UnsupportedInvoke(NotImplementedError):
     pass
-
-
-@dataclass(frozen=True)
-class Registration:
-    """One resource as the program registered it, and what the mocks answered."""
-
-    urn: str
-    type: str
-    name: str
-    custom: bool
-    parent: str
-    id: str
-    inputs: dict[str, Any]
-    outputs: dict[str, Any]
-
-
-class RecordingMonitor(MockMonitor):
-    """A mock monitor that also keeps every registration (type, name, parent, inputs, outputs)."""
-
-    def __init__(self, mocks: Mocks) -> None:
-        super().__init__(mocks)
-        self.registrations: list[Registration] = []
-        self._lock = threading.Lock()
-
-    def RegisterResource(self, request: Any) -> Any:
-        response = super().RegisterResource(request)
-        if request.type == STACK_TYPE:
-            return response
-        _ensure_event_loop()
-        inputs = rpc.deserialize_properties(request.object)
-        registered = self.resources[response.urn]
-        with self._lock:
-            self.registrations.append(
-                Registration(
-                    urn=response.urn,
-                    type=request.type,
-                    name=request.name,
-                    custom=bool(request.custom),
-                    parent=request.parent,
-                    id=registered.id or "",
-                    inputs=inputs,
-                    outputs=dict(registered.state),
-                )
-            )
-        return response
 
 
 def _caller_identity(region: str, account_id: str) -> dict[str, Any]:
@@ -143,26 +98,64 @@ class EmulatorMocks(Mocks):
         }
 
 
-class EchoMocks(Mocks):
-    """Returns the inputs plus made-up identifiers: the program's own view, with no emulator."""
+def _public_parameter_placeholder(name: str) -> str:
+    return f"declared:{name}"
 
-    def __init__(self, region: str, account_id: str) -> None:
+
+class DeclaredMocks(Mocks):
+    """Creates nothing: each resource gets its inputs back plus the identifiers AWS would add (ARN, URL,
+    UUID ...), shaped like AWS's so dependents (policies, definitions, exports) read like the real ones."""
+
+    def __init__(
+        self,
+        region: str = "us-east-1",
+        account_id: str = "123456789012",
+        parameter_value: Callable[[str], str] = _public_parameter_placeholder,
+    ) -> None:
         self._region = region
         self._account = account_id
+        self._parameter_value = parameter_value
 
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         if not args.custom:
+            # Component resources (onboarding:*) are groupings: nothing to create.
             return args.name, {}
-        service = args.typ.split(":")[1].split("/")[0]
-        arn = f"arn:aws:{service}:{self._region}:{self._account}:{args.name}"
-        outputs = {
-            "name": args.name,
-            "arn": arn,
-            "url": f"https://{service}.{self._region}.amazonaws.com/{self._account}/{args.name}",
-            "uuid": f"{args.name}-uuid",
-            **args.inputs,
-        }
-        return f"{args.name}-id", outputs
+        inputs = dict(args.inputs)
+        name = inputs.get("name") or args.name
+        outputs: dict[str, Any] = {**inputs, "name": name}
+        resource_id = name
+        arn = f"arn:aws:{{}}:{self._region}:{self._account}:{{}}"
+        if args.typ == "aws:sqs/queue:Queue":
+            resource_id = f"https://sqs.{self._region}.amazonaws.com/{self._account}/{name}"
+            outputs |= {"url": resource_id, "arn": arn.format("sqs", name)}
+        elif args.typ == "aws:dynamodb/table:Table":
+            outputs |= {"arn": arn.format("dynamodb", f"table/{name}")}
+        elif args.typ == "aws:lambda/function:Function":
+            function_arn = arn.format("lambda", f"function:{name}")
+            outputs |= {
+                "arn": function_arn,
+                "qualifiedArn": f"{function_arn}:$LATEST",
+                "invokeArn": function_arn,
+                "version": "$LATEST",
+            }
+        elif args.typ == "aws:lambda/eventSourceMapping:EventSourceMapping":
+            resource_id = f"uuid-{args.name}"
+            outputs |= {"uuid": resource_id, "arn": arn.format("lambda", f"event-source-mapping:{args.name}")}
+        elif args.typ == "aws:iam/role:Role":
+            outputs |= {"arn": f"arn:aws:iam::{self._account}:role/{name}", "uniqueId": f"AROA{args.name}"}
+        elif args.typ == "aws:cloudwatch/logGroup:LogGroup":
+            outputs |= {"arn": arn.format("logs", f"log-group:{name}")}
+        elif args.typ == "aws:sns/topic:Topic":
+            outputs |= {"arn": arn.format("sns", name)}
+        elif args.typ == "aws:sfn/stateMachine:StateMachine":
+            outputs |= {"arn": arn.format("states", f"stateMachine:{name}")}
+        elif args.typ == "aws:cloudwatch/dashboard:Dashboard":
+            dashboard = inputs.get("dashboardName", name)
+            outputs |= {"dashboardArn": f"arn:aws:cloudwatch::{self._account}:dashboard/{dashboard}"}
+        else:
+            service = args.typ.split(":")[1].split("/")[0]
+            outputs |= {"arn": arn.format(service, f"{args.typ.rsplit(':', 1)[-1].lower()}/{name}")}
+        return resource_id, outputs
 
     def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         if args.token == "aws:index/getRegion:getRegion":
@@ -172,9 +165,20 @@ class EchoMocks(Mocks):
         if args.token == "aws:index/getPartition:getPartition":
             return _partition(), []
         if args.token == "aws:ssm/getParameter:getParameter":
-            value = f"echo:{args.args['name']}"
-            return {"name": args.args["name"], "value": value, "insecureValue": value, "type": "String"}, []
-        return {}, []
+            name = args.args["name"]
+            value = self._parameter_value(name)
+            return {
+                "id": name,
+                "arn": f"arn:aws:ssm:{self._region}::parameter{name}",
+                "name": name,
+                "type": "String",
+                "value": value,
+                "insecureValue": value,
+                "version": 1,
+                "withDecryption": True,
+            }, []
+        # An empty answer would reach the program as None, silently: refuse instead.
+        raise UnsupportedInvoke(f"the declared mocks do not answer the invoke {args.token}")
 
 
-__all__ = ["EchoMocks", "EmulatorMocks", "RecordingMonitor", "Registration", "UnsupportedInvoke"]
+__all__ = ["DeclaredMocks", "EmulatorMocks", "UnsupportedInvoke"]

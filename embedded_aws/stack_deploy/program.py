@@ -1,36 +1,18 @@
-"""Runs a Pulumi program under mocks, to completion, and returns its registrations and stack outputs.
-
-The run happens in a thread of its own: Pulumi keeps its settings, root stack and config in context
-variables, and a new thread starts from an empty context, so each run gets a fresh root stack and
-cannot disturb (or be disturbed by) Pulumi mocks used elsewhere in the process, such as other tests.
-``pulumi.runtime.test`` then waits until every resource is registered and every output resolved.
-"""
+"""A Pulumi project on disk: its name (``Pulumi.yaml``), a stack's config (``Pulumi.<stack>.yaml``), and
+its ``__main__.py`` run under mocks by the one engine (``engine.run_under_mocks``)."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import runpy
 import sys
-import threading
-import warnings
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pulumi
 import yaml
-from pulumi.runtime import config as pulumi_config
 from pulumi.runtime.mocks import Mocks
-from pulumi.runtime.settings import get_root_resource
 
-from embedded_aws.stack_deploy.mocks import RecordingMonitor, Registration
-
-
-@dataclass(frozen=True)
-class ProgramRun:
-    outputs: dict[str, Any]
-    registrations: list[Registration]
+from embedded_aws.stack_deploy.engine import MocksRun, run_under_mocks
 
 
 def project_name(program_dir: Path) -> str:
@@ -61,57 +43,14 @@ def stack_config(program_dir: Path, stack: str, overrides: dict[str, Any] | None
 
 def run_program(
     program_dir: Path, mocks: Mocks, stack: str, config: dict[str, str] | None = None
-) -> ProgramRun:
+) -> MocksRun:
+    """Run the project's ``__main__.py`` as ``pulumi up`` would, under ``mocks``, through the one engine."""
     program_dir = program_dir.resolve()
-    outcome: dict[str, Any] = {}
 
-    def run() -> None:
-        loop = asyncio.new_event_loop()
-        loop.set_exception_handler(_quiet_about_failed_registrations)
-        asyncio.set_event_loop(loop)
-        try:
-            outcome["run"] = _run_here(program_dir, mocks, stack, config or {})
-        except BaseException as exc:
-            outcome["error"] = exc
-        finally:
-            asyncio.set_event_loop(None)
-            loop.close()
+    def build() -> None:
+        if str(program_dir) not in sys.path:
+            # The program imports its components as top-level packages, as `pulumi up` allows.
+            sys.path.insert(0, str(program_dir))
+        runpy.run_path(str(program_dir / "__main__.py"), run_name="__main__")
 
-    thread = threading.Thread(target=run, name="pulumi-program", daemon=True)
-    thread.start()
-    thread.join()
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["run"]
-
-
-def _quiet_about_failed_registrations(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
-    # When a registration fails, Pulumi leaves that resource's output futures holding the error, which
-    # asyncio reports again when they are collected; the error itself is raised to the caller.
-    if context.get("message") == "Future exception was never retrieved":
-        return
-    loop.default_exception_handler(context)
-
-
-def _run_here(program_dir: Path, mocks: Mocks, stack: str, config: dict[str, str]) -> ProgramRun:
-    if str(program_dir) not in sys.path:
-        # The program imports its components as top-level packages, as `pulumi up` allows.
-        sys.path.insert(0, str(program_dir))
-    monitor = RecordingMonitor(mocks)
-    pulumi.runtime.set_mocks(
-        mocks, project=project_name(program_dir), stack=stack, preview=False, monitor=monitor
-    )
-    pulumi_config.set_all_config(config)
-    outputs: dict[str, Any] = {}
-
-    @pulumi.runtime.test
-    def program() -> pulumi.Output[Any]:
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"pulumi_aws(\..*)?$")
-            runpy.run_path(str(program_dir / "__main__.py"), run_name="__main__")
-        root = get_root_resource()
-        exported = dict(getattr(root, "outputs", {}) or {})
-        return pulumi.Output.all(**exported).apply(outputs.update)
-
-    program()
-    return ProgramRun(outputs=outputs, registrations=list(monitor.registrations))
+    return run_under_mocks(build, mocks, project=project_name(program_dir), stack=stack, config=config)

@@ -55,7 +55,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
             "segment": result.segment,
             "total_segments": result.total_segments,
             "done": result.done,
-            **vars(counts),
+            **counts.model_dump(),
         },
     )
-    return result.to_dict()
+    return result.to_document()

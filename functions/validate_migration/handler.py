@@ -43,13 +43,14 @@ def lambda_handler(event: dict[str, Any] | None, context: LambdaContext) -> dict
         intake_dlq_url=settings.intake_dlq_url(),
         segments=request.segments,
     )
-    counts = report["counts"]
-    metrics.add_metric(name="MissingRecords", unit=MetricUnit.Count, value=counts["missing"])
-    metrics.add_metric(name="ChecksumMismatches", unit=MetricUnit.Count, value=counts["checksum_mismatches"])
-    metrics.add_metric(name="RejectedRecords", unit=MetricUnit.Count, value=counts["rejected"])
-    metrics.add_metric(name="MigrationClean", unit=MetricUnit.Count, value=1 if report["clean"] else 0)
+    counts = report.counts
+    metrics.add_metric(name="MissingRecords", unit=MetricUnit.Count, value=counts.missing)
+    metrics.add_metric(name="ChecksumMismatches", unit=MetricUnit.Count, value=counts.checksum_mismatches)
+    metrics.add_metric(name="RejectedRecords", unit=MetricUnit.Count, value=counts.rejected)
+    metrics.add_metric(name="MigrationClean", unit=MetricUnit.Count, value=1 if report.clean else 0)
     # Counts only: the bounded samples stay in the returned report, the full lists in the ledger.
     logger.info(
-        "migration validated", extra={"clean": report["clean"], **counts, "truncated": report["truncated"]}
+        "migration validated",
+        extra={"clean": report.clean, **counts.model_dump(), "truncated": report.truncated},
     )
-    return report
+    return report.to_document()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from migration_cli.execution_history import unwrap_child_failure
+from migration_cli.history_events import unwrap_child_failure
+from onboarding.migration_errors import MigrationError
 
 
 def test_a_child_failure_is_named_by_the_child_error_and_cause():
@@ -12,7 +13,7 @@ def test_a_child_failure_is_named_by_the_child_error_and_cause():
     child = {
         "ExecutionArn": "arn:x",
         "Status": "FAILED",
-        "Error": "Migration.UnexpectedEnqueueResult",
+        "Error": MigrationError.UNEXPECTED_ENQUEUE_RESULT,
         "Cause": "no counts",
     }
     cause = "States.TaskFailed: " + json.dumps(child)

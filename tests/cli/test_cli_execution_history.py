@@ -5,7 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from migration_cli.execution_history import ExecutionProgress, HistoryReader, describe_phase, phase_of
+from migration_cli.execution_history import ExecutionProgress, describe_phase
+from migration_cli.history_reader import HistoryReader
+from onboarding.enqueue_result import EnqueueCounts, EnqueueResult
+from onboarding.migration_errors import MigrationError
+from onboarding.validation_result import ValidationCounts, ValidationResult
+from statemachines.phases import phase_of
 
 
 class History:
@@ -41,24 +46,18 @@ class History:
 
 
 def page(enqueued: int, done: bool) -> dict[str, Any]:
-    counts = {
-        "scanned": enqueued + 1,
-        "eligible": enqueued,
-        "ineligible": 1,
-        "invalid": 0,
-        "enqueued": enqueued,
-    }
-    return {
-        "segment": 0,
-        "total_segments": 1,
-        "cursor": None if done else "c",
-        "done": done,
-        "counts": counts,
-    }
+    counts = EnqueueCounts(
+        scanned=enqueued + 1, eligible=enqueued, ineligible=1, invalid=0, enqueued=enqueued
+    )
+    result = EnqueueResult(
+        segment=0, total_segments=1, cursor=None if done else "c", done=done, counts=counts
+    )
+    return result.to_document()
 
 
 def validation(clean: bool) -> dict[str, Any]:
-    return {"clean": clean, "counts": {"legacy": 3, "migrated": 2}, "rejected": [], "missing": []}
+    counts = dict.fromkeys(ValidationCounts.model_fields, 0) | {"legacy": 3, "eligible": 3, "migrated": 2}
+    return ValidationResult(clean=clean, counts=ValidationCounts(**counts)).to_document()
 
 
 def gate_scheduled(token: str) -> dict[str, Any]:
@@ -66,9 +65,9 @@ def gate_scheduled(token: str) -> dict[str, Any]:
     return {"parameters": json.dumps(parameters)}
 
 
-def test_phase_comes_from_the_state_name_prefix() -> None:
-    assert phase_of("PauseReadIntakeQueue") == "Pause"
-    assert phase_of("MigrateEnqueuePage") == "Migrate"
+def test_phase_comes_from_the_phase_list_of_the_definition() -> None:
+    assert phase_of("PauseWaitUntilQuiet") == "Pause"
+    assert phase_of("MigrateEnqueueSegment") == "Migrate"
     assert phase_of("DryRunSummary") == "DryRun"
     assert phase_of("Unknown") is None
     assert describe_phase("Migrate", dry_run=True).startswith("dry run")
@@ -80,7 +79,7 @@ def test_progress_sums_pages_keeps_validations_and_tracks_the_gate() -> None:
         History()
         .started({"dry_run": False})
         .entered("PauseDisableLegacyMapping")
-        .entered("MigrateEnqueuePage")
+        .entered("MigrateEnqueueSegment")
         .lambda_result(page(5, done=False))
         .lambda_result(page(3, done=True))
         .entered("ValidateMigration")
@@ -94,7 +93,7 @@ def test_progress_sums_pages_keeps_validations_and_tracks_the_gate() -> None:
     # THEN
     assert progress.phase == "Gate"
     assert progress.scan["enqueued"] == 8 and progress.pages == 2
-    assert progress.latest_validation == validation(clean=False)
+    assert progress.latest_validation == ValidationResult.model_validate(validation(clean=False))
     assert progress.waiting_at_gate and progress.gate_token == "token-1"
     assert progress.state_transitions == 4
 
@@ -131,13 +130,13 @@ def test_rollback_error_and_dry_run_are_read() -> None:
         History()
         .started({"dry_run": True})
         .entered("RollbackDone")
-        .add("ExecutionFailed", "executionFailedEventDetails", error="Migration.RolledBack", cause="why")
+        .add("ExecutionFailed", "executionFailedEventDetails", error=MigrationError.ROLLED_BACK, cause="why")
     )
 
     progress = ExecutionProgress().apply(history.events)
 
     assert progress.dry_run is True
-    assert (progress.error, progress.cause, progress.phase) == ("Migration.RolledBack", "why", "Rollback")
+    assert (progress.error, progress.cause, progress.phase) == (MigrationError.ROLLED_BACK, "why", "Rollback")
 
 
 class FakeStepFunctions:

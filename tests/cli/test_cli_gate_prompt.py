@@ -5,13 +5,22 @@ from __future__ import annotations
 import io
 
 from migration_cli.gate_prompt import GATE_PROMPT_SHOWN, ask_at_the_gate, gate_prompt
+from migration_cli.report_model import ListedRecord
+from onboarding.validation_result import ValidationCounts, ValidationResult
 
 
 def test_the_prompt_shows_counts_dead_letters_with_their_errors_and_the_timeout():
     # GIVEN an unclean validation and more dead-lettered records than the prompt lists
-    validation = {"clean": False, "counts": {"eligible": 20, "migrated": 8, "missing": 12, "legacy": 30}}
+    counts = dict.fromkeys(ValidationCounts.model_fields, 0) | {
+        "eligible": 20,
+        "migrated": 8,
+        "missing": 12,
+        "legacy": 30,
+    }
+    validation = ValidationResult(clean=False, counts=ValidationCounts(**counts))
     dead = [
-        {"application_id": f"app-{n:02d}", "reason": f"last error Boom on receive 3: n{n}"} for n in range(12)
+        ListedRecord(application_id=f"app-{n:02d}", reason=f"last error Boom on receive 3: n{n}")
+        for n in range(12)
     ]
 
     # WHEN the prompt is built

@@ -9,14 +9,11 @@ from typing import Any
 
 import pytest
 
+from migration_cli.argument_types import stack_config_pair
+from migration_cli.gate_policy import gate_answer
 from migration_cli.invariants import StackSnapshot, check_invariants
-from migration_cli.local_run import (
-    LocalRunError,
-    LocalRunOptions,
-    _config_pair,
-    _gate_answer,
-    load_legacy_file,
-)
+from migration_cli.local_data_loading import load_legacy_file
+from migration_cli.local_run_options import LocalRunError, LocalRunOptions
 from onboarding.migration_ledger import LAST_ERROR, REJECTED, LedgerEntry
 
 ELIGIBLE = {"status": "APPROVED"}
@@ -166,10 +163,10 @@ def test_options_and_gate_policy(monkeypatch: pytest.MonkeyPatch) -> None:
         LocalRunOptions(gate="maybe")
     with pytest.raises(ValueError, match="fail_transient"):
         LocalRunOptions(fail_transient=1.5)
-    assert _config_pair("maxReceiveCount=3") == ("onboarding:maxReceiveCount", 3)
-    assert _config_pair("aws:region=eu-west-1") == ("aws:region", "eu-west-1")
+    assert stack_config_pair("maxReceiveCount=3") == ("onboarding:maxReceiveCount", 3)
+    assert stack_config_pair("aws:region=eu-west-1") == ("aws:region", "eu-west-1")
 
     monkeypatch.setattr("sys.stdin.isatty", lambda: False)
-    assert _gate_answer(LocalRunOptions(), redrives_done=0, err=None) == "abort"  # type: ignore[arg-type]
-    assert _gate_answer(LocalRunOptions(gate="redrive"), redrives_done=0, err=None) == "redrive"  # type: ignore[arg-type]
-    assert _gate_answer(LocalRunOptions(gate="redrive"), redrives_done=1, err=None) == "abort"  # type: ignore[arg-type]
+    assert gate_answer(LocalRunOptions(), redrives_done=0, err=None) == "abort"  # type: ignore[arg-type]
+    assert gate_answer(LocalRunOptions(gate="redrive"), redrives_done=0, err=None) == "redrive"  # type: ignore[arg-type]
+    assert gate_answer(LocalRunOptions(gate="redrive"), redrives_done=1, err=None) == "abort"  # type: ignore[arg-type]

@@ -9,7 +9,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from migration_cli.local_run import LocalRunError, send_intake, write_legacy_records
+from migration_cli.local_data_loading import send_intake, write_legacy_records
+from migration_cli.local_run_options import LocalRunError
 
 REGION = "us-east-1"
 

@@ -14,13 +14,16 @@ import pytest
 from migration_cli.execution_history import ExecutionProgress
 from migration_cli.migration_control import execution_input, execution_name, resolve_execution_arn
 from migration_cli.progress import ProgressPrinter, ProgressSnapshot, QueueDepths, progress_bar, render_line
-from migration_cli.report import format_report, report_status, requests_per_service
+from migration_cli.report import report_status, requests_per_service
+from migration_cli.report_model import MigrationReport
+from migration_cli.report_text import format_report
 from migration_cli.stack_outputs import (
     StackOutputs,
     StackOutputsError,
     load_outputs_file,
     load_pulumi_outputs,
 )
+from onboarding.migration_errors import MigrationError
 
 STATE_MACHINE = "arn:aws:states:eu-west-1:123456789012:stateMachine:migration"
 
@@ -112,8 +115,8 @@ def test_progress_printer_writes_a_line_only_when_something_changed() -> None:
 
 def test_report_status_maps_the_execution_outcome() -> None:
     assert report_status({"status": "SUCCEEDED"}) == "SUCCEEDED"
-    assert report_status({"status": "FAILED", "error": "Migration.RolledBack"}) == "ROLLED_BACK"
-    assert report_status({"status": "FAILED", "error": "Migration.FailedAfterCutOver"}) == "FAILED"
+    assert report_status({"status": "FAILED", "error": MigrationError.ROLLED_BACK}) == "ROLLED_BACK"
+    assert report_status({"status": "FAILED", "error": MigrationError.FAILED_AFTER_CUT_OVER}) == "FAILED"
     assert report_status({"status": "TIMED_OUT"}) == "FAILED"
     assert report_status({"status": "ABORTED"}) == "FAILED"
     assert requests_per_service({"sqs": 3, "iam": 1}) == {"sqs": 3, "lambda": 0, "dynamodb": 0, "states": 0}
@@ -137,7 +140,13 @@ def test_human_report_shows_outcome_counts_and_reasons() -> None:
             "intake_delivered": 0,
             "intake_rejected": 1,
         },
-        "validation": {"clean": False, "runs": 1, "checksum_mismatches": []},
+        "validation": {
+            "clean": False,
+            "runs": 1,
+            "missing": 1,
+            "checksum_mismatches": [],
+            "truncated": False,
+        },
         "gate_decisions": ["abort"],
         "requests": {"sqs": 5, "lambda": 2, "dynamodb": 9, "states": 1},
         "lambda_invocations": {"event-source-mapping": 4, "sfn": 3, "total": 7},
@@ -147,7 +156,7 @@ def test_human_report_shows_outcome_counts_and_reasons() -> None:
         "duration_seconds": 12.5,
     }
 
-    text = format_report(report)
+    text = format_report(MigrationReport.from_json(report))
 
     assert text.startswith("Migration migration-1: ROLLED_BACK in 12.5 s")
     assert "legacy consumer is serving again" in text
@@ -160,7 +169,13 @@ def test_human_report_shows_outcome_counts_and_reasons() -> None:
         "Gate answered: abort",
     ):
         assert expected in text, expected
-    assert json.loads(json.dumps(report)) == report  # the JSON form is the same data
+    # the JSON form is the same data, named as given, with its version
+    written = MigrationReport.from_json(report).to_json()
+    assert written["version"] == 1
+    assert {key: written[key] for key in report if key != "counts"} == {
+        key: value for key, value in report.items() if key != "counts"
+    }
+    assert {key: written["counts"][key] for key in report["counts"]} == report["counts"]
 
 
 def test_human_report_shows_the_first_rejections_and_how_many_more() -> None:
@@ -178,7 +193,7 @@ def test_human_report_shows_the_first_rejections_and_how_many_more() -> None:
     }
 
     # WHEN shown to a person
-    text = format_report(report, shown=10)
+    text = format_report(MigrationReport.from_json(report), shown=10)
 
     # THEN the first 10 are listed, then how many more there are
     assert "Rejected records (25, first 10 shown):" in text

@@ -9,12 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from embedded_aws.local_stack import LocalStack
-from migration_cli.local_run import (
-    LOCAL_STACK_CONFIG,
-    LocalRunOptions,
-    LocalRunResult,
-    set_function_environment,
-)
+from migration_cli.fault_toggles import set_function_environment
+from migration_cli.local_run import LocalRunResult
+from migration_cli.local_run_options import LOCAL_STACK_CONFIG, LocalRunOptions
 from migration_cli.stack_outputs import StackOutputs
 from onboarding.synthetic_records import RecordKind, SyntheticRecord, synthetic_records
 

@@ -19,8 +19,9 @@ from typing import Any
 import pytest
 
 from embedded_aws.local_stack import LocalStack, local_stack
-from migration_cli.execution_history import read_progress
-from migration_cli.local_run import intake_bodies, set_function_environment, write_legacy_records
+from migration_cli.fault_toggles import set_function_environment
+from migration_cli.history_reader import read_progress
+from migration_cli.local_data_loading import intake_bodies, write_legacy_records
 from migration_cli.migration_control import start_migration
 from migration_cli.stack_data import scan_items
 from migration_cli.stack_outputs import StackOutputs

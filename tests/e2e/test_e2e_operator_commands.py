@@ -12,7 +12,8 @@ import pytest
 
 from embedded_aws.local_stack import LocalStack
 from migration_cli import execution_commands
-from migration_cli.local_run import set_function_environment, write_legacy_records
+from migration_cli.fault_toggles import set_function_environment
+from migration_cli.local_data_loading import write_legacy_records
 from migration_cli.stack_data import scan_items
 from migration_cli.stack_outputs import StackOutputs
 from onboarding.synthetic_records import RecordKind, synthetic_records

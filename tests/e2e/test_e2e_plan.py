@@ -12,7 +12,7 @@ import pytest
 
 from embedded_aws.local_stack import LocalStack
 from migration_cli.cost_model import Usage, cost_of
-from migration_cli.local_run import write_legacy_records
+from migration_cli.local_data_loading import write_legacy_records
 from migration_cli.main import main
 from migration_cli.stack_data import scan_items
 from migration_cli.stack_outputs import StackOutputs

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from moto import mock_aws
 
-from onboarding import aws_clients
+from onboarding import aws_clients, pii
 from onboarding.synthetic_records import valid_record
 
 REGION = "us-east-1"
@@ -319,19 +319,9 @@ class PollResult:
     responses: list[dict[str, Any]] = field(default_factory=list)
 
 
-PERSONAL_FIELDS = (
-    ("business", "legal_name"),
-    ("business", "tax_id"),
-    ("contact", "first_name"),
-    ("contact", "last_name"),
-    ("contact", "email"),
-    ("contact", "phone"),
-    ("address", "line1"),
-    ("address", "line2"),
-    ("address", "city"),
-    ("address", "postal_code"),
-    ("business", "incorporated_on"),
-)
+# The fields onboarding/pii.py names, and the founding date (scrubbed there with the other text values):
+# no log may carry any of them.
+PERSONAL_FIELDS = (*pii.PERSONAL_FIELDS, ("business", "incorporated_on"))
 
 
 def _personal_values(record: dict[str, Any]) -> set[str]:

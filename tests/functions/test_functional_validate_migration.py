@@ -191,9 +191,9 @@ def test_lists_are_capped_and_flagged_truncated(stack, lambda_context, make_reco
     )
 
     # THEN the count is complete, the list is cut to the sample, and the report says so
-    assert report["counts"]["missing"] == MAX_SAMPLE_ENTRIES + 5
-    assert len(report["missing"]) == MAX_SAMPLE_ENTRIES
-    assert report["truncated"] is True
+    assert report.counts.missing == MAX_SAMPLE_ENTRIES + 5
+    assert len(report.missing) == MAX_SAMPLE_ENTRIES
+    assert report.truncated is True
 
 
 def _batch_put(stack, table: str, items: list[dict]) -> None:

@@ -3,77 +3,54 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 
 from onboarding.legacy_record import LegacyRecord
 from onboarding.record_validation import RecordRejected, validate_record
+from onboarding.synthetic_records import drop_field, set_field
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 
 
-def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
-    def apply(record: dict[str, Any]) -> None:
-        *parents, leaf = path.split(".")
-        target = record
-        for parent in parents:
-            target = target[parent]
-        target[leaf] = value
-
-    return apply
-
-
-def _drop(path: str) -> Callable[[dict[str, Any]], None]:
-    def apply(record: dict[str, Any]) -> None:
-        *parents, leaf = path.split(".")
-        target = record
-        for parent in parents:
-            target = target[parent]
-        del target[leaf]
-
-    return apply
-
-
 # (field named in the reason, kind of error expected in the reason, how to break the record)
 INVALID_CASES = [
-    ("application_id", "field required", _drop("application_id")),
-    ("application_id", "must not be blank", _set("application_id", "   ")),
-    ("customer_id", "must be a string", _set("customer_id", 12345)),
-    ("submitted_at", "must include a UTC offset", _set("submitted_at", "2024-05-01T10:00:00")),
-    ("submitted_at", "ISO 8601", _set("submitted_at", "yesterday at noon")),
-    ("submitted_at", "ISO 8601", _set("submitted_at", 1714557600)),
-    ("submitted_at", "future", _set("submitted_at", (NOW + timedelta(minutes=6)).isoformat())),
-    ("status", "must be one of", _set("status", "APPROVED_MAYBE")),
-    ("business", "field required", _drop("business")),
-    ("business", "must be an object", _set("business", "Acme LLC")),
-    ("business.legal_name", "field required", _drop("business.legal_name")),
-    ("business.structure", "must be one of", _set("business.structure", "LLP")),
-    ("business.tax_id", "must be 9 digits or NN-NNNNNNN", _set("business.tax_id", "12345678")),
-    ("business.tax_id", "must be 9 digits or NN-NNNNNNN", _set("business.tax_id", "123-45-6789")),
-    ("business.tax_id", "must be a string", _set("business.tax_id", 123456789)),
-    ("business.incorporated_on", "ISO 8601 date", _set("business.incorporated_on", "31/12/2019")),
-    ("contact.first_name", "must not be blank", _set("contact.first_name", "")),
-    ("contact.last_name", "field required", _drop("contact.last_name")),
-    ("contact.email", "must be an email address", _set("contact.email", "jane.doe.example.com")),
-    ("contact.email", "field required", _drop("contact.email")),
-    ("contact.phone", "E.164", _set("contact.phone", "(512) 555-0134")),
-    ("contact.phone", "E.164", _set("contact.phone", "+0155501340")),
-    ("address.line1", "field required", _drop("address.line1")),
-    ("address.line2", "must be a string", _set("address.line2", 42)),
-    ("address.city", "field required", _drop("address.city")),
-    ("address.region", "must not be blank", _set("address.region", " ")),
-    ("address.postal_code", "field required", _drop("address.postal_code")),
-    ("address.country", "must be one of", _set("address.country", "MX")),
-    ("product.plan_id", "field required", _drop("product.plan_id")),
-    ("product.plan_version", "must be >= 1", _set("product.plan_version", 0)),
-    ("product.plan_version", "must be an integer", _set("product.plan_version", "3")),
-    ("product.plan_version", "must be an integer", _set("product.plan_version", 2.5)),
-    ("product.plan_name", "field required", _drop("product.plan_name")),
-    ("steps_completed", "must be a list", _set("steps_completed", "address")),
-    ("steps_completed[1]", "must be a string", _set("steps_completed", ["address", 7])),
+    ("application_id", "field required", drop_field("application_id")),
+    ("application_id", "must not be blank", set_field("application_id", "   ")),
+    ("customer_id", "must be a string", set_field("customer_id", 12345)),
+    ("submitted_at", "must include a UTC offset", set_field("submitted_at", "2024-05-01T10:00:00")),
+    ("submitted_at", "ISO 8601", set_field("submitted_at", "yesterday at noon")),
+    ("submitted_at", "ISO 8601", set_field("submitted_at", 1714557600)),
+    ("submitted_at", "future", set_field("submitted_at", (NOW + timedelta(minutes=6)).isoformat())),
+    ("status", "must be one of", set_field("status", "APPROVED_MAYBE")),
+    ("business", "field required", drop_field("business")),
+    ("business", "must be an object", set_field("business", "Acme LLC")),
+    ("business.legal_name", "field required", drop_field("business.legal_name")),
+    ("business.structure", "must be one of", set_field("business.structure", "LLP")),
+    ("business.tax_id", "must be 9 digits or NN-NNNNNNN", set_field("business.tax_id", "12345678")),
+    ("business.tax_id", "must be 9 digits or NN-NNNNNNN", set_field("business.tax_id", "123-45-6789")),
+    ("business.tax_id", "must be a string", set_field("business.tax_id", 123456789)),
+    ("business.incorporated_on", "ISO 8601 date", set_field("business.incorporated_on", "31/12/2019")),
+    ("contact.first_name", "must not be blank", set_field("contact.first_name", "")),
+    ("contact.last_name", "field required", drop_field("contact.last_name")),
+    ("contact.email", "must be an email address", set_field("contact.email", "jane.doe.example.com")),
+    ("contact.email", "field required", drop_field("contact.email")),
+    ("contact.phone", "E.164", set_field("contact.phone", "(512) 555-0134")),
+    ("contact.phone", "E.164", set_field("contact.phone", "+0155501340")),
+    ("address.line1", "field required", drop_field("address.line1")),
+    ("address.line2", "must be a string", set_field("address.line2", 42)),
+    ("address.city", "field required", drop_field("address.city")),
+    ("address.region", "must not be blank", set_field("address.region", " ")),
+    ("address.postal_code", "field required", drop_field("address.postal_code")),
+    ("address.country", "must be one of", set_field("address.country", "MX")),
+    ("product.plan_id", "field required", drop_field("product.plan_id")),
+    ("product.plan_version", "must be >= 1", set_field("product.plan_version", 0)),
+    ("product.plan_version", "must be an integer", set_field("product.plan_version", "3")),
+    ("product.plan_version", "must be an integer", set_field("product.plan_version", 2.5)),
+    ("product.plan_name", "field required", drop_field("product.plan_name")),
+    ("steps_completed", "must be a list", set_field("steps_completed", "address")),
+    ("steps_completed[1]", "must be a string", set_field("steps_completed", ["address", 7])),
 ]
 
 

@@ -1,13 +1,14 @@
-"""Fixtures for the Pulumi mock tests: one captured run of the whole program, fresh mocks per test."""
+"""Fixtures for the Pulumi mock tests: one captured run of the whole program; every run has fresh mocks,
+its own root stack and config (the engine runs each in a context of its own, so nothing needs a reset)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pytest
 
-from tests.infra.pulumi_harness import FUNCTION_NAMES, CapturedStack, reset_pulumi, run_program
+from tests.infra.pulumi_harness import FUNCTION_NAMES, CapturedStack, run_program
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -16,14 +17,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if here in Path(str(item.fspath)).parents:
             item.add_marker(pytest.mark.filterwarnings("ignore::DeprecationWarning:pulumi_aws.*"))
-
-
-@pytest.fixture(autouse=True)
-def clean_pulumi() -> Iterator[None]:
-    """Each test starts and ends without a root stack or config left by another."""
-    reset_pulumi()
-    yield
-    reset_pulumi()
 
 
 @pytest.fixture(scope="session")

@@ -1,61 +1,35 @@
-"""Run the whole Pulumi program against mocks and capture every registered resource.
+"""Run the whole Pulumi program (or one component) under mocks and capture every registered resource.
 
-Facts about Pulumi's Python mocks (``pulumi.runtime.set_mocks``) this harness relies on: mocks must be set
-before anything is constructed, the root stack resource is process-wide and must be reset between runs,
-`preview=False` with complete outputs (arn/url/id/name) keeps dependent Outputs known, invokes must be
-answered, numbers arrive as floats and nested inputs in camelCase.
+The run goes through the project's one mocks engine (``embedded_aws.stack_deploy.engine``), the same one
+the local deploy and ``local preview`` use; the engine documents the Pulumi mocks facts it relies on
+(mocks set before anything is constructed, a fresh root stack and config per run, ``preview=False``
+with complete outputs). What stays here is what these tests want of it: the region and account they
+assert on, an answer for the Powertools layer lookup, config keys in the ``onboarding`` namespace, and
+numbers arriving as floats, nested inputs in camelCase.
 """
 
 from __future__ import annotations
 
 import json
-import runpy
-import warnings
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pulumi
-from pulumi.runtime import config as pulumi_config
-from pulumi.runtime import rpc
-from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mocks
-from pulumi.runtime.settings import get_root_resource, set_root_resource
+from embedded_aws.stack_deploy.engine import STACK_TYPE, MocksRun, Registration, run_under_mocks
+from embedded_aws.stack_deploy.mocks import DeclaredMocks
+from embedded_aws.stack_deploy.program import run_program as run_project_program
+from onboarding_stack.function_names import ALL_FUNCTIONS
 
-with warnings.catch_warnings():
-    # pulumi_aws warns about its own deprecated members on import; silence exactly that, here only.
-    warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"pulumi_aws(\..*)?$")
-    import pulumi_aws  # noqa: F401  (imported under the filter so later imports hit the module cache)
-
-PROGRAM = Path(__file__).resolve().parents[2] / "__main__.py"
+PROJECT_DIR = Path(__file__).resolve().parents[2]
 PROJECT = "onboarding-migration"
 STACK = "test"
 REGION = "eu-west-1"
 ACCOUNT = "123456789012"
-STACK_TYPE = "pulumi:pulumi:Stack"
-FUNCTION_NAMES = (
-    "legacy_intake",
-    "onboarding_intake",
-    "enqueue_records",
-    "migrate_record",
-    "validate_migration",
-    "restore_serving",
-)
+FUNCTION_NAMES = ALL_FUNCTIONS
 
-
-@dataclass(frozen=True)
-class RegisteredResource:
-    """One resource as the program registered it."""
-
-    urn: str
-    type: str
-    name: str
-    custom: bool
-    parent: str
-    inputs: dict[str, Any]
-    outputs: dict[str, Any]
-    ignore_changes: tuple[str, ...]
-    dependencies: tuple[str, ...]
+# One resource as the program registered it (type, name, parent, inputs, outputs, ignore_changes ...).
+RegisteredResource = Registration
 
 
 @dataclass
@@ -123,153 +97,51 @@ def as_list(value: Any) -> list[Any]:
     return [value] if isinstance(value, str | dict) else list(value)
 
 
-class StackMocks(Mocks):
-    """Answers every invoke the program makes and returns complete outputs for every resource."""
-
-    def __init__(self, calls: list[tuple[str, dict[str, Any]]]) -> None:
-        self.calls = calls
-
-    def call(self, args: MockCallArgs) -> dict[str, Any]:  # type: ignore[override]
-        # A bare dict means "no failures" to MockMonitor.Invoke (a (dict, None) tuple would crash it).
-        self.calls.append((args.token, dict(args.args)))
-        if args.token == "aws:index/getRegion:getRegion":
-            return {
-                "id": REGION,
-                "name": REGION,
-                "region": REGION,
-                "endpoint": f"ec2.{REGION}.amazonaws.com",
-                "description": "Europe (Ireland)",
-            }
-        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
-            return {
-                "id": ACCOUNT,
-                "accountId": ACCOUNT,
-                "arn": f"arn:aws:iam::{ACCOUNT}:user/test",
-                "userId": "AIDATEST",
-            }
-        if args.token == "aws:ssm/getParameter:getParameter":
-            name = args.args["name"]
-            version = name.rsplit("/", 1)[-1]
-            value = (
-                f"arn:aws:lambda:{REGION}:017000801446:layer:AWSLambdaPowertoolsPythonV3-python312-x86_64:"
-                f"ssm-{version}"
-            )
-            return {
-                "id": name,
-                "arn": f"arn:aws:ssm:{REGION}::parameter{name}",
-                "name": name,
-                "type": "String",
-                "value": value,
-                "insecureValue": value,
-                "version": 1,
-                "withDecryption": True,
-            }
-        raise NotImplementedError(f"the stack mocks do not answer the invoke {args.token}")
-
-    def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
-        if not args.custom:
-            return "", {}
-        inputs = dict(args.inputs)
-        name = inputs.get("name") or f"{args.name}-mock"
-        outputs: dict[str, Any] = {**inputs, "name": name}
-        resource_id = name
-        service_arn = f"arn:aws:{{}}:{REGION}:{ACCOUNT}:{{}}"
-        if args.typ == "aws:sqs/queue:Queue":
-            resource_id = f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/{name}"
-            outputs |= {"url": resource_id, "arn": service_arn.format("sqs", name)}
-        elif args.typ == "aws:dynamodb/table:Table":
-            outputs |= {"arn": service_arn.format("dynamodb", f"table/{name}")}
-        elif args.typ == "aws:lambda/function:Function":
-            arn = service_arn.format("lambda", f"function:{name}")
-            outputs |= {"arn": arn, "qualifiedArn": f"{arn}:$LATEST", "invokeArn": arn, "version": "$LATEST"}
-        elif args.typ == "aws:lambda/eventSourceMapping:EventSourceMapping":
-            resource_id = f"uuid-{args.name}"
-            outputs |= {
-                "uuid": resource_id,
-                "arn": service_arn.format("lambda", f"event-source-mapping:{args.name}"),
-            }
-        elif args.typ == "aws:iam/role:Role":
-            outputs |= {"arn": f"arn:aws:iam::{ACCOUNT}:role/{name}", "uniqueId": f"AROA{args.name}"}
-        elif args.typ == "aws:cloudwatch/logGroup:LogGroup":
-            outputs |= {"arn": service_arn.format("logs", f"log-group:{name}")}
-        elif args.typ == "aws:sns/topic:Topic":
-            outputs |= {"arn": service_arn.format("sns", name)}
-        elif args.typ == "aws:cloudwatch/dashboard:Dashboard":
-            outputs |= {"dashboardArn": f"arn:aws:cloudwatch::{ACCOUNT}:dashboard/{inputs['dashboardName']}"}
-        else:
-            outputs |= {"arn": service_arn.format("mock", f"{args.typ}/{name}")}
-        return resource_id, outputs
+def powertools_layer_of_parameter(name: str) -> str:
+    """The public Powertools SSM parameter's value: the layer ARN, tagged with the release looked up."""
+    version = name.rsplit("/", 1)[-1]
+    layer = f"arn:aws:lambda:{REGION}:017000801446:layer:AWSLambdaPowertoolsPythonV3-python312-x86_64"
+    return f"{layer}:ssm-{version}"
 
 
-class CapturingMonitor(MockMonitor):
-    """A mock monitor that records what was registered: type, name, inputs, parent, ignore_changes."""
-
-    def __init__(self, mocks: Mocks) -> None:
-        super().__init__(mocks)
-        self.registered: list[RegisteredResource] = []
-
-    def RegisterResource(self, request: Any) -> Any:
-        response = super().RegisterResource(request)
-        if request.type == STACK_TYPE:
-            return response
-        registration = self.resources[response.urn]
-        self.registered.append(
-            RegisteredResource(
-                urn=response.urn,
-                type=request.type,
-                name=request.name,
-                custom=bool(request.custom),
-                parent=request.parent,
-                inputs=rpc.deserialize_properties(request.object),
-                outputs=dict(registration.state),
-                ignore_changes=tuple(request.ignoreChanges),
-                dependencies=tuple(request.dependencies),
-            )
-        )
-        return response
+def stack_mocks() -> DeclaredMocks:
+    return DeclaredMocks(REGION, ACCOUNT, parameter_value=powertools_layer_of_parameter)
 
 
-def reset_pulumi() -> None:
-    """Forget the root stack and the config, so the next run starts clean."""
-    set_root_resource(None)  # type: ignore[arg-type]
-    pulumi_config.set_all_config({}, [])
+def _captured(run: MocksRun) -> CapturedStack:
+    return CapturedStack(
+        resources=list(run.registrations),
+        exports=dict(run.outputs),
+        calls=[(invoke.token, invoke.args) for invoke in run.invokes],
+    )
 
 
-def start_mocks(captured: CapturedStack, config: Mapping[str, str] | None = None) -> CapturingMonitor:
-    """Install fresh mocks (and config) before anything is constructed."""
-    reset_pulumi()
-    pulumi_config.set_all_config({f"onboarding:{key}": value for key, value in (config or {}).items()}, [])
-    monitor = CapturingMonitor(StackMocks(captured.calls))
-    pulumi.runtime.set_mocks(monitor.mocks, project=PROJECT, stack=STACK, preview=False, monitor=monitor)
-    return monitor
+def _onboarding_config(config: Mapping[str, str] | None) -> dict[str, str]:
+    return {f"onboarding:{key}": value for key, value in (config or {}).items()}
 
 
 def run_in_mocks(build: Callable[[], Any], config: Mapping[str, str] | None = None) -> CapturedStack:
     """Run `build` under fresh mocks and wait for every resource and output to settle."""
-    captured = CapturedStack()
-    monitor = start_mocks(captured, config)
-
-    @pulumi.runtime.test
-    def settle() -> pulumi.Output[Any]:
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"pulumi_aws(\..*)?$")
-            build()
-        root = get_root_resource()
-        outputs = getattr(root, "outputs", {})
-        return (
-            pulumi.Output.all(**outputs).apply(captured.exports.update)
-            if outputs
-            else pulumi.Output.from_input(None)
-        )
-
-    try:
-        settle()
-    finally:
-        captured.resources = list(monitor.registered)
-        reset_pulumi()
-    return captured
+    run = run_under_mocks(
+        build, stack_mocks(), project=PROJECT, stack=STACK, config=_onboarding_config(config)
+    )
+    return _captured(run)
 
 
-def run_program(config: Mapping[str, str] | None = None, program: Path = PROGRAM) -> CapturedStack:
+def run_program(config: Mapping[str, str] | None = None, program_dir: Path = PROJECT_DIR) -> CapturedStack:
     """Run the real `__main__.py` the way `pulumi up` would, but against mocks."""
-    return run_in_mocks(lambda: runpy.run_path(str(program), run_name="__main__"), config)
+    return _captured(run_project_program(program_dir, stack_mocks(), STACK, _onboarding_config(config)))
+
+
+__all__ = [
+    "ACCOUNT",
+    "FUNCTION_NAMES",
+    "REGION",
+    "STACK_TYPE",
+    "CapturedStack",
+    "RegisteredResource",
+    "as_list",
+    "run_in_mocks",
+    "run_program",
+    "statements",
+]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 
+from onboarding import settings as env
 from tests.infra.pulumi_harness import FUNCTION_NAMES, REGION, CapturedStack, RegisteredResource
 
 FUNCTION = "aws:lambda/function:Function"
@@ -12,43 +13,47 @@ LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 ROLE = "aws:iam/role:Role"
 PINNED_POWERTOOLS = "3.37.0"
 
-# What each function reads (names in onboarding/settings.py, set by __main__.py), and which export holds the
-# value.
+# What each function reads (names from onboarding/settings.py, where the functions read them), and which
+# export holds the value.
 CONTRACT_ENVIRONMENT: Mapping[str, Mapping[str, str]] = {
-    "legacy_intake": {"LEGACY_TABLE_NAME": "legacy_table_name", "INTAKE_DLQ_URL": "intake_dlq_url"},
-    "onboarding_intake": {"NEW_TABLE_NAME": "new_table_name", "INTAKE_DLQ_URL": "intake_dlq_url"},
+    "legacy_intake": {env.LEGACY_TABLE_NAME: "legacy_table_name", env.INTAKE_DLQ_URL: "intake_dlq_url"},
+    "onboarding_intake": {env.NEW_TABLE_NAME: "new_table_name", env.INTAKE_DLQ_URL: "intake_dlq_url"},
     "enqueue_records": {
-        "LEGACY_TABLE_NAME": "legacy_table_name",
-        "MIGRATION_QUEUE_URL": "migration_queue_url",
-        "CONTROL_TABLE_NAME": "control_table_name",
+        env.LEGACY_TABLE_NAME: "legacy_table_name",
+        env.MIGRATION_QUEUE_URL: "migration_queue_url",
+        env.CONTROL_TABLE_NAME: "control_table_name",
     },
     "migrate_record": {
-        "NEW_TABLE_NAME": "new_table_name",
-        "CONTROL_TABLE_NAME": "control_table_name",
-        "MIGRATION_QUEUE_URL": "migration_queue_url",
+        env.NEW_TABLE_NAME: "new_table_name",
+        env.CONTROL_TABLE_NAME: "control_table_name",
+        env.MIGRATION_QUEUE_URL: "migration_queue_url",
     },
     "validate_migration": {
-        "LEGACY_TABLE_NAME": "legacy_table_name",
-        "NEW_TABLE_NAME": "new_table_name",
-        "CONTROL_TABLE_NAME": "control_table_name",
-        "MIGRATION_DLQ_URL": "migration_dlq_url",
-        "INTAKE_DLQ_URL": "intake_dlq_url",
+        env.LEGACY_TABLE_NAME: "legacy_table_name",
+        env.NEW_TABLE_NAME: "new_table_name",
+        env.CONTROL_TABLE_NAME: "control_table_name",
+        env.MIGRATION_DLQ_URL: "migration_dlq_url",
+        env.INTAKE_DLQ_URL: "intake_dlq_url",
     },
     "restore_serving": {
-        "CONTROL_TABLE_NAME": "control_table_name",
-        "LEGACY_MAPPING_UUID": "legacy_mapping_uuid",
-        "NEW_MAPPING_UUID": "new_mapping_uuid",
-        "GATE_TOPIC_ARN": "gate_topic_arn",
+        env.CONTROL_TABLE_NAME: "control_table_name",
+        env.LEGACY_MAPPING_UUID: "legacy_mapping_uuid",
+        env.NEW_MAPPING_UUID: "new_mapping_uuid",
+        env.GATE_TOPIC_ARN: "gate_topic_arn",
     },
 }
+# The stack's defaults are the functions' own defaults (a stack without config behaves as the code expects).
 CONTRACT_DEFAULTS: Mapping[str, Mapping[str, str]] = {
-    "enqueue_records": {"ENQUEUE_TIME_RESERVE_MS": "10000", "ENQUEUE_CALL_SLICE_SECONDS": "20"},
+    "enqueue_records": {
+        env.ENQUEUE_TIME_RESERVE_MS: str(env.DEFAULT_ENQUEUE_TIME_RESERVE_MS),
+        env.ENQUEUE_CALL_SLICE_SECONDS: str(env.DEFAULT_ENQUEUE_CALL_SLICE_SECONDS),
+    },
     "migrate_record": {
-        "RETRY_BASE_DELAY_SECONDS": "2",
-        "RETRY_MAX_DELAY_SECONDS": "120",
-        "MAX_RECEIVE_COUNT": "5",
-        "FAULT_TRANSIENT_RATE": "0",
-        "FAULT_PERMANENT_IDS": "",
+        env.RETRY_BASE_DELAY_SECONDS: str(env.DEFAULT_RETRY_BASE_DELAY_SECONDS),
+        env.RETRY_MAX_DELAY_SECONDS: str(env.DEFAULT_RETRY_MAX_DELAY_SECONDS),
+        env.MAX_RECEIVE_COUNT: str(env.DEFAULT_MAX_RECEIVE_COUNT),
+        env.FAULT_TRANSIENT_RATE: "0",
+        env.FAULT_PERMANENT_IDS: "",
     },
 }
 
@@ -125,7 +130,7 @@ def test_every_function_gets_powertools_settings_and_exactly_its_contract_variab
         assert powertools == {
             "POWERTOOLS_SERVICE_NAME": name,
             "POWERTOOLS_LOG_LEVEL": "INFO",
-            "POWERTOOLS_METRICS_NAMESPACE": "OnboardingMigration",
+            env.POWERTOOLS_METRICS_NAMESPACE: env.DEFAULT_METRICS_NAMESPACE,
         }
         expected = {key: stack.exports[export] for key, export in CONTRACT_ENVIRONMENT[name].items()}
         assert variables == {**expected, **CONTRACT_DEFAULTS.get(name, {})}

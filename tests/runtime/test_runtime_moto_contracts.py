@@ -2,6 +2,19 @@
 
 moto is pinned exactly. When an upgrade changes one of these internals, the matching test fails here,
 naming it, instead of the runtime silently changing behaviour.
+
+Each contract is checked by behaviour where one can be observed: stock moto does what the runtime relies
+on (and, where the runtime patches it, the patch changes exactly that). Reading moto's source text (a
+"source tripwire") is kept only where nothing can be observed from outside, and each one says why. They
+fall in three kinds:
+- a fast path that re-implements a moto function (json_response_speed, dynamodb_speed, the DynamoDB
+  scan and item paths, server_speed): the equivalence tests in tests/runtime/test_runtime_*_speed.py
+  compare outputs on the inputs they try, but only the source says the upstream function still takes no
+  other branch the copy would miss;
+- a call order or a hook inside one step of the Step Functions interpreter (the normalisation hooks,
+  the worker's status reflection, error names): the observable outcome is the whole execution, which
+  the sfn_* runtime tests cover, while the tripwire names the one line that moved;
+- an absence (a method moto does not define, a mutation moto never makes), which no call can show.
 """
 
 from __future__ import annotations
@@ -184,17 +197,8 @@ def test_the_log_sink_keeps_the_newest_events_of_each_stream(moto_in_process):
 # --- SQS event source mappings ---------------------------------------------------------------------
 
 
-def test_moto_delivers_inline_through_queue_lambda_event_source_mappings():
-    # GIVEN moto's Queue.add_message
-    from moto.sqs.models import Queue
-
-    # WHEN its source is read / THEN it still walks lambda_event_source_mappings (what the runtime detaches)
-    assert "lambda_event_source_mappings" in inspect.getsource(Queue.add_message)
-    assert "lambda_event_source_mappings" in inspect.getsource(Queue.__init__)
-
-
-def test_detaching_inline_delivery_stops_invocations_from_send_message(moto_in_process):
-    # GIVEN a queue mapped to a function, with inline delivery detached and invocations recorded
+def _send_to_a_mapped_queue(queue_name: str, detach: bool) -> tuple[list[Any], str]:
+    """Send one message to a queue mapped to a function; the events moto invoked it with, and the depth."""
     from moto.awslambda.models import LambdaFunction
 
     calls: list[Any] = []
@@ -202,23 +206,36 @@ def test_detaching_inline_delivery_stops_invocations_from_send_message(moto_in_p
     patches.replace(
         LambdaFunction, "_invoke_lambda", lambda self, event=None: calls.append(event) or ("{}", False, "")
     )
-    event_source_mappings.detach_inline_delivery(patches)
+    if detach:
+        event_source_mappings.detach_inline_delivery(patches)
     try:
-        _function()
         sqs = boto3.client("sqs")
-        url = sqs.create_queue(QueueName="mapped")["QueueUrl"]
+        url = sqs.create_queue(QueueName=queue_name)["QueueUrl"]
         arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         boto3.client("lambda").create_event_source_mapping(EventSourceArn=arn, FunctionName="contract")
-
-        # WHEN a message is sent
         sqs.send_message(QueueUrl=url, MessageBody="x")
     finally:
         patches.restore()
-
-    # THEN moto did not invoke the function itself, and the message waits for the runtime's poller
-    assert calls == []
     visible = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
-    assert visible["Attributes"]["ApproximateNumberOfMessages"] == "1"
+    return calls, visible["Attributes"]["ApproximateNumberOfMessages"]
+
+
+def test_detaching_inline_delivery_stops_moto_invoking_from_send_message(moto_in_process):
+    # GIVEN a function, and queues mapped to it
+    _function()
+
+    # WHEN a message is sent on stock moto
+    stock_calls, _ = _send_to_a_mapped_queue("inline", detach=False)
+
+    # THEN moto invokes the function itself, inside SendMessage (what the runtime takes over)
+    assert len(stock_calls) == 1 and "x" in json.dumps(stock_calls[0])
+
+    # WHEN a message is sent with inline delivery detached
+    detached_calls, depth = _send_to_a_mapped_queue("mapped", detach=True)
+
+    # THEN moto did not invoke the function, and the message waits for the runtime's poller
+    assert detached_calls == []
+    assert depth == "1"
 
 
 def test_event_source_mappings_are_read_from_the_lambda_backend(moto_in_process):
@@ -301,6 +318,8 @@ def test_sqs_internals_replaced_for_speed_have_the_expected_shape():
     assert parameters(SQSBackend.send_message)[:3] == ["self", "queue_name", "message_body"]
     assert parameters(SQSBackend.send_message_batch) == ["self", "queue_name", "entries"]
     assert parameters(SQSBackend.get_queue_attributes) == ["self", "queue_name", "attribute_names"]
+    # Tripwires: sqs_speed replaces these paths wholesale; test_sqs_speed_patches_keep_moto_behaviour below
+    # compares the outcomes, but only the source shows the upstream paths still read what the copy reads.
     assert "for message in queue.messages:" in inspect.getsource(SQSBackend.receive_message)
     # SendMessage reads the whole attribute map only for this key: the speed-up relies on it.
     assert 'attributes.get("ContentBasedDeduplication")' in inspect.getsource(SQSBackend.send_message)
@@ -382,14 +401,18 @@ def test_models_are_tracked_through_their_class_list_which_the_runtime_empties(m
 
     from embedded_aws.moto_internals import model_tracking
 
-    assert "cls.instances_tracked.append(instance)" in inspect.getsource(BaseModel.__new__)
     assert issubclass(Message, BaseModel) and issubclass(Item, BaseModel)
+    sqs = boto3.client("sqs")
+    stock_url = sqs.create_queue(QueueName="tracked")["QueueUrl"]
+    before = len(Message.instances_tracked)
+    sqs.send_message(QueueUrl=stock_url, MessageBody="x")
+    # (stock moto keeps every message it ever built on the class: what the runtime stops)
+    assert len(Message.instances_tracked) == before + 1
 
     # WHEN messages are sent and received with the runtime's untracked lists installed
     patches = PatchSet()
     model_tracking.install(patches)
     try:
-        sqs = boto3.client("sqs")
         url = sqs.create_queue(QueueName="tracking")["QueueUrl"]
         sqs.send_message(QueueUrl=url, MessageBody="x")
         received = sqs.receive_message(QueueUrl=url)["Messages"]
@@ -526,23 +549,42 @@ def test_moto_still_lacks_message_move_tasks():
     # GIVEN moto's SQS responses / WHEN the move-task actions are looked up
     from moto.sqs.responses import SQSResponse
 
-    # THEN moto has none of its own (if it gains them, drop the shim in moto_internals/message_move.py)
+    # THEN moto has none of its own (if it gains them, drop the shim in moto_internals/message_move.py);
+    # an absence, so it is read from the class (moto answers the actions with HTTP 500 today)
     for action in ("start_message_move_task", "list_message_move_tasks", "cancel_message_move_task"):
         assert action not in vars(SQSResponse), action
-    # and the members the shim uses exist: parameters, and the account and region set per request
     assert callable(SQSResponse._get_param)
-    setup = inspect.getsource(SQSResponse.setup_class)
-    assert "self.current_account = " in setup
-    assert "self.region = " in setup
 
 
-def test_sqs_actions_are_dispatched_to_their_snake_cased_method():
-    # GIVEN moto's base response / WHEN the dispatcher source is read / THEN it looks methods up by name
-    from moto.core.responses import BaseResponse
+def test_sqs_actions_reach_a_method_named_after_them_with_the_requests_account_and_region(moto_in_process):
+    # GIVEN a method added to moto's SQS responses under the snake-cased action name, as the shim does
+    from moto.sqs.responses import SQSResponse
 
-    source = inspect.getsource(BaseResponse.call_action)
-    assert "camelcase_to_underscores" in source
-    assert "getattr(self, action" in source
+    seen: list[tuple[str, str, str]] = []
+
+    def list_message_move_tasks(self: SQSResponse) -> Any:
+        seen.append((self._get_param("SourceArn"), self.current_account, self.region))
+        return list_original(self)
+
+    from embedded_aws.moto_internals import message_move
+
+    list_original = message_move.list_message_move_tasks
+    patches = PatchSet()
+    message_move.install(patches)
+    patches.replace(SQSResponse, "list_message_move_tasks", list_message_move_tasks)
+    try:
+        sqs = boto3.client("sqs", region_name="eu-west-1")
+        url = sqs.create_queue(QueueName="dlq")["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+
+        # WHEN the action is called through the API
+        results = sqs.list_message_move_tasks(SourceArn=arn)["Results"]
+    finally:
+        patches.restore()
+
+    # THEN moto dispatched it to that method, whose parameters, account and region are the request's
+    assert results == []
+    assert seen == [(arn, ACCOUNT, "eu-west-1")]
 
 
 # --- Step Functions --------------------------------------------------------------------------------
@@ -582,25 +624,27 @@ def test_aws_sdk_tasks_have_stubbed_normalisation_hooks_and_the_converters():
 
 
 def test_step_functions_engine_calls_the_server_on_moto_port(monkeypatch: pytest.MonkeyPatch):
-    # GIVEN the engine's client factory / WHEN MOTO_PORT is set / THEN the endpoint follows it
-    from moto import settings
+    # GIVEN the engine's client factory, outside mock_aws (as in the server), and MOTO_PORT set
     from moto.stepfunctions.parser.asl.utils import boto_client
 
     monkeypatch.setenv("MOTO_PORT", "4321")
-    assert settings.moto_server_port() == "4321"
-    assert 'f"http://localhost:{moto_server_port()}"' in inspect.getsource(boto_client.boto_client_for)
+
+    # WHEN it builds a client / THEN the client talks to the server on that port
+    client = boto_client.boto_client_for("us-east-1", "lambda")
+    assert client.meta.endpoint_url == "http://localhost:4321"
 
 
 def test_step_functions_engine_signs_with_the_access_key_the_invocation_counter_recognises():
-    # GIVEN the engine's client factory / WHEN its source is read
+    # GIVEN the engine's client factory
     from moto.stepfunctions.parser.asl.utils import boto_client
 
     from embedded_aws.moto_internals.lambda_functions import STEP_FUNCTIONS_ENGINE_ACCESS_KEY
 
-    source = inspect.getsource(boto_client.boto_client_for)
+    # WHEN it builds a client
+    credentials = boto_client.boto_client_for("us-east-1", "lambda")._request_signer._credentials
 
-    # THEN its clients use that fixed key (lambda_functions tells "sfn" invocations apart by it)
-    assert f'aws_access_key_id="{STEP_FUNCTIONS_ENGINE_ACCESS_KEY}"' in source
+    # THEN the client signs with that fixed key (lambda_functions tells "sfn" invocations apart by it)
+    assert credentials.access_key == STEP_FUNCTIONS_ENGINE_ACCESS_KEY
 
 
 def test_moto_logs_under_the_logger_names_the_runtime_quiets():
@@ -615,6 +659,8 @@ def test_moto_logs_under_the_logger_names_the_runtime_quiets():
     assert program.LOG.name.startswith("moto.stepfunctions.")
     assert eval_component.LOG.name.startswith("moto.stepfunctions.")
     assert lambda_models.logger.name.startswith("moto.awslambda.")
+    # Tripwire: the error is logged from inside the interpreter's worker thread, only on a failing
+    # execution; the logger's name above is what the runtime relies on, this pins that it is the one used.
     assert 'LOG.error("Stepfunctions computation ended with exception' in inspect.getsource(program)
     assert set(QUIETED_LOGGERS) == {"moto.stepfunctions", "moto.awslambda"}
 
@@ -970,7 +1016,17 @@ def test_the_payload_quota_is_read_at_call_time_and_is_exclusive():
     # WHEN a value of exactly 256 KiB is checked / THEN moto refuses it (AWS allows it: the runtime adds 1)
     assert quotas.MAX_STATE_SIZE_UTF8_BYTES == 256 * 1024
     assert not quotas.is_within_size_quota("x" * (256 * 1024))
-    assert "len_item_bytes < MAX_STATE_SIZE_UTF8_BYTES" in inspect.getsource(quotas.is_within_size_quota)
+    assert quotas.is_within_size_quota("x" * (256 * 1024 - 1))
+
+
+def test_the_payload_quota_is_read_from_the_module_at_call_time(monkeypatch: pytest.MonkeyPatch):
+    # GIVEN moto's quota check, with the module's quota raised by one byte (what sfn_error_handling does)
+    from moto.stepfunctions.parser import quotas
+
+    monkeypatch.setattr(quotas, "MAX_STATE_SIZE_UTF8_BYTES", 256 * 1024 + 1)
+
+    # WHEN exactly 256 KiB is checked / THEN the new quota applies
+    assert quotas.is_within_size_quota("x" * (256 * 1024))
 
 
 def test_start_execution_takes_name_and_input_and_names_an_unnamed_execution_none(moto_in_process):
@@ -1110,10 +1166,32 @@ def test_sqs_counts_message_sizes_in_characters_of_the_body_only():
         "message_attributes",
     ]
     assert parameters(SQSBackend.send_message_batch) == ["self", "queue_name", "entries"]
-    assert "len(message_body) > queue.maximum_message_size" in inspect.getsource(SQSBackend._validate_message)
-    assert 'sum(len(entry["MessageBody"])' in inspect.getsource(SQSBackend.send_message_batch)
     assert parameters(InvalidParameterValue.__init__) == ["self", "message"]
     assert parameters(BatchRequestTooLong.__init__) == ["self", "length"]
+
+
+def test_sqs_measures_a_body_in_characters_and_a_batch_without_its_attributes(moto_in_process):
+    # GIVEN a queue taking messages up to 1,024 (moto's lowest MaximumMessageSize)
+    sqs = boto3.client("sqs")
+    url = sqs.create_queue(QueueName="sizes", Attributes={"MaximumMessageSize": "1024"})["QueueUrl"]
+    two_byte_body = "é" * 1024  # 1,024 characters, 2,048 bytes in UTF-8
+    attributes = {"padding": {"DataType": "String", "StringValue": "p" * 2000}}
+
+    # WHEN a body of 1,024 two-byte characters with a large attribute is sent / THEN moto accepts it
+    sqs.send_message(QueueUrl=url, MessageBody=two_byte_body, MessageAttributes=attributes)
+    # AND one character more is refused: the body is measured in characters
+    with pytest.raises(sqs.exceptions.ClientError, match="InvalidParameterValue"):
+        sqs.send_message(QueueUrl=url, MessageBody=two_byte_body + "é")
+
+    # WHEN a batch's bodies total exactly 1,048,576 characters, attributes on top / THEN it is accepted
+    body = "é" * (1024 * 1024 // 2)
+    big = boto3.client("sqs").create_queue(QueueName="big-batch")["QueueUrl"]
+    entries = [{"Id": str(i), "MessageBody": body, "MessageAttributes": attributes} for i in range(2)]
+    assert len(sqs.send_message_batch(QueueUrl=big, Entries=entries)["Successful"]) == 2
+    # AND one character more is refused as too long
+    entries[1]["MessageBody"] = body + "x"
+    with pytest.raises(sqs.exceptions.ClientError, match="BatchRequestTooLong"):
+        sqs.send_message_batch(QueueUrl=big, Entries=entries)
 
 
 def test_the_evaluation_environment_holds_the_start_time_as_a_datetime_in_its_context_object():

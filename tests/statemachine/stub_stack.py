@@ -19,7 +19,8 @@ from typing import Any
 
 from components.migration_state_machine import render_migration_with_children
 from embedded_aws import EmbeddedAws
-from migration_cli.execution_history import ExecutionFollower, ExecutionProgress
+from migration_cli.execution_history import ExecutionProgress
+from migration_cli.history_reader import ExecutionFollower
 from migration_cli.migration_control import execution_name
 
 STUBS = Path(__file__).resolve().parent / "stub_functions"

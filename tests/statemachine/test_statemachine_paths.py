@@ -11,8 +11,9 @@ import json
 import re
 from typing import Any
 
-from migration_cli.execution_history import ROLLED_BACK_ERROR, child_execution_arn
+from migration_cli.history_events import child_execution_arn
 from migration_cli.migration_control import answer_gate
+from onboarding.migration_errors import MigrationError
 from tests.statemachine.stub_stack import FAST_INPUT, StubStack
 
 ENABLED, DISABLED = "Enabled", "Disabled"
@@ -128,7 +129,7 @@ def test_invalid_input_fails_at_setup_naming_the_key_before_anything_is_paused(s
         # THEN it failed at Setup with the key named, and never entered the pause
         described = stub_stack.describe(execution)
         assert described["status"] == "FAILED", bad
-        assert described["error"] == "Migration.InvalidInput", bad
+        assert described["error"] == MigrationError.INVALID_INPUT, bad
         assert described["cause"].startswith(cause), (bad, described["cause"])
         entered = states_entered(stub_stack, execution)
         assert entered[0] == "SetupDefaults", bad
@@ -153,7 +154,7 @@ def test_a_failing_scan_rolls_back_and_the_legacy_consumer_serves_again(stub_sta
 
     # THEN it is rolled back with the cause, and the legacy consumer serves (the new one does not)
     described = stub_stack.describe(execution)
-    assert described["error"] == ROLLED_BACK_ERROR
+    assert described["error"] == MigrationError.ROLLED_BACK
     assert "RuntimeError" in described["cause"]
     assert progress.phase == "Rollback"
     assert stub_stack.mapping_state(stub_stack.legacy_mapping) == ENABLED
@@ -165,8 +166,8 @@ def test_an_unexpected_function_result_rolls_back_instead_of_stranding_the_pause
     stub_stack: StubStack,
 ) -> None:
     for function, expected in (
-        ("enqueue", "Migration.UnexpectedEnqueueResult"),
-        ("validate", "Migration.UnexpectedValidationResult"),
+        ("enqueue", MigrationError.UNEXPECTED_ENQUEUE_RESULT),
+        ("validate", MigrationError.UNEXPECTED_VALIDATION_RESULT),
     ):
         stub_stack.configure(function, MODE="garbage")
         execution = stub_stack.start(FAST_INPUT)
@@ -175,7 +176,7 @@ def test_an_unexpected_function_result_rolls_back_instead_of_stranding_the_pause
 
         # (the enqueue page runs in a child execution: the progress names the child's own failure)
         described = stub_stack.describe(execution)
-        assert described["error"] == ROLLED_BACK_ERROR
+        assert described["error"] == MigrationError.ROLLED_BACK
         assert progress.cause is not None and progress.cause.startswith(expected), progress.cause
         assert stub_stack.mapping_state(stub_stack.legacy_mapping) == ENABLED
 
@@ -191,8 +192,8 @@ def test_migration_queue_that_never_empties_times_out_and_rolls_back(stub_stack:
     stub_stack.wait(execution)
 
     described = stub_stack.describe(execution)
-    assert described["error"] == ROLLED_BACK_ERROR
-    assert described["cause"].startswith("Migration.MigrationTimeout")
+    assert described["error"] == MigrationError.ROLLED_BACK
+    assert described["cause"].startswith(MigrationError.MIGRATION_TIMEOUT)
     assert stub_stack.mapping_state(stub_stack.legacy_mapping) == ENABLED
 
 
@@ -204,7 +205,7 @@ def start_unclean(stub_stack: StubStack, **extra: object) -> str:
     progress = stub_stack.wait(execution, until_gate=True)
     assert progress.waiting_at_gate
     assert progress.latest_validation is not None
-    assert progress.latest_validation["counts"]["migration_dlq_messages"] == 2
+    assert progress.latest_validation.counts.migration_dlq_messages == 2
     return execution
 
 
@@ -220,7 +221,7 @@ def test_gate_redrive_after_the_fix_migrates_the_dead_letters(stub_stack: StubSt
     assert stub_stack.describe(execution)["status"] == "SUCCEEDED"
     assert progress.gate_decisions == ["redrive"]
     assert progress.redrives == 1
-    assert [report["clean"] for report in progress.validations] == [False, True]
+    assert [report.clean for report in progress.validations] == [False, True]
     assert queue_depth(stub_stack, stub_stack.migration_dlq_url) == 0
     assert {"app-0-1-0", "app-1-2-1"} <= set(stub_stack.consumers_of())
     assert stub_stack.mapping_state(stub_stack.new_mapping) == ENABLED
@@ -251,8 +252,8 @@ def test_gate_abort_rolls_back_and_legacy_takes_what_waited(stub_stack: StubStac
     stub_stack.wait(execution)
 
     described = stub_stack.describe(execution)
-    assert described["error"] == ROLLED_BACK_ERROR
-    assert described["cause"].startswith("Migration.Aborted")
+    assert described["error"] == MigrationError.ROLLED_BACK
+    assert described["cause"].startswith(MigrationError.ABORTED)
     assert stub_stack.mapping_state(stub_stack.legacy_mapping) == ENABLED
     assert stub_stack.mapping_state(stub_stack.new_mapping) == DISABLED
     stub_stack.wait_for(lambda: stub_stack.consumers_of().get("waited-for-legacy") == "legacy")
@@ -265,7 +266,7 @@ def test_gate_unknown_answer_counts_as_abort(stub_stack: StubStack) -> None:
     stub_stack.sfn.send_task_success(taskToken=progress.gate_token, output=json.dumps({"action": "maybe"}))
     stub_stack.wait(execution)
 
-    assert stub_stack.describe(execution)["cause"].startswith("Migration.Aborted")
+    assert stub_stack.describe(execution)["cause"].startswith(MigrationError.ABORTED)
     assert stub_stack.mapping_state(stub_stack.legacy_mapping) == ENABLED
 
 
@@ -276,7 +277,7 @@ def test_gate_timeout_rolls_back(stub_stack: StubStack) -> None:
     execution = stub_stack.start({**FAST_INPUT, "gate_timeout_seconds": 1})
     progress = stub_stack.wait(execution)
 
-    assert stub_stack.describe(execution)["cause"].startswith("Migration.GateTimeout")
+    assert stub_stack.describe(execution)["cause"].startswith(MigrationError.GATE_TIMEOUT)
     assert progress.gate_decisions == ["timeout"]
     assert stub_stack.mapping_state(stub_stack.legacy_mapping) == ENABLED
 
@@ -304,7 +305,7 @@ def test_failure_after_the_cut_over_never_re_enables_legacy(stub_stack: StubStac
     # THEN the execution failed after the cut-over, and the new consumer stays the one serving
     described = stub_stack.describe(execution)
     assert described["status"] == "FAILED"
-    assert described["error"] == "Migration.FailedAfterCutOver"
-    assert "Migration.DrainTimeout" in described["cause"]
+    assert described["error"] == MigrationError.FAILED_AFTER_CUT_OVER
+    assert MigrationError.DRAIN_TIMEOUT in described["cause"]
     assert stub_stack.mapping_state(stub_stack.legacy_mapping) == DISABLED
     assert stub_stack.mapping_state(stub_stack.new_mapping) == ENABLED

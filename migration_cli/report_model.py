@@ -1,0 +1,147 @@
+"""The report of a migration as one typed object: built once, then rendered (text, JSON, HTML).
+
+Every renderer reads the same object; none mutates it. ``to_json`` keeps the field names users script
+against (``report --json``, ``local run --json``) and adds ``version``; ``from_json`` reads a saved report
+back (for a renderer run later, or a test). Counts that only some outcomes have (``would_migrate`` and
+``would_reject`` in a dry run, ``superseded_by_intake`` and ``checksum_mismatches`` once validated) are
+left out of the JSON when unknown, as before the report was typed.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+REPORT_VERSION: Literal[1] = 1
+REPORTED_SERVICES = ("sqs", "lambda", "dynamodb", "states")
+_SITUATIONAL_COUNTS = frozenset(
+    {"would_migrate", "would_reject", "superseded_by_intake", "checksum_mismatches"}
+)
+
+
+class _Part(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class ListedRecord(_Part):
+    """A record (or intake message) that did not move, and why; the id is None when the body has none."""
+
+    application_id: str | None = None
+    reason: str = ""
+
+
+class RecordCounts(_Part):
+    """How many records ended where (None: not known for this outcome, e.g. rolled back before any
+    validation)."""
+
+    legacy: int | None = None
+    eligible: int | None = None
+    migrated: int | None = None
+    would_migrate: int | None = None
+    superseded_by_intake: int | None = None
+    ineligible: int | None = None
+    rejected: int | None = None
+    would_reject: int | None = None
+    checksum_mismatches: int | None = None
+    dead_lettered: int | None = None
+    intake_rejected: int | None = None
+    intake_delivered: int | None = None
+    intake_received: int | None = None
+    intake_pending: int | None = None
+    enqueued: int | None = None
+
+
+class ValidationSummary(_Part):
+    clean: bool
+    runs: int = 1
+    missing: int | None = None
+    checksum_mismatches: list[dict[str, str]] = Field(default_factory=list)
+    truncated: bool = False
+
+
+class InvariantOutcome(_Part):
+    """One invariant `local run` checked against the data (``invariants``)."""
+
+    name: str
+    holds: bool
+    detail: str
+
+    def __init__(self, name: str, holds: bool, detail: str) -> None:
+        super().__init__(name=name, holds=holds, detail=detail)
+
+
+class LocalRunFacts(_Part):
+    """What `local run` adds: the data it loaded and sent, and where the time went."""
+
+    records_loaded: int
+    intake_sent: int
+    load_seconds: float
+    migration_seconds: float
+    wall_seconds: float
+    migrated_per_second: float
+    all_requests: dict[str, int] | None = None
+    deploy_seconds: float | None = None
+    exported: list[str] | None = None
+
+
+class MigrationReport(_Part):
+    version: Literal[1] = REPORT_VERSION
+    execution_arn: str
+    execution_name: str | None = None
+    status: str
+    """SUCCEEDED, ROLLED_BACK or FAILED (RUNNING while the execution runs)."""
+    dry_run: bool = False
+    error: str | None = None
+    cause: str | None = None
+    phase_reached: str | None = None
+    cut_over: bool = False
+    counts: RecordCounts = Field(default_factory=RecordCounts)
+    validation: ValidationSummary | None = None
+    gate_decisions: list[str] = Field(default_factory=list)
+    redrives: int = 0
+    backup_arn: str | None = None
+    rejected: list[ListedRecord] = Field(default_factory=list)
+    dead_lettered: list[ListedRecord] = Field(default_factory=list)
+    intake_rejected: list[ListedRecord] = Field(default_factory=list)
+    requests: dict[str, int] | None = None
+    """Per service, where requests are counted (the local emulator); None on AWS."""
+    lambda_invocations: dict[str, int] | None = None
+    """Per invocation path, with their "total"; None on AWS."""
+    state_transitions: int = 0
+    duration_seconds: float | None = None
+    intake_paused_seconds: float | None = None
+    invariants: list[InvariantOutcome] | None = None
+    """Checked against the data by `local run`; None when not checked."""
+    local: LocalRunFacts | None = None
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status == "SUCCEEDED"
+
+    @property
+    def invariants_hold(self) -> bool:
+        return all(invariant.holds for invariant in self.invariants or ())
+
+    def to_json(self) -> dict[str, Any]:
+        document = self.model_dump(mode="json")
+        document["counts"] = {
+            name: value
+            for name, value in document["counts"].items()
+            if value is not None or name not in _SITUATIONAL_COUNTS
+        }
+        for optional in ("invariants", "local"):
+            if document[optional] is None:
+                del document[optional]
+        if "local" in document:
+            # deploy_seconds and exported exist only for a run that deployed or exported.
+            document["local"] = {
+                name: value
+                for name, value in document["local"].items()
+                if value is not None or name == "all_requests"
+            }
+        return document
+
+    @classmethod
+    def from_json(cls, document: dict[str, Any]) -> MigrationReport:
+        return cls.model_validate(document)

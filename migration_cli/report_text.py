@@ -1,0 +1,125 @@
+"""The report for a person: outcome first, then counts, then what did not move and why."""
+
+from __future__ import annotations
+
+from migration_cli.report_model import REPORTED_SERVICES, ListedRecord, MigrationReport
+
+
+def _count(value: int | None) -> str:
+    return "n/a" if value is None else str(value)
+
+
+def _entries(title: str, entries: list[ListedRecord], total: int | None, shown: int) -> list[str]:
+    if not entries:
+        return []
+    lines = [f"{title} ({_count(total)}{'' if len(entries) <= shown else f', first {shown} shown'}):"]
+    for entry in entries[:shown]:
+        lines.append(f"  {entry.application_id or '(no application_id)'}: {entry.reason}")
+    if len(entries) > shown:
+        lines.append(f"  ... and {len(entries) - shown} more (every one in the JSON report)")
+    return lines
+
+
+def _record_rows(report: MigrationReport) -> list[tuple[str, int | None]]:
+    counts = report.counts
+    rows = [("total", counts.legacy)]
+    if report.dry_run:
+        return [
+            *rows,
+            ("would migrate", counts.would_migrate),
+            ("ineligible", counts.ineligible),
+            ("would be rejected", counts.would_reject),
+        ]
+    rows += [
+        ("migrated", counts.migrated),
+        ("ineligible (skipped)", counts.ineligible),
+        ("rejected (invalid)", counts.rejected),
+        ("dead-lettered", counts.dead_lettered),
+    ]
+    if counts.superseded_by_intake:
+        rows.append(("superseded by newer intake", counts.superseded_by_intake))
+    return rows
+
+
+def _headline(report: MigrationReport) -> list[str]:
+    title = report.execution_name or report.execution_arn
+    duration = report.duration_seconds
+    lines = [
+        f"Migration {title}: {report.status}"
+        + (" (dry run: nothing was changed)" if report.dry_run else "")
+        + (f" in {duration:.1f} s" if duration is not None else "")
+    ]
+    if report.cause:
+        lines.append(f"  cause: {report.cause}")
+    if report.status == "ROLLED_BACK":
+        lines.append("  the legacy consumer is serving again; the new consumer is off")
+    if report.intake_paused_seconds is not None:
+        lines.append(f"  intake paused for {report.intake_paused_seconds:.1f} s (no consumer took it)")
+    return lines
+
+
+def _activity(report: MigrationReport) -> list[str]:
+    lines = []
+    validation = report.validation
+    if validation:
+        state = "clean" if validation.clean else "NOT clean"
+        lines.append(
+            f"Validation: {state} after {validation.runs} run(s); "
+            f"checksum mismatches {len(validation.checksum_mismatches)}"
+        )
+    if report.gate_decisions:
+        lines.append(f"Gate answered: {', '.join(report.gate_decisions)}")
+    if report.requests is not None:
+        requests = report.requests
+        lines.append(
+            "Requests: " + ", ".join(f"{service} {requests.get(service, 0)}" for service in REPORTED_SERVICES)
+        )
+    if report.lambda_invocations is not None:
+        invocations = dict(report.lambda_invocations)
+        total = invocations.pop("total", sum(invocations.values()))
+        by_path = ", ".join(f"{path} {count}" for path, count in sorted(invocations.items()))
+        lines.append(f"Lambda invocations: {total}" + (f" ({by_path})" if by_path else ""))
+    if report.state_transitions:
+        lines.append(f"State transitions: {report.state_transitions}")
+    return lines
+
+
+def format_report(report: MigrationReport, shown: int = 10) -> str:
+    counts = report.counts
+    lines = [*_headline(report), "", "Legacy records"]
+    lines += [f"  {label:<28}{_count(value):>10}" for label, value in _record_rows(report)]
+    lines.append("Intake messages")
+    lines += [
+        f"  {label:<28}{_count(value):>10}"
+        for label, value in (
+            ("received", counts.intake_received),
+            ("delivered (new backend)", counts.intake_delivered),
+            ("rejected (intake DLQ)", counts.intake_rejected),
+        )
+    ]
+    lines += _activity(report)
+    for title, entries, total in (
+        ("Rejected records", report.rejected, counts.rejected),
+        ("Dead-lettered records", report.dead_lettered, counts.dead_lettered),
+        ("Rejected intake messages", report.intake_rejected, counts.intake_rejected),
+    ):
+        block = _entries(title, entries, total, shown)
+        if block:
+            lines += ["", *block]
+    return "\n".join(lines)
+
+
+def format_invariants(report: MigrationReport) -> str:
+    """The invariants `local run` checked, and where its time went."""
+    lines = ["Invariants"]
+    for result in report.invariants or ():
+        lines.append(f"  [{'ok' if result.holds else 'FAILED'}] {result.name}: {result.detail}")
+    local = report.local
+    if local is not None:
+        lines.append(
+            f"Local run: {local.records_loaded} records loaded, "
+            f"{local.intake_sent} intake messages sent; "
+            f"deploy {local.deploy_seconds or 0} s, load {local.load_seconds} s, "
+            f"migration {local.migration_seconds} s, total {local.wall_seconds} s"
+        )
+    return "\n".join(lines)

@@ -1,0 +1,39 @@
+"""The errors a migration execution ends with or routes to its rollback: every ``Migration.*`` name, once.
+
+The state machine definitions (``statemachines/*.asl.json``) hold these names as literal text in their Fail
+and error-recording states; a test checks that every ``Migration.*`` name they use is defined here, so the
+command line, the functions and the tests compare against these members instead of retyping the text.
+A ``StrEnum`` member equals its text, so a history event's ``error`` compares with it directly.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class MigrationError(StrEnum):
+    INVALID_INPUT = "Migration.InvalidInput"
+    """Setup refused the execution input (nothing was paused)."""
+    ALREADY_RUNNING = "Migration.AlreadyRunning"
+    """Another migration holds the lock."""
+    ALREADY_CUT_OVER = "Migration.AlreadyCutOver"
+    """The new backend already serves and the run was not forced."""
+    PAUSE_TIMEOUT = "Migration.PauseTimeout"
+    SCAN_TOO_LONG = "Migration.ScanTooLong"
+    UNEXPECTED_ENQUEUE_RESULT = "Migration.UnexpectedEnqueueResult"
+    MIGRATION_TIMEOUT = "Migration.MigrationTimeout"
+    UNEXPECTED_VALIDATION_RESULT = "Migration.UnexpectedValidationResult"
+    ABORTED = "Migration.Aborted"
+    """The gate was answered abort."""
+    GATE_TIMEOUT = "Migration.GateTimeout"
+    REDRIVE_LIMIT = "Migration.RedriveLimit"
+    REDRIVE_TIMEOUT = "Migration.RedriveTimeout"
+    REDRIVE_FAILED = "Migration.RedriveFailed"
+    DRAIN_TIMEOUT = "Migration.DrainTimeout"
+    FAILED_AFTER_CUT_OVER = "Migration.FailedAfterCutOver"
+    """Something failed once the new consumer served: no rollback, the new backend keeps serving."""
+    ROLLBACK_FAILED = "Migration.RollbackFailed"
+    ROLLED_BACK = "Migration.RolledBack"
+    """The execution's end after a completed rollback: the legacy consumer serves again."""
+    UNKNOWN_PROBE = "Migration.UnknownProbe"
+    """wait_until_quiet was asked for a condition it does not know (a definition bug)."""

@@ -1,0 +1,69 @@
+"""What ``validate_migration`` returns: clean or not, every count, and bounded samples of what is wrong.
+
+The state machine keeps ``clean`` and ``counts`` (a result without them routes to the rollback with
+``Migration.UnexpectedValidationResult``); the command line reads every validation of a run from the
+execution history for the report and the gate prompt. The samples are bounded (``bounded_sample``), so the
+whole result stays far below Step Functions' 256 KiB state quota at any N.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from onboarding.function_result_version import RESULT_VERSION, ResultVersion
+
+VALIDATION_RESULT_KIND = "validate_migration"
+
+
+class ValidationCounts(BaseModel):
+    """eligible == migrated + superseded_by_intake + rejected + missing."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    legacy: int = Field(ge=0)
+    eligible: int = Field(ge=0)
+    ineligible: int = Field(ge=0)
+    migrated: int = Field(ge=0)
+    rejected: int = Field(ge=0)
+    missing: int = Field(ge=0)
+    checksum_mismatches: int = Field(ge=0)
+    superseded_by_intake: int = Field(ge=0)
+    migration_dlq_messages: int = Field(ge=0)
+    intake_dlq_messages: int = Field(ge=0)
+
+
+class Finding(BaseModel):
+    """A record that did not move as expected, and why (never a value of the record)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    application_id: str
+    reason: str
+
+
+class RecordRef(BaseModel):
+    """A record named without a reason (a checksum mismatch says it all)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    application_id: str
+
+
+class ValidationResult(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    kind: Literal["validate_migration"] = VALIDATION_RESULT_KIND
+    version: ResultVersion = RESULT_VERSION
+    clean: bool
+    """No missing record, no checksum mismatch, an empty migration DLQ."""
+    counts: ValidationCounts
+    rejected: list[Finding] = Field(default_factory=list)
+    missing: list[Finding] = Field(default_factory=list)
+    checksum_mismatches: list[RecordRef] = Field(default_factory=list)
+    truncated: bool = False
+    """A sample left an entry out or cut a text: the full lists are in the ledger."""
+
+    def to_document(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")

@@ -1,0 +1,225 @@
+"""What each function may call, on exactly which resource, and the environment it reads: plain data.
+
+Built by pure functions from the resources' names and ARNs (Pulumi Outputs on a deployment, plain strings
+in a test), so the least-privilege grants and the environment contract are testable without mocks. The
+variable names come from `onboarding/settings.py`, where the functions read them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+
+from components.dynamo_table import DynamoTable
+from components.queue_consumer import QueueConsumer
+from components.queue_with_dead_letter import QueueWithDeadLetter
+from onboarding import settings as env
+from onboarding_stack.function_names import (
+    ENQUEUE_RECORDS,
+    LEGACY_INTAKE,
+    MIGRATE_RECORD,
+    ONBOARDING_INTAKE,
+    RESTORE_SERVING,
+    VALIDATE_MIGRATION,
+)
+from onboarding_stack.settings import StackSettings
+
+CONSUMER_ACTIONS = [
+    "sqs:ReceiveMessage",
+    "sqs:DeleteMessage",
+    "sqs:GetQueueAttributes",
+    "sqs:ChangeMessageVisibility",
+]
+
+
+def allow(sid: str, actions: list[str], resources: list[pulumi.Input[str]]) -> dict[str, Any]:
+    """One Allow statement scoped to explicit resources."""
+    return {"Sid": sid, "Effect": "Allow", "Action": actions, "Resource": resources}
+
+
+@dataclass(frozen=True)
+class FunctionAccess:
+    """One function's IAM statements and its own environment variables."""
+
+    statements: list[dict[str, Any]]
+    environment: dict[str, pulumi.Input[str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PipelineResources:
+    """Names, URLs and ARNs of the queues and tables the pipeline functions use."""
+
+    legacy_table_name: pulumi.Input[str]
+    legacy_table_arn: pulumi.Input[str]
+    new_table_name: pulumi.Input[str]
+    new_table_arn: pulumi.Input[str]
+    control_table_name: pulumi.Input[str]
+    control_table_arn: pulumi.Input[str]
+    intake_queue_arn: pulumi.Input[str]
+    intake_dlq_url: pulumi.Input[str]
+    intake_dlq_arn: pulumi.Input[str]
+    migration_queue_url: pulumi.Input[str]
+    migration_queue_arn: pulumi.Input[str]
+    migration_dlq_url: pulumi.Input[str]
+    migration_dlq_arn: pulumi.Input[str]
+
+    @classmethod
+    def of(
+        cls,
+        intake: QueueWithDeadLetter,
+        migration: QueueWithDeadLetter,
+        legacy_table: DynamoTable,
+        new_table: DynamoTable,
+        control_table: DynamoTable,
+    ) -> PipelineResources:
+        return cls(
+            legacy_table_name=legacy_table.table.name,
+            legacy_table_arn=legacy_table.table.arn,
+            new_table_name=new_table.table.name,
+            new_table_arn=new_table.table.arn,
+            control_table_name=control_table.table.name,
+            control_table_arn=control_table.table.arn,
+            intake_queue_arn=intake.queue.arn,
+            intake_dlq_url=intake.dead_letter_queue.url,
+            intake_dlq_arn=intake.dead_letter_queue.arn,
+            migration_queue_url=migration.queue.url,
+            migration_queue_arn=migration.queue.arn,
+            migration_dlq_url=migration.dead_letter_queue.url,
+            migration_dlq_arn=migration.dead_letter_queue.arn,
+        )
+
+
+@dataclass(frozen=True)
+class ServingResources:
+    """What the watchdog needs to put serving back: the two intake mappings and the gate topic."""
+
+    control_table_name: pulumi.Input[str]
+    control_table_arn: pulumi.Input[str]
+    legacy_mapping_uuid: pulumi.Input[str]
+    legacy_mapping_arn: pulumi.Input[str]
+    new_mapping_uuid: pulumi.Input[str]
+    new_mapping_arn: pulumi.Input[str]
+    gate_topic_arn: pulumi.Input[str]
+
+    @classmethod
+    def of(
+        cls,
+        control_table: DynamoTable,
+        legacy: QueueConsumer,
+        new: QueueConsumer,
+        mapping_arns: Mapping[str, pulumi.Input[str]],
+        gate_topic_arn: pulumi.Input[str],
+    ) -> ServingResources:
+        return cls(
+            control_table_name=control_table.table.name,
+            control_table_arn=control_table.table.arn,
+            legacy_mapping_uuid=legacy.uuid,
+            legacy_mapping_arn=mapping_arns["legacy"],
+            new_mapping_uuid=new.uuid,
+            new_mapping_arn=mapping_arns["new"],
+            gate_topic_arn=gate_topic_arn,
+        )
+
+
+def pipeline_function_access(settings: StackSettings, r: PipelineResources) -> dict[str, FunctionAccess]:
+    """The five pipeline functions: exactly what each one calls, and what it reads from its environment."""
+    return {
+        LEGACY_INTAKE: FunctionAccess(
+            [
+                allow("WriteLegacyTable", ["dynamodb:PutItem"], [r.legacy_table_arn]),
+                allow("RejectToIntakeDeadLetterQueue", ["sqs:SendMessage"], [r.intake_dlq_arn]),
+                allow("ConsumeIntakeQueue", CONSUMER_ACTIONS, [r.intake_queue_arn]),
+            ],
+            {env.LEGACY_TABLE_NAME: r.legacy_table_name, env.INTAKE_DLQ_URL: r.intake_dlq_url},
+        ),
+        ONBOARDING_INTAKE: FunctionAccess(
+            [
+                allow("WriteNewTable", ["dynamodb:PutItem", "dynamodb:GetItem"], [r.new_table_arn]),
+                allow("RejectToIntakeDeadLetterQueue", ["sqs:SendMessage"], [r.intake_dlq_arn]),
+                allow("ConsumeIntakeQueue", CONSUMER_ACTIONS, [r.intake_queue_arn]),
+            ],
+            {env.NEW_TABLE_NAME: r.new_table_name, env.INTAKE_DLQ_URL: r.intake_dlq_url},
+        ),
+        ENQUEUE_RECORDS: FunctionAccess(
+            [
+                allow("ScanLegacyTable", ["dynamodb:Scan"], [r.legacy_table_arn]),
+                allow("SendToMigrationQueue", ["sqs:SendMessage"], [r.migration_queue_arn]),
+                # A record too large for any SQS message is rejected into the ledger (control table).
+                allow("RejectOversizedRecords", ["dynamodb:PutItem"], [r.control_table_arn]),
+            ],
+            {
+                env.LEGACY_TABLE_NAME: r.legacy_table_name,
+                env.MIGRATION_QUEUE_URL: r.migration_queue_url,
+                env.CONTROL_TABLE_NAME: r.control_table_name,
+                env.ENQUEUE_TIME_RESERVE_MS: str(settings.enqueue_time_reserve_ms),
+                env.ENQUEUE_CALL_SLICE_SECONDS: str(settings.enqueue_call_slice_seconds),
+            },
+        ),
+        MIGRATE_RECORD: FunctionAccess(
+            [
+                allow("WriteNewTable", ["dynamodb:PutItem", "dynamodb:GetItem"], [r.new_table_arn]),
+                # The ledger: REJECTED and LAST_ERROR entries, and deleting a LAST_ERROR once migrated.
+                allow("WriteLedger", ["dynamodb:PutItem", "dynamodb:DeleteItem"], [r.control_table_arn]),
+                allow("ConsumeMigrationQueue", CONSUMER_ACTIONS, [r.migration_queue_arn]),
+            ],
+            {
+                env.NEW_TABLE_NAME: r.new_table_name,
+                env.CONTROL_TABLE_NAME: r.control_table_name,
+                env.MIGRATION_QUEUE_URL: r.migration_queue_url,
+                env.RETRY_BASE_DELAY_SECONDS: str(settings.retry_base_delay_seconds),
+                env.RETRY_MAX_DELAY_SECONDS: str(settings.retry_max_delay_seconds),
+                env.MAX_RECEIVE_COUNT: str(settings.max_receive_count),
+                # Fault injection stays off on a deployed stack; the local CLI turns it on per run.
+                env.FAULT_TRANSIENT_RATE: "0",
+                env.FAULT_PERMANENT_IDS: "",
+            },
+        ),
+        VALIDATE_MIGRATION: FunctionAccess(
+            [
+                allow("ScanBothTables", ["dynamodb:Scan"], [r.legacy_table_arn, r.new_table_arn]),
+                allow("ScanLedger", ["dynamodb:Scan"], [r.control_table_arn]),
+                allow(
+                    "CountDeadLetters",
+                    ["sqs:GetQueueAttributes"],
+                    [r.migration_dlq_arn, r.intake_dlq_arn],
+                ),
+            ],
+            {
+                env.LEGACY_TABLE_NAME: r.legacy_table_name,
+                env.NEW_TABLE_NAME: r.new_table_name,
+                env.CONTROL_TABLE_NAME: r.control_table_name,
+                env.MIGRATION_DLQ_URL: r.migration_dlq_url,
+                env.INTAKE_DLQ_URL: r.intake_dlq_url,
+            },
+        ),
+    }
+
+
+def restore_serving_access(r: ServingResources) -> dict[str, FunctionAccess]:
+    """The watchdog function: the control table, the two intake mappings, the operators' topic."""
+    return {
+        RESTORE_SERVING: FunctionAccess(
+            [
+                allow(
+                    "RecordRestores",
+                    ["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
+                    [r.control_table_arn],
+                ),
+                allow(
+                    "RestoreServingMapping",
+                    ["lambda:UpdateEventSourceMapping", "lambda:GetEventSourceMapping"],
+                    [r.legacy_mapping_arn, r.new_mapping_arn],
+                ),
+                allow("NotifyOperators", ["sns:Publish"], [r.gate_topic_arn]),
+            ],
+            {
+                env.CONTROL_TABLE_NAME: r.control_table_name,
+                env.LEGACY_MAPPING_UUID: r.legacy_mapping_uuid,
+                env.NEW_MAPPING_UUID: r.new_mapping_uuid,
+                env.GATE_TOPIC_ARN: r.gate_topic_arn,
+            },
+        )
+    }
