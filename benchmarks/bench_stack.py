@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from benchmarks.cost_model import item_size_bytes, write_units
 from benchmarks.metering import Meters, metered_emulator
 from embedded_aws import EmbeddedAws
 from embedded_aws.local_stack import find_program_dir
 from embedded_aws.stack_deploy import deploy_stack
+from migration_cli.cost_model import item_size_bytes, write_units
 from onboarding.dynamodb_codec import to_attribute_map
 from onboarding.migration_ledger import PK_PREFIX as LEDGER_PK_PREFIX
 from onboarding.synthetic_records import RecordKind, RecordMix, synthetic_record

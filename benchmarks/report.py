@@ -7,10 +7,10 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from benchmarks import aws_prices
 from benchmarks.bench_stack import DataSet
-from benchmarks.cost_model import Cost, cost_of
 from benchmarks.run_result import RunResult
+from migration_cli import aws_prices
+from migration_cli.cost_model import Cost, cost_of
 
 GIB_MIB = 1024.0
 

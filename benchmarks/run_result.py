@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from benchmarks.cost_model import Usage, scan_read_units
 from benchmarks.metering import FunctionMeter, OperationKey
+from migration_cli.cost_model import Usage, scan_read_units
 
 DYNAMODB_WRITES = frozenset({"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"})
 DYNAMODB_READS = frozenset({"GetItem", "Scan", "Query", "BatchGetItem", "TransactGetItems"})

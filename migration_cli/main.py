@@ -13,7 +13,11 @@ import sys
 from collections.abc import Sequence
 
 # Modules that register commands, in the order they appear in --help.
-COMMAND_MODULES: tuple[str, ...] = ("migration_cli.execution_commands", "migration_cli.local_commands")
+COMMAND_MODULES: tuple[str, ...] = (
+    "migration_cli.execution_commands",
+    "migration_cli.plan_command",
+    "migration_cli.local_commands",
+)
 
 
 def _version() -> str:

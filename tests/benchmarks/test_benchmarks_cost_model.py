@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from benchmarks import aws_prices
-from benchmarks.cost_model import (
+from migration_cli import aws_prices
+from migration_cli.cost_model import (
     Cost,
     Usage,
     attribute_value_size,

@@ -1,6 +1,7 @@
 """What a migration costs on AWS: billed units from measured usage, priced at list prices.
 
-Billing rules applied (from the pricing pages cited in ``benchmarks.aws_prices``):
+Billing rules applied (from the pricing pages cited in ``migration_cli.aws_prices``). Shared by the
+benchmarks (measured usage) and `plan` (estimated usage), so both price a run the same way:
 - SQS: every API request is billed, empty receives included; each 64 KB chunk of a payload is a request.
 - Lambda: one request per invocation, plus duration x configured memory (GB-seconds), rounded up to 1 ms.
 - DynamoDB on-demand: a standard write costs one write request unit per 1 KB of item (rounded up; for a
@@ -16,7 +17,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, fields
 
-from benchmarks import aws_prices
+from migration_cli import aws_prices
 from onboarding.dynamodb_item_size import attribute_value_size, item_size_bytes
 
 # The item size rules live with the domain (the batching and the record limits use them too).

@@ -1,0 +1,280 @@
+"""The estimate `plan` prints before a migration runs: duration, intake pause, AWS cost, state transitions.
+
+Pure arithmetic over counts, the migration tap and the execution settings (no AWS), so ``report`` can call
+``estimate`` again with a finished run's actual counts and show estimate next to actual.
+
+Duration model (every term printed by `plan`):
+- pause:    the legacy mapping is disabled, then ``readings`` quiet readings ``poll_interval`` apart;
+- migrate:  the enqueue scan, ``records / (segments x SCAN_RECORDS_PER_SECOND)``, while the migration
+  queue drains behind it at ``batch_size x concurrency / seconds_per_batch`` records a second;
+- settle:   what the queue still holds when the scan ends, then ``readings`` quiet readings;
+- validate: ``records / VALIDATION_RECORDS_PER_SECOND`` (both tables and the ledger, in parallel);
+- drain:    the new mapping takes the waiting intake, then ``readings`` quiet readings;
+- fixed:    setup, lock, commit, cut-over, resume and starting child executions (``FIXED_SECONDS``).
+The intake is paused from the pause to the cut-over: pause + migrate + settle + validate.
+Concurrency is the tap's maximum concurrency, capped by ``worker_limit`` where one is known (the local
+runtime runs at most one execution per core per function; on AWS the account's concurrency applies).
+The default rates were measured with `local run --records 10000` on a shared 2-core machine (see
+README, "plan"); on AWS pass ``--seconds-per-batch`` or let `plan` read the function's recent duration.
+
+Usage model (priced by ``cost_model.cost_of``, the benchmarks' own model): each eligible record that fits a
+message is sent once (SendMessageBatch of 10) and received and deleted once (per batch of the tap); each
+batch is one migrate_record invocation; each migrated record is one conditional put of its item's write
+units, each invalid one a ledger put; the legacy table is scanned twice (enqueue, validation), the new
+table and the ledger once, all strongly consistent. Not counted: the pollers' empty receives, CloudWatch.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from migration_cli.cost_model import Cost, Usage, cost_of, gb_seconds, scan_read_units
+from onboarding.aws_limits import SQS_MAX_BATCH_ENTRIES, STATES_MAX_HISTORY_EVENTS
+
+# Calibrated with `local run --records 10000` (README, "plan"); every one can be overridden.
+DEFAULT_SECONDS_PER_BATCH = 0.25
+SCAN_RECORDS_PER_SECOND = 125.0
+"""Records one enqueue_records segment scans and sends a second."""
+VALIDATION_RECORDS_PER_SECOND = 600.0
+FIXED_SECONDS = 2.0
+POLL_OVERHEAD_SECONDS = 0.3
+"""What one round of a wait loop takes beyond its Wait state (reading the queue, the Choice states)."""
+
+# State transitions (each state entered is one, children's included): the straight path of a clean run,
+# one round of a wait loop (read, judge, count, wait, tick), one page round of a segment child.
+FIXED_TRANSITIONS = 60
+TRANSITIONS_PER_POLL = 8
+TRANSITIONS_PER_ENQUEUE_CALL = 4
+CONTROL_TABLE_WRITES = 12
+"""Lock, run record and phase updates, serving record, outcome, lock release."""
+ENQUEUE_CALL_SLICE_SECONDS = 20.0
+"""enqueue_records hands back its cursor at least this often (stack config ``enqueueCallSliceSeconds``)."""
+ENQUEUE_MEMORY_MB = 256
+VALIDATE_MEMORY_MB = 1024
+DEFAULT_MIGRATE_MEMORY_MB = 256
+
+
+@dataclass(frozen=True)
+class Tap:
+    """The migration queue's event source mapping."""
+
+    batch_size: int
+    max_concurrency: int
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    segments: int = 4
+    poll_interval_seconds: int = 30
+    empty_readings_required: int = 3
+    seconds_per_batch: float = DEFAULT_SECONDS_PER_BATCH
+    seconds_per_batch_source: str = "default"
+    worker_limit: int | None = None
+    """Most executions of one function at once where known (the local runtime's), else None."""
+    migrate_memory_mb: int = DEFAULT_MIGRATE_MEMORY_MB
+    intake_messages: int = 0
+    """Intake messages expected while the intake is paused (taken by the new backend at the drain)."""
+
+
+@dataclass(frozen=True)
+class RecordCounts:
+    records: int
+    migrates: int
+    ineligible: int
+    invalid: int
+    mean_legacy_bytes: float = 1024.0
+    mean_write_units: float = 1.0
+
+    @property
+    def eligible(self) -> int:
+        return self.migrates + self.invalid
+
+
+@dataclass(frozen=True)
+class WaitBudget:
+    """How far the migration's bounded waits reach: children per wait x polls per child."""
+
+    children_per_wait: int
+    polls_per_child: int
+    worst_case_events: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def polls_per_wait(self) -> int:
+        return self.children_per_wait * self.polls_per_child
+
+
+@dataclass(frozen=True)
+class PlanEstimate:
+    counts: RecordCounts
+    tap: Tap
+    settings: RunSettings
+    concurrency: int
+    phases: dict[str, float]
+    duration_seconds: float
+    intake_paused_seconds: float
+    usage: Usage
+    cost: Cost
+    state_transitions: int
+    longest_wait_polls: int
+    wait_budget: WaitBudget | None
+
+    @property
+    def records_per_second(self) -> float:
+        """How fast the migration queue drains (records a second)."""
+        return self.tap.batch_size * self.concurrency / self.settings.seconds_per_batch
+
+    @property
+    def warnings(self) -> list[str]:
+        found = []
+        budget = self.wait_budget
+        if budget is not None and self.longest_wait_polls > budget.polls_per_wait:
+            found.append(
+                f"the settle wait needs about {self.longest_wait_polls} polls, more than its budget of "
+                f"{budget.polls_per_wait}: use a longer poll interval or more segments"
+            )
+        if budget is not None:
+            for name, events in budget.worst_case_events.items():
+                if events > STATES_MAX_HISTORY_EVENTS:
+                    found.append(f"{name}: worst case {events} history events, over the quota")
+        return found
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "counts": {**asdict(self.counts), "eligible": self.counts.eligible},
+            "tap": asdict(self.tap),
+            "settings": asdict(self.settings),
+            "concurrency": self.concurrency,
+            "records_per_second": round(self.records_per_second, 1),
+            "phases_seconds": {name: round(seconds, 1) for name, seconds in self.phases.items()},
+            "duration_seconds": round(self.duration_seconds, 1),
+            "intake_paused_seconds": round(self.intake_paused_seconds, 1),
+            "usage": asdict(self.usage),
+            "cost_usd": {**asdict(self.cost), "total": self.cost.total},
+            "state_transitions": self.state_transitions,
+            "history": {
+                "quota_events_per_execution": STATES_MAX_HISTORY_EVENTS,
+                "longest_wait_polls": self.longest_wait_polls,
+                "polls_per_wait": self.wait_budget.polls_per_wait if self.wait_budget else None,
+                "worst_case_events": dict(self.wait_budget.worst_case_events) if self.wait_budget else None,
+            },
+            "warnings": self.warnings,
+        }
+
+
+def counts_from_sample(
+    records: int,
+    *,
+    sampled: int,
+    migrates: int,
+    ineligible: int,
+    invalid: int,
+    mean_legacy_bytes: float,
+    mean_write_units: float,
+) -> RecordCounts:
+    """Scale a sample's classes to ``records`` (an empty sample: every record counted as migrating)."""
+    if sampled <= 0:
+        return RecordCounts(records, records, 0, 0, mean_legacy_bytes or 1024.0, mean_write_units)
+    scaled_ineligible = round(records * ineligible / sampled)
+    scaled_invalid = min(records - scaled_ineligible, round(records * invalid / sampled))
+    return RecordCounts(
+        records=records,
+        migrates=records - scaled_ineligible - scaled_invalid,
+        ineligible=scaled_ineligible,
+        invalid=scaled_invalid,
+        mean_legacy_bytes=mean_legacy_bytes,
+        mean_write_units=mean_write_units,
+    )
+
+
+def counts_from_report(counts: Mapping[str, Any], *, mean_legacy_bytes: float = 1024.0) -> RecordCounts:
+    """A finished run's actual counts (the report's ``counts``), for ``estimate`` beside its actuals.
+    Records superseded by the intake or dead-lettered were eligible and sent: they count as migrating."""
+    migrated = sum(int(counts.get(key) or 0) for key in ("migrated", "superseded_by_intake", "dead_lettered"))
+    return RecordCounts(
+        records=int(counts.get("legacy") or 0),
+        migrates=migrated,
+        ineligible=int(counts.get("ineligible") or 0),
+        invalid=int(counts.get("rejected") or 0),
+        mean_legacy_bytes=mean_legacy_bytes,
+    )
+
+
+def estimate(
+    counts: RecordCounts, tap: Tap, settings: RunSettings, wait_budget: WaitBudget | None = None
+) -> PlanEstimate:
+    """Duration, intake pause, usage and cost of migrating ``counts`` through ``tap`` (see module doc)."""
+    concurrency = max(1, min(tap.max_concurrency, settings.worker_limit or tap.max_concurrency))
+    per_second = tap.batch_size * concurrency / settings.seconds_per_batch
+    quiet = settings.empty_readings_required * settings.poll_interval_seconds
+    sent = counts.eligible
+    scan = counts.records / (settings.segments * SCAN_RECORDS_PER_SECOND)
+    processing = sent / per_second
+    backlog = max(0.0, processing - scan)
+    phases = {
+        "fixed": FIXED_SECONDS,
+        "pause": float(quiet),
+        "migrate": scan,
+        "settle": backlog + quiet,
+        "validate": counts.records / VALIDATION_RECORDS_PER_SECOND,
+        "drain": settings.intake_messages / per_second + quiet,
+    }
+    duration = sum(phases.values())
+    paused = phases["pause"] + phases["migrate"] + phases["settle"] + phases["validate"]
+
+    readings = settings.empty_readings_required
+    poll_period = settings.poll_interval_seconds + POLL_OVERHEAD_SECONDS
+    settle_polls = math.ceil(backlog / poll_period) + readings
+    drain_polls = math.ceil(settings.intake_messages / per_second / poll_period) + readings
+    polls = readings + settle_polls + drain_polls
+    enqueue_calls = settings.segments * max(1, math.ceil(scan / ENQUEUE_CALL_SLICE_SECONDS))
+    transitions = (
+        FIXED_TRANSITIONS + polls * TRANSITIONS_PER_POLL + enqueue_calls * TRANSITIONS_PER_ENQUEUE_CALL
+    )
+
+    usage = _usage(counts, tap, settings, polls=polls, enqueue_calls=enqueue_calls, transitions=transitions)
+    return PlanEstimate(
+        counts=counts,
+        tap=tap,
+        settings=settings,
+        concurrency=concurrency,
+        phases=phases,
+        duration_seconds=duration,
+        intake_paused_seconds=paused,
+        usage=usage,
+        cost=cost_of(usage),
+        state_transitions=transitions,
+        longest_wait_polls=settle_polls,
+        wait_budget=wait_budget,
+    )
+
+
+def _usage(
+    counts: RecordCounts, tap: Tap, settings: RunSettings, *, polls: int, enqueue_calls: int, transitions: int
+) -> Usage:
+    sent = counts.eligible
+    batches = math.ceil(sent / tap.batch_size)
+    intake_batches = math.ceil(settings.intake_messages / tap.batch_size)
+    scan = counts.records / (settings.segments * SCAN_RECORDS_PER_SECOND)
+    validate = counts.records / VALIDATION_RECORDS_PER_SECOND
+    legacy_bytes = counts.records * counts.mean_legacy_bytes
+    new_bytes = counts.migrates * counts.mean_write_units * 1024
+    ledger_bytes = counts.invalid * 1024
+    scanned_bytes = int(2 * legacy_bytes + new_bytes + ledger_bytes)
+    return Usage(
+        # sends; receives and deletes per batch (migration and intake); one queue reading per poll
+        sqs_requests=math.ceil(sent / SQS_MAX_BATCH_ENTRIES) + 2 * (batches + intake_batches) + polls,
+        lambda_invocations=batches + intake_batches + enqueue_calls + 1,
+        lambda_gb_seconds=(batches + intake_batches)
+        * gb_seconds(settings.seconds_per_batch * 1000, settings.migrate_memory_mb)
+        + gb_seconds(scan * settings.segments * 1000, ENQUEUE_MEMORY_MB)
+        + gb_seconds(validate * 1000, VALIDATE_MEMORY_MB),
+        dynamodb_write_units=counts.migrates * counts.mean_write_units
+        + counts.invalid
+        + settings.intake_messages
+        + CONTROL_TABLE_WRITES,
+        dynamodb_read_units=scan_read_units(scanned_bytes, consistent=True),
+        state_transitions=transitions,
+    )
