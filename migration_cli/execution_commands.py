@@ -56,7 +56,7 @@ def _parse_override(text: str) -> tuple[str, Any]:
         return key, value
 
 
-def _target(args: argparse.Namespace) -> tuple[AwsConnection, StackOutputs]:
+def stack_target(args: argparse.Namespace) -> tuple[AwsConnection, StackOutputs]:
     """The stack's outputs and where to send requests: --endpoint-url, else the endpoint a `local up`
     outputs file records; the region from --region, else the stack's own `region` output."""
     path = Path(args.outputs) if args.outputs else None
@@ -85,7 +85,7 @@ def start(args: argparse.Namespace) -> int:
     except InvalidExecutionInput as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
-    connection, outputs = _target(args)
+    connection, outputs = stack_target(args)
     try:
         check_can_start(connection.client("dynamodb"), outputs.control_table_name, document)
     except MigrationRefused as error:
@@ -98,7 +98,7 @@ def start(args: argparse.Namespace) -> int:
 
 def status(args: argparse.Namespace) -> int:
     """Which backend serves, which migration holds the lock (the control table's own records)."""
-    connection, outputs = _target(args)
+    connection, outputs = stack_target(args)
     dynamodb = connection.client("dynamodb")
     document = {
         "serving": run_control.serving_backend(dynamodb, outputs.control_table_name).value,
@@ -113,7 +113,7 @@ def status(args: argparse.Namespace) -> int:
 
 
 def watch(args: argparse.Namespace) -> int:
-    connection, outputs = _target(args)
+    connection, outputs = stack_target(args)
     arn = resolve_execution_arn(args.execution, outputs.state_machine_arn)
     watcher = ExecutionWatcher(
         connection.client("stepfunctions"),
@@ -131,7 +131,7 @@ def watch(args: argparse.Namespace) -> int:
 
 
 def approve(args: argparse.Namespace) -> int:
-    connection, outputs = _target(args)
+    connection, outputs = stack_target(args)
     arn = resolve_execution_arn(args.execution, outputs.state_machine_arn)
     try:
         answer_gate(connection.client("stepfunctions"), arn, args.action, note=args.note)
@@ -143,7 +143,7 @@ def approve(args: argparse.Namespace) -> int:
 
 
 def report(args: argparse.Namespace) -> int:
-    connection, outputs = _target(args)
+    connection, outputs = stack_target(args)
     arn = resolve_execution_arn(args.execution, outputs.state_machine_arn)
     migration_report = build_report(
         connection.client("stepfunctions"),
@@ -166,7 +166,7 @@ def report(args: argparse.Namespace) -> int:
 
 
 def redrive(args: argparse.Namespace) -> int:
-    connection, outputs = _target(args)
+    connection, outputs = stack_target(args)
     sqs = connection.client("sqs")
     if args.queue == "migration":
         source, destination = outputs.migration_dlq_arn, outputs.migration_queue_arn
@@ -185,7 +185,7 @@ def redrive(args: argparse.Namespace) -> int:
 _UNKNOWN_EXECUTION_CODES = frozenset({"ExecutionDoesNotExist", "InvalidArn", "InvalidName"})
 
 
-def _with_errors_handled(handler: Any) -> Any:
+def with_errors_handled(handler: Any) -> Any:
     def run(args: argparse.Namespace) -> int:
         try:
             return int(handler(args))
@@ -232,14 +232,14 @@ def register(subcommands: Any) -> None:
         "a key also set by an option must agree with it",
     )
     add_connection_arguments(parser)
-    parser.set_defaults(handler=_with_errors_handled(start))
+    parser.set_defaults(handler=with_errors_handled(start))
 
     parser = subcommands.add_parser(
         "status", help="show which backend serves and whether a migration holds the lock"
     )
     parser.add_argument("--json", action="store_true", help="print the status as JSON")
     add_connection_arguments(parser)
-    parser.set_defaults(handler=_with_errors_handled(status))
+    parser.set_defaults(handler=with_errors_handled(status))
 
     parser = subcommands.add_parser(
         "watch", help="show live progress until the execution ends or waits at the gate"
@@ -247,7 +247,7 @@ def register(subcommands: Any) -> None:
     parser.add_argument("execution", help="execution ARN or name")
     parser.add_argument("--interval", type=float, default=2.0, help="seconds between polls (default 2)")
     add_connection_arguments(parser)
-    parser.set_defaults(handler=_with_errors_handled(watch))
+    parser.set_defaults(handler=with_errors_handled(watch))
 
     parser = subcommands.add_parser("approve", help="answer the validation gate of a waiting execution")
     parser.add_argument("execution", help="execution ARN or name")
@@ -260,7 +260,7 @@ def register(subcommands: Any) -> None:
     )
     parser.add_argument("--note", help="a note kept with the answer in the execution history")
     add_connection_arguments(parser)
-    parser.set_defaults(handler=_with_errors_handled(approve))
+    parser.set_defaults(handler=with_errors_handled(approve))
 
     parser = subcommands.add_parser("report", help="print the report of an execution")
     parser.add_argument("execution", help="execution ARN or name")
@@ -272,7 +272,7 @@ def register(subcommands: Any) -> None:
         help="also write a picture of the run: one self-contained HTML file (opens offline in any browser)",
     )
     add_connection_arguments(parser)
-    parser.set_defaults(handler=_with_errors_handled(report))
+    parser.set_defaults(handler=with_errors_handled(report))
 
     parser = subcommands.add_parser("redrive", help="move a dead-letter queue back to its source queue")
     parser.add_argument(
@@ -283,4 +283,4 @@ def register(subcommands: Any) -> None:
         "--timeout", type=float, default=600, help="seconds to wait with --wait (default 600)"
     )
     add_connection_arguments(parser)
-    parser.set_defaults(handler=_with_errors_handled(redrive))
+    parser.set_defaults(handler=with_errors_handled(redrive))

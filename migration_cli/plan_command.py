@@ -21,7 +21,7 @@ from botocore.exceptions import ClientError
 from embedded_aws.lambda_runtime.runner import default_local_concurrency
 from migration_cli.argument_types import integer_at_least
 from migration_cli.aws_connection import AwsConnection, add_connection_arguments
-from migration_cli.execution_commands import EXIT_OK, _target, _with_errors_handled
+from migration_cli.execution_commands import EXIT_OK, stack_target, with_errors_handled
 from migration_cli.legacy_sample import count_legacy, sample_legacy
 from migration_cli.migration_plan import (
     DEFAULT_SECONDS_PER_BATCH,
@@ -185,7 +185,7 @@ def format_plan(plan: PlanEstimate, sources: dict[str, Any]) -> str:
 
 
 def plan(args: argparse.Namespace) -> int:
-    connection, outputs = _target(args)
+    connection, outputs = stack_target(args)
     estimate_, sources = build_plan(connection, outputs, args)
     if args.json:
         print(json.dumps({**estimate_.as_dict(), "sources": sources}, indent=2))
@@ -235,4 +235,4 @@ def register(subcommands: Any) -> None:
     )
     parser.add_argument("--json", action="store_true", help="print the plan as JSON")
     add_connection_arguments(parser)
-    parser.set_defaults(handler=_with_errors_handled(plan))
+    parser.set_defaults(handler=with_errors_handled(plan))

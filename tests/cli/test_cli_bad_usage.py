@@ -68,7 +68,7 @@ def test_an_unknown_execution_is_named_not_a_traceback(capsys) -> None:
             {"Error": {"Code": "ExecutionDoesNotExist", "Message": "nope"}}, "DescribeExecution"
         )
 
-    handler = execution_commands._with_errors_handled(report)
+    handler = execution_commands.with_errors_handled(report)
 
     # WHEN / THEN
     assert handler(argparse.Namespace(execution="migration-x")) == 2
@@ -82,7 +82,7 @@ def test_other_service_errors_are_not_hidden() -> None:
         )
 
     with pytest.raises(ClientError):
-        execution_commands._with_errors_handled(report)(argparse.Namespace(execution="x"))
+        execution_commands.with_errors_handled(report)(argparse.Namespace(execution="x"))
 
 
 def test_version_is_printed(capsys) -> None:

@@ -34,7 +34,7 @@ def test_a_local_up_file_sends_requests_to_its_recorded_endpoint(tmp_path: Path)
     path.write_text(json.dumps({"endpoint_url": "http://127.0.0.1:4566", "outputs": outputs("us-east-1")}))
 
     # WHEN a command resolves its target / THEN it is the emulator, in the stack's region
-    connection, _ = execution_commands._target(args(path))
+    connection, _ = execution_commands.stack_target(args(path))
     assert (connection.endpoint_url, connection.region) == ("http://127.0.0.1:4566", "us-east-1")
 
 
@@ -44,9 +44,9 @@ def test_plain_stack_outputs_go_to_aws_in_the_stacks_region_unless_told_otherwis
     path.write_text(json.dumps(outputs("eu-west-1")))
 
     # WHEN / THEN AWS, in the stack's region; explicit flags win
-    connection, _ = execution_commands._target(args(path))
+    connection, _ = execution_commands.stack_target(args(path))
     assert (connection.endpoint_url, connection.region) == (None, "eu-west-1")
-    connection, _ = execution_commands._target(args(path, endpoint_url="http://x:1", region="us-west-2"))
+    connection, _ = execution_commands.stack_target(args(path, endpoint_url="http://x:1", region="us-west-2"))
     assert (connection.endpoint_url, connection.region) == ("http://x:1", "us-west-2")
 
 
@@ -56,4 +56,4 @@ def test_an_outputs_file_without_a_region_is_refused_naming_it(tmp_path: Path) -
     del document["region"]
     path.write_text(json.dumps(document))
     with pytest.raises(StackOutputsError, match="region"):
-        execution_commands._target(args(path))
+        execution_commands.stack_target(args(path))

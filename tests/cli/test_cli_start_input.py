@@ -28,7 +28,7 @@ def started(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
         return "arn:aws:states:us-east-1:123456789012:execution:migration:run-1"
 
     monkeypatch.setattr(execution_commands, "start_migration", start_migration)
-    monkeypatch.setattr(execution_commands, "_target", lambda _args: (mock.Mock(), mock.Mock(**OUTPUTS)))
+    monkeypatch.setattr(execution_commands, "stack_target", lambda _args: (mock.Mock(), mock.Mock(**OUTPUTS)))
     return documents
 
 

@@ -37,7 +37,7 @@ def _ids(items, kind: RecordKind) -> set[str]:
     return {item.record["application_id"] for item in items if item.kind is kind}
 
 
-def _target(stack, application_id: str) -> dict:
+def stack_target(stack, application_id: str) -> dict:
     [item] = [i for i in stack.new_items() if i.get("application_id") == application_id and "checksum" in i]
     return item
 
@@ -73,7 +73,7 @@ def test_a_complete_migration_validates_clean_with_matching_counts(stack, migrat
 
 def test_a_changed_target_attribute_is_a_checksum_mismatch(stack, migrated, lambda_context):
     # GIVEN one migrated item whose content was changed after the write (checksum attribute untouched)
-    item = _target(stack, _first_valid(migrated)["application_id"])
+    item = stack_target(stack, _first_valid(migrated)["application_id"])
     item["contact"]["last_name"] += "-Changed"
     stack.dynamodb.put_item(TableName=stack.new_table, Item=to_attribute_map(item))
 
@@ -100,7 +100,7 @@ def test_a_missing_target_is_reported_with_the_last_error(stack, migrated, lambd
     # GIVEN one migrated item deleted, with a LAST_ERROR in the ledger, and another without one
     first, second = [item.record for item in migrated if item.kind is RecordKind.ELIGIBLE_VALID][:2]
     for record in (first, second):
-        item = _target(stack, record["application_id"])
+        item = stack_target(stack, record["application_id"])
         stack.dynamodb.delete_item(
             TableName=stack.new_table, Key={"pk": {"S": item["pk"]}, "sk": {"S": item["sk"]}}
         )
