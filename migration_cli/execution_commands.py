@@ -15,6 +15,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from embedded_aws.lambda_runtime.runner import default_local_concurrency
 from migration_cli.argument_types import output_file
 from migration_cli.aws_connection import AwsConnection, add_connection_arguments, connection_from_args
 from migration_cli.execution_history import GATE_ACTIONS
@@ -29,6 +30,7 @@ from migration_cli.migration_control import (
     start_migration,
     wait_for_move_task,
 )
+from migration_cli.plan_beside_actual import with_plan_estimate
 from migration_cli.progress import WAITING_AT_GATE, ExecutionWatcher, ProgressPrinter
 from migration_cli.report import build_report
 from migration_cli.report_text import format_report
@@ -151,6 +153,13 @@ def report(args: argparse.Namespace) -> int:
         connection.client("dynamodb"),
         outputs,
         arn,
+    )
+    migration_report = with_plan_estimate(
+        migration_report,
+        connection.client("stepfunctions"),
+        connection.client("lambda"),
+        outputs,
+        worker_limit=default_local_concurrency() if connection.is_local else None,
     )
     print(json.dumps(migration_report.to_json(), indent=2) if args.json else format_report(migration_report))
     if args.html is not None:

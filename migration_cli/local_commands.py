@@ -88,6 +88,7 @@ def next_commands(outputs_file: Path | None) -> list[str]:
         ]
     target = f"--outputs {outputs_file}"
     return [
+        f"onboarding-migration plan {target}",
         f"onboarding-migration start {target}",
         f"onboarding-migration watch ID {target}",
         f"onboarding-migration report ID {target}",

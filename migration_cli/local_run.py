@@ -35,6 +35,7 @@ from migration_cli.local_run_options import (
     execution_document,
 )
 from migration_cli.migration_control import answer_gate, start_migration
+from migration_cli.plan_beside_actual import with_plan_estimate
 from migration_cli.progress import WAITING_AT_GATE, ExecutionWatcher, ProgressPrinter, queue_depths
 from migration_cli.report import build_report, requests_per_service
 from migration_cli.report_model import LocalRunFacts, MigrationReport
@@ -220,6 +221,9 @@ def run_on_stack(
         requests=requests_between(before, after, tally.counts),
         lambda_invocations=invocations_between(before, after),
         ledger=data.ledger,
+    )
+    report = with_plan_estimate(
+        report, sfn, lambda_client, outputs, worker_limit=stack.aws.runner.max_concurrency_per_function
     )
     invariants = check_invariants(
         data,

@@ -33,6 +33,13 @@ from typing import Any
 
 from migration_cli.cost_model import Cost, Usage, cost_of, gb_seconds, scan_read_units
 from onboarding.aws_limits import SQS_MAX_BATCH_ENTRIES, STATES_MAX_HISTORY_EVENTS
+from onboarding.settings import DEFAULT_ENQUEUE_CALL_SLICE_SECONDS
+from onboarding_stack.function_names import (
+    ENQUEUE_RECORDS,
+    FUNCTION_DEFAULTS,
+    MIGRATE_RECORD,
+    VALIDATE_MIGRATION,
+)
 
 # Calibrated with `local run --records 10000` (README, "plan"); every one can be overridden.
 DEFAULT_SECONDS_PER_BATCH = 0.25
@@ -50,11 +57,12 @@ TRANSITIONS_PER_POLL = 8
 TRANSITIONS_PER_ENQUEUE_CALL = 4
 CONTROL_TABLE_WRITES = 12
 """Lock, run record and phase updates, serving record, outcome, lock release."""
-ENQUEUE_CALL_SLICE_SECONDS = 20.0
+ENQUEUE_CALL_SLICE_SECONDS = float(DEFAULT_ENQUEUE_CALL_SLICE_SECONDS)
 """enqueue_records hands back its cursor at least this often (stack config ``enqueueCallSliceSeconds``)."""
-ENQUEUE_MEMORY_MB = 256
-VALIDATE_MEMORY_MB = 1024
-DEFAULT_MIGRATE_MEMORY_MB = 256
+# The stack's default sizes (MB): enqueue_records and validate_migration are priced at them.
+ENQUEUE_MEMORY_MB = FUNCTION_DEFAULTS[ENQUEUE_RECORDS][0]
+VALIDATE_MEMORY_MB = FUNCTION_DEFAULTS[VALIDATE_MIGRATION][0]
+DEFAULT_MIGRATE_MEMORY_MB = FUNCTION_DEFAULTS[MIGRATE_RECORD][0]
 
 
 @dataclass(frozen=True)

@@ -21,13 +21,13 @@ from botocore.exceptions import ClientError
 from embedded_aws.lambda_runtime.runner import default_local_concurrency
 from migration_cli.argument_types import integer_at_least
 from migration_cli.aws_connection import AwsConnection, add_connection_arguments
+from migration_cli.deployed_tap import read_tap
 from migration_cli.execution_commands import EXIT_OK, stack_target, with_errors_handled
 from migration_cli.legacy_sample import count_legacy, sample_legacy
 from migration_cli.migration_plan import (
     DEFAULT_SECONDS_PER_BATCH,
     PlanEstimate,
     RunSettings,
-    Tap,
     WaitBudget,
     counts_from_sample,
     estimate,
@@ -39,8 +39,6 @@ from statemachines import history_budget
 
 DEFAULT_SAMPLE = 1000
 STATEMACHINES_DIR = Path(history_budget.__file__).resolve().parent
-# Without a ScalingConfig the mapping's concurrency is bounded by the function's (AWS: up to 1,000).
-UNCAPPED_CONCURRENCY = 1000
 DURATION_WINDOW = timedelta(days=1)
 
 
@@ -59,14 +57,6 @@ def segment_count(text: str) -> int:
     if value > MAX_SEGMENTS:
         raise argparse.ArgumentTypeError(f"must be from 1 to {MAX_SEGMENTS}, got {value}")
     return value
-
-
-def read_tap(lambda_client: Any, outputs: StackOutputs) -> tuple[Tap, int]:
-    """The migrate mapping's batch size and maximum concurrency, and migrate_record's memory (MB)."""
-    mapping = lambda_client.get_event_source_mapping(UUID=outputs.migrate_mapping_uuid)
-    concurrency = mapping.get("ScalingConfig", {}).get("MaximumConcurrency") or UNCAPPED_CONCURRENCY
-    function = lambda_client.get_function_configuration(FunctionName=outputs.migrate_record_function_name)
-    return Tap(int(mapping["BatchSize"]), int(concurrency)), int(function.get("MemorySize", 128))
 
 
 def measured_seconds_per_batch(

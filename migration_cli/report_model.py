@@ -85,6 +85,17 @@ class LocalRunFacts(_Part):
     exported: list[str] | None = None
 
 
+class PlanBesideActual(_Part):
+    """What `plan`'s model estimates for this run's own counts and settings, to read beside the actuals."""
+
+    duration_seconds: float
+    intake_paused_seconds: float
+    state_transitions: int
+    cost_usd: float
+    seconds_per_batch: float
+    seconds_per_batch_source: str
+
+
 class MigrationReport(_Part):
     version: Literal[1] = REPORT_VERSION
     execution_arn: str
@@ -114,6 +125,8 @@ class MigrationReport(_Part):
     invariants: list[InvariantOutcome] | None = None
     """Checked against the data by `local run`; None when not checked."""
     local: LocalRunFacts | None = None
+    estimate: PlanBesideActual | None = None
+    """`plan`'s estimate for this run's counts (None for a dry run or a run that counted nothing)."""
 
     @property
     def succeeded(self) -> bool:
@@ -130,7 +143,7 @@ class MigrationReport(_Part):
             for name, value in document["counts"].items()
             if value is not None or name not in _SITUATIONAL_COUNTS
         }
-        for optional in ("invariants", "local"):
+        for optional in ("invariants", "local", "estimate"):
             if document[optional] is None:
                 del document[optional]
         if "local" in document:

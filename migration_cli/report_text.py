@@ -81,7 +81,22 @@ def _activity(report: MigrationReport) -> list[str]:
         lines.append(f"Lambda invocations: {total}" + (f" ({by_path})" if by_path else ""))
     if report.state_transitions:
         lines.append(f"State transitions: {report.state_transitions}")
+    estimate = report.estimate
+    if estimate is not None:
+        lines += [
+            "Plan estimate for these counts (actual in brackets):",
+            f"  duration {estimate.duration_seconds:.0f} s ({_seconds(report.duration_seconds)}),"
+            f" intake paused {estimate.intake_paused_seconds:.0f} s"
+            f" ({_seconds(report.intake_paused_seconds)}),"
+            f" state transitions {estimate.state_transitions} ({report.state_transitions})",
+            f"  AWS cost ${estimate.cost_usd:.4f} at list prices;"
+            f" {estimate.seconds_per_batch} s per batch, {estimate.seconds_per_batch_source}",
+        ]
     return lines
+
+
+def _seconds(value: float | None) -> str:
+    return "unknown" if value is None else f"{value:.0f} s"
 
 
 def format_report(report: MigrationReport, shown: int = 10) -> str:
