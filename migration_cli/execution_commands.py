@@ -16,9 +16,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from embedded_aws.lambda_runtime.runner import default_local_concurrency
-from migration_cli.argument_types import output_file
-from migration_cli.aws_connection import AwsConnection, add_connection_arguments, connection_from_args
-from migration_cli.execution_history import GATE_ACTIONS
+from migration_cli.aws_connection import AwsConnection, connection_from_args
 from migration_cli.migration_control import (
     GateNotWaiting,
     MigrationRefused,
@@ -37,25 +35,13 @@ from migration_cli.report_text import format_report
 from migration_cli.run_picture.stack_sources import write_run_picture
 from migration_cli.stack_outputs import StackOutputs, StackOutputsError, recorded_endpoint, resolve_outputs
 from onboarding import run_control
-from onboarding.execution_input import MAX_SEGMENTS, InvalidExecutionInput
+from onboarding.execution_input import InvalidExecutionInput
 
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_AT_GATE = 3
 EXIT_REFUSED = 4
-
-
-def _parse_override(text: str) -> tuple[str, Any]:
-    """KEY=VALUE with VALUE as JSON (``true``, ``8``); text that is not JSON stays a string, which the
-    input check then refuses with the key's allowed type and range."""
-    key, separator, value = text.partition("=")
-    if not separator or not key:
-        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
-    try:
-        return key, json.loads(value)
-    except json.JSONDecodeError:
-        return key, value
 
 
 def stack_target(args: argparse.Namespace) -> tuple[AwsConnection, StackOutputs]:
@@ -212,84 +198,3 @@ def with_errors_handled(handler: Any) -> Any:
             return EXIT_USAGE
 
     return run
-
-
-def register(subcommands: Any) -> None:
-    """Add start, watch, approve, report and redrive to the top-level command parser."""
-    parser = subcommands.add_parser(
-        "start", help="start a migration (or a dry run) and print its execution ARN"
-    )
-    parser.add_argument("--dry-run", action="store_true", help="count what would move; change nothing")
-    parser.add_argument(
-        "--segments",
-        type=int,
-        help=f"parallel scan segments, 1-{MAX_SEGMENTS} (default: the state machine's, 4)",
-    )
-    parser.add_argument("--backup", action="store_true", help="back up the legacy table before migrating")
-    parser.add_argument(
-        "--force",
-        action="store_true",
-        help="migrate again after a cut-over (the new backend keeps serving; legacy is never re-enabled)",
-    )
-    parser.add_argument("--poll-interval", type=int, help="seconds between queue readings (default 30)")
-    parser.add_argument(
-        "--set",
-        action="append",
-        type=_parse_override,
-        metavar="KEY=VALUE",
-        help="any execution input key, VALUE as JSON, e.g. --set gate_timeout_seconds=3600 (repeatable); "
-        "a key also set by an option must agree with it",
-    )
-    add_connection_arguments(parser)
-    parser.set_defaults(handler=with_errors_handled(start))
-
-    parser = subcommands.add_parser(
-        "status", help="show which backend serves and whether a migration holds the lock"
-    )
-    parser.add_argument("--json", action="store_true", help="print the status as JSON")
-    add_connection_arguments(parser)
-    parser.set_defaults(handler=with_errors_handled(status))
-
-    parser = subcommands.add_parser(
-        "watch", help="show live progress until the execution ends or waits at the gate"
-    )
-    parser.add_argument("execution", help="execution ARN or name")
-    parser.add_argument("--interval", type=float, default=2.0, help="seconds between polls (default 2)")
-    add_connection_arguments(parser)
-    parser.set_defaults(handler=with_errors_handled(watch))
-
-    parser = subcommands.add_parser("approve", help="answer the validation gate of a waiting execution")
-    parser.add_argument("execution", help="execution ARN or name")
-    parser.add_argument(
-        "--action",
-        required=True,
-        choices=GATE_ACTIONS,
-        help="redrive: move the migration DLQ back and validate again (after a fix); accept: cut over as "
-        "is; abort: roll back (the legacy consumer serves again)",
-    )
-    parser.add_argument("--note", help="a note kept with the answer in the execution history")
-    add_connection_arguments(parser)
-    parser.set_defaults(handler=with_errors_handled(approve))
-
-    parser = subcommands.add_parser("report", help="print the report of an execution")
-    parser.add_argument("execution", help="execution ARN or name")
-    parser.add_argument("--json", action="store_true", help="print the report as JSON")
-    parser.add_argument(
-        "--html",
-        type=output_file,
-        metavar="FILE",
-        help="also write a picture of the run: one self-contained HTML file (opens offline in any browser)",
-    )
-    add_connection_arguments(parser)
-    parser.set_defaults(handler=with_errors_handled(report))
-
-    parser = subcommands.add_parser("redrive", help="move a dead-letter queue back to its source queue")
-    parser.add_argument(
-        "--queue", choices=("migration", "intake"), default="migration", help="which DLQ (default migration)"
-    )
-    parser.add_argument("--wait", action="store_true", help="wait until the move has finished")
-    parser.add_argument(
-        "--timeout", type=float, default=600, help="seconds to wait with --wait (default 600)"
-    )
-    add_connection_arguments(parser)
-    parser.set_defaults(handler=with_errors_handled(redrive))

@@ -253,6 +253,7 @@ def register(subcommands: Any) -> None:
         "local",
         help="run the stack on this machine, on the embedded AWS emulator (no AWS account, no Docker)",
         description="Run the stack on this machine, on the embedded AWS emulator.",
+        epilog="example: onboarding-migration local run --records 1000",
     )
     local_commands = local.add_subparsers(dest="local_command", required=True, metavar="LOCAL_COMMAND")
     for registrar in LOCAL_SUBCOMMANDS:

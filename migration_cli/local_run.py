@@ -10,6 +10,7 @@ options are in ``local_run_options``, the command line in ``local_run_command``.
 from __future__ import annotations
 
 import contextlib
+import io
 import sys
 import time
 from dataclasses import dataclass
@@ -71,9 +72,16 @@ class LocalRunResult:
         return self.migration_report.to_json()
 
 
+def _step_messages(options: LocalRunOptions, err: TextIO | None) -> TextIO:
+    """Where step messages and progress go: stderr, or nowhere with --quiet (errors are raised)."""
+    if not options.show_progress:
+        return io.StringIO()
+    return err if err is not None else sys.stderr
+
+
 def run_local_migration(options: LocalRunOptions, err: TextIO | None = None) -> LocalRunResult:
     """Start the runtime, deploy the stack, run and check one migration; returns the report."""
-    err = err if err is not None else sys.stderr
+    err = _step_messages(options, err)
     started = time.monotonic()
     config = {**LOCAL_STACK_CONFIG, **options.stack_config}
     # Input files are checked before anything is deployed: a bad line costs no emulator start.
@@ -123,7 +131,7 @@ def run_on_stack(
     Loading is idempotent (a record is put under its key), so running again on the same stack re-runs the
     migration over already-migrated data.
     """
-    err = err if err is not None else sys.stderr
+    err = _step_messages(options, err)
     started = time.monotonic()
     records = legacy_input(options) if records is None else records
     if bodies is None:

@@ -82,6 +82,7 @@ def add_local_run_parser(local_subparsers: Any) -> None:
             "invariants checked against the data. Exit code 0 when the migration succeeded and every "
             "invariant holds."
         ),
+        epilog="example: onboarding-migration local run --records 1000 --fail-permanent app-1 --gate accept",
     )
     source = parser.add_argument_group("data")
     source.add_argument(
@@ -170,5 +171,7 @@ def add_local_run_parser(local_subparsers: Any) -> None:
         help="write a picture of the run: one self-contained HTML file (opens offline in any browser)",
     )
     output.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
-    output.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    output.add_argument(
+        "--quiet", action="store_true", help="no progress or step messages on stderr (errors only)"
+    )
     parser.set_defaults(handler=local_run)

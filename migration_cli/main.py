@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 # Modules that register commands, in the order they appear in --help.
 COMMAND_MODULES: tuple[str, ...] = (
-    "migration_cli.execution_commands",
+    "migration_cli.execution_command_parsers",
     "migration_cli.plan_command",
     "migration_cli.local_commands",
 )

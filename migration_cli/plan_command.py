@@ -188,6 +188,10 @@ def register(subcommands: Any) -> None:
     parser = subcommands.add_parser(
         "plan",
         help="estimate a migration before running it: records, duration, intake pause, cost (read-only)",
+        description="Estimate a migration before running it, reading only: the legacy records (counted and "
+        "sampled), the duration, the intake pause, the AWS cost at list prices and the state transitions "
+        "against the history quota.",
+        epilog="example: onboarding-migration plan --outputs outputs.json --segments 8",
     )
     parser.add_argument("--exact", action="store_true", help="count the records with a Scan (billed)")
     parser.add_argument(

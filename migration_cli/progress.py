@@ -17,6 +17,7 @@ from typing import Any, TextIO
 
 from migration_cli.execution_history import ExecutionProgress, describe_phase
 from migration_cli.history_reader import ExecutionFollower
+from migration_cli.report_status import report_status
 from migration_cli.stack_outputs import StackOutputs
 from migration_cli.throughput_meter import Throughput, ThroughputMeter
 from statemachines.phases import PhaseKey
@@ -215,7 +216,8 @@ class ExecutionWatcher:
     def poll(self) -> ProgressSnapshot:
         description = self._sfn.describe_execution(executionArn=self.execution_arn)
         self._follower.refresh(self.progress)
-        status = str(description["status"])
+        # The report's words for an end (SUCCEEDED, ROLLED_BACK, FAILED), so watch and report agree.
+        status = report_status(description)
         token = self.progress.gate_token
         if status == RUNNING and self.progress.waiting_at_gate and token not in self._answered:
             status = WAITING_AT_GATE

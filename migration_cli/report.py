@@ -30,22 +30,10 @@ from migration_cli.report_sources import (
     rejected_intake_messages,
     rejected_records,
 )
+from migration_cli.report_status import report_status
 from migration_cli.stack_data import approximate_depth
 from migration_cli.stack_outputs import StackOutputs
-from onboarding.migration_errors import MigrationError
 from onboarding.migration_ledger import LedgerEntry
-
-
-def report_status(description: dict[str, Any]) -> str:
-    """SUCCEEDED, ROLLED_BACK or FAILED for a finished execution (RUNNING while it runs)."""
-    status = str(description["status"])
-    if status == "SUCCEEDED":
-        return "SUCCEEDED"
-    if status == "RUNNING":
-        return "RUNNING"
-    if status == "FAILED" and description.get("error") == MigrationError.ROLLED_BACK:
-        return "ROLLED_BACK"
-    return "FAILED"
 
 
 def requests_per_service(counts: dict[str, int] | None) -> dict[str, int] | None:

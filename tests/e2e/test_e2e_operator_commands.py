@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from embedded_aws.local_stack import LocalStack
-from migration_cli import execution_commands
+from migration_cli import execution_command_parsers, execution_commands
 from migration_cli.fault_toggles import set_function_environment
 from migration_cli.local_data_loading import write_legacy_records
 from migration_cli.stack_data import scan_items
@@ -23,7 +23,7 @@ from tests.cli.picture_parsing import by_id, parse, with_class
 def operator(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
     """Run one command line; returns its exit code and what it printed on stdout."""
     parser = argparse.ArgumentParser(prog="onboarding-migration")
-    execution_commands.register(parser.add_subparsers(dest="command", required=True))
+    execution_command_parsers.register(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)
     code = args.handler(args)
     return code, capsys.readouterr().out.strip()
@@ -32,7 +32,7 @@ def operator(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, 
 def operator_error(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
     """Like `operator`, returning stderr instead."""
     parser = argparse.ArgumentParser(prog="onboarding-migration")
-    execution_commands.register(parser.add_subparsers(dest="command", required=True))
+    execution_command_parsers.register(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)
     code = args.handler(args)
     return code, capsys.readouterr().err.strip()
