@@ -82,4 +82,5 @@ def run_direct(stack: BenchStack, data: DataSet) -> RunResult:
         migrated_write_units=contents.migrated_write_units,
         scans=ScanVolume(legacy_bytes),
         ledger_items=ledger_items,
+        ledger_table=ledger,
     )

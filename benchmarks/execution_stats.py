@@ -39,6 +39,9 @@ class TransitionCount:
     polling: int
     paging: int = 0
     per_phase: dict[str, int] = field(default_factory=dict)
+    waits_per_phase: dict[str, int] = field(default_factory=dict)
+    """Wait states entered per phase: the poll rounds of its wait loop."""
+    polling_per_phase: dict[str, int] = field(default_factory=dict)
 
     @property
     def fixed(self) -> int:
@@ -59,6 +62,8 @@ def count_transitions(events: Iterable[dict[str, Any]]) -> TransitionCount:
     total = polling = paging = 0
     waiting_loops: set[str] = set()
     per_phase: dict[str, int] = {}
+    waits_per_phase: dict[str, int] = {}
+    polling_per_phase: dict[str, int] = {}
     open_maps: list[_OpenMap] = []
     for event in events:
         kind = str(event.get("type", ""))
@@ -78,9 +83,11 @@ def count_transitions(events: Iterable[dict[str, Any]]) -> TransitionCount:
             open_maps.append(_OpenMap())
         if kind == "WaitStateEntered":
             waiting_loops.add(phase)
+            waits_per_phase[phase] = waits_per_phase.get(phase, 0) + 1
         if phase in waiting_loops:
             polling += 1
-    return TransitionCount(total, polling, paging, per_phase)
+            polling_per_phase[phase] = polling_per_phase.get(phase, 0) + 1
+    return TransitionCount(total, polling, paging, per_phase, waits_per_phase, polling_per_phase)
 
 
 def phase_seconds(events: list[dict[str, Any]]) -> dict[str, float]:

@@ -13,6 +13,7 @@ import os
 import resource
 import sys
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
@@ -87,8 +88,23 @@ def own_peak_bytes() -> int:
     return peak if sys.platform == "darwin" else peak * 1024
 
 
+@dataclass(frozen=True)
+class PhaseMemory:
+    """The process tree's RSS over one phase of a run: its peak, and where it ended (MiB)."""
+
+    phase: str
+    peak_mib: float
+    end_mib: float
+    own_peak_mib: float
+    """This process's own RSS when the tree peaked in this phase (the rest: the Lambda workers)."""
+
+
 class PeakMemory:
-    """``with PeakMemory() as peak: ...`` then ``peak.peak_mib`` (process tree, sampled)."""
+    """``with PeakMemory() as peak: ...`` then ``peak.peak_mib`` (process tree, sampled).
+
+    ``phase(name)`` closes the phase that ran since the previous call (or the start): its peak and its
+    end are kept in ``phases``, so a run can tell which of its phases set the peak.
+    """
 
     def __init__(self, interval_seconds: float = 0.5) -> None:
         self._interval = interval_seconds
@@ -99,10 +115,16 @@ class PeakMemory:
         """(own RSS, number of child processes, their RSS) when the RSS peak was sampled."""
         self.peak_pss_bytes: int | None = 0
         self.sampling = _PROC.is_dir()
+        self.phases: list[PhaseMemory] = []
+        self._lock = threading.Lock()
+        self._phase_peak = (0, 0)  # (tree RSS, own RSS) at the highest sample since the last phase()
 
-    def _measure(self) -> None:
+    def _measure(self) -> int:
         tree = tree_pids()
         total = sum(tree.values())
+        with self._lock:
+            if total > self._phase_peak[0]:
+                self._phase_peak = (total, tree.get(os.getpid(), 0))
         if total > self.peak_bytes:
             own = tree.get(os.getpid(), 0)
             self.peak_bytes = total
@@ -110,6 +132,17 @@ class PeakMemory:
         if self.peak_pss_bytes is not None:
             pss = tree_pss_bytes()
             self.peak_pss_bytes = None if pss is None else max(self.peak_pss_bytes, pss)
+        return total
+
+    def phase(self, name: str) -> PhaseMemory:
+        """Close the phase ``name`` (everything since the previous call) and return its figures."""
+        end = self._measure() if self.sampling else own_peak_bytes()
+        with self._lock:
+            peak, own = self._phase_peak
+            self._phase_peak = (0, 0)
+        closed = PhaseMemory(name, max(peak, end) / MIB, end / MIB, own / MIB)
+        self.phases.append(closed)
+        return closed
 
     def _sample(self) -> None:
         while not self._stop.is_set():

@@ -12,12 +12,18 @@ from __future__ import annotations
 import json
 import uuid
 
+from benchmarks.aws_defaults_cost import WaitSettings
 from benchmarks.bench_stack import BenchStack, DataSet
 from benchmarks.execution_stats import count_transitions, phase_seconds, read_history, wait_for_execution
 from benchmarks.metering import difference, invocation_difference
 from benchmarks.run_result import RunResult, ScanVolume, attributed
 
-LOCAL_INPUT = {"poll_interval_seconds": 1, "empty_readings_required": 1, "segments": 4}
+LOCAL_WAITS = WaitSettings(interval_seconds=1, readings_required=1)
+LOCAL_INPUT = {
+    "poll_interval_seconds": LOCAL_WAITS.interval_seconds,
+    "empty_readings_required": LOCAL_WAITS.readings_required,
+    "segments": 4,
+}
 # Scans by design: enqueue_records reads the legacy table once; validate_migration reads both tables.
 LEGACY_SCANS = 2
 TARGET_SCANS = 1
@@ -87,6 +93,9 @@ def run_pipeline(stack: BenchStack, data: DataSet, timeout_seconds: float) -> Ru
         transitions_per_phase=transitions.per_phase,
         enqueue_calls=[int(segment.get("pages", 0)) for segment in output.get("scan") or []],
         status=description["status"],
+        ledger_table=stack.control_table,
+        waits_per_phase=transitions.waits_per_phase,
+        polling_per_phase=transitions.polling_per_phase,
     )
 
 

@@ -131,6 +131,7 @@ class PerRecordMapPeer:
             migrated_write_units=contents.migrated_write_units,
             scans=ScanVolume(legacy_bytes),
             ledger_items=ledger_items,
+            ledger_table=ledger,
             state_transitions=transitions.total,
             polling_transitions=transitions.polling,
             paging_transitions=transitions.paging,

@@ -3,75 +3,84 @@
     venv/bin/python -m benchmarks.run            # N = 1,000, 10,000 and 100,000 (make bench)
     venv/bin/python -m benchmarks.run --quick    # N = 1,000 and 10,000 (make bench-quick)
 
-For each N, on one embedded emulator with the stack deployed: load N synthetic legacy records (an
-eligible-heavy mix), run the direct floor, the real migration state machine and the peer over the same
-records, check that all three migrated the same records, and print their rates, the requests each made
-per migrated record and what that costs at AWS list prices. Ends with one JSON line of the headline
-figures of the largest N.
+Each N runs in a process of its own (``benchmarks.size_run``): one embedded emulator with the stack
+deployed, N synthetic legacy records (an eligible-heavy mix), the direct floor, the real migration state
+machine and the peer over the same records, checked to have migrated the same records. This process
+only starts them and reports: rates, requests per migrated record, what that costs at AWS list prices
+(as measured, and with the migration's AWS wait defaults), each size's peak memory, the targets, and one
+JSON line of the headline figures. The whole run is kept in ``benchmarks/results/latest.json`` with its
+chart, ``latest.svg``.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
-from benchmarks.bench_stack import BenchStack, DataSet, bench_stack
-from benchmarks.direct_floor import run_direct
-from benchmarks.memory_probe import PeakMemory
-from benchmarks.migration_throughput import run_pipeline
-from benchmarks.per_record_map_peer import PerRecordMapPeer
 from benchmarks.report import (
     SizeResult,
+    aws_defaults_table,
     evaluate_targets,
     headline,
+    memory_table,
     phases_line,
+    phases_table,
     prices_note,
     requests_table,
     targets_table,
     throughput_table,
 )
-from benchmarks.run_result import RunResult
-from embedded_aws.heap_tuning import limit_malloc_arenas
+from benchmarks.result_json import size_from_json, size_to_json
 
 FULL_SIZES = (1_000, 10_000, 100_000)
 QUICK_SIZES = (1_000, 10_000)
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
 
-class InconsistentResults(RuntimeError):
-    """The approaches did not migrate the same records: their rates would not be comparable."""
+class SizeRunFailed(RuntimeError):
+    pass
 
 
 def _log(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
-def _check(data: DataSet, *runs: RunResult | None) -> None:
-    for run in runs:
-        if run is not None and run.migrated != data.eligible_valid:
-            raise InconsistentResults(
-                f"{run.approach} migrated {run.migrated} of {data.eligible_valid} eligible valid records "
-                f"(N = {data.records})"
-            )
+def run_size(records: int, seed: str, timeout_seconds: float, peer: bool) -> SizeResult:
+    """One size in its own process; its progress goes to this process's stderr."""
+    with tempfile.TemporaryDirectory(prefix="bench-size-") as scratch:
+        output = Path(scratch) / "result.json"
+        command = [
+            sys.executable, "-m", "benchmarks.size_run", "--records", str(records), "--seed", seed,
+            "--timeout", str(timeout_seconds), "--output", str(output), *([] if peer else ["--no-peer"]),
+        ]  # fmt: skip
+        finished = subprocess.run(command, check=False)
+        if finished.returncode != 0 or not output.exists():
+            raise SizeRunFailed(f"N = {records:,}: benchmarks.size_run exited {finished.returncode}")
+        return size_from_json(json.loads(output.read_text()))
 
 
-def measure_size(
-    stack: BenchStack, peer: PerRecordMapPeer | None, records: int, seed: str, timeout_seconds: float
-) -> SizeResult:
-    _log(f"N={records:,}: loading the legacy table")
-    data = stack.load_legacy(records, seed=f"{seed}-{records}")
-    _log(f"N={records:,}: direct floor")
-    direct = run_direct(stack, data)
-    _log(f"N={records:,}: direct {direct.records_per_second:.1f} records/s; pipeline")
-    pipeline = run_pipeline(stack, data, timeout_seconds)
-    _log(f"N={records:,}: pipeline {pipeline.records_per_second:.1f} records/s")
-    peer_run = None
-    if peer is not None:
-        peer_run = peer.run(data, timeout_seconds)
-        _log(f"N={records:,}: peer {peer_run.records_per_second:.1f} records/s")
-    _check(data, direct, pipeline, peer_run)
-    return SizeResult(data, pipeline, direct, peer_run)
+def write_results(results: Sequence[SizeResult], figures: str, directory: Path) -> Path:
+    """The run's results (headline and every size) as JSON, and the chart drawn from that same run."""
+    from benchmarks.chart import write_chart  # matplotlib is imported only once the run is done
+
+    directory.mkdir(parents=True, exist_ok=True)
+    document = {
+        "measured_on": time.strftime("%Y-%m-%d"),
+        "headline": json.loads(figures),
+        "sizes": [size_to_json(result) for result in results],
+    }
+    (directory / "latest.json").write_text(json.dumps(document, indent=1) + "\n")
+    return write_chart(
+        results,
+        directory / "latest.svg",
+        f"Migration benchmark, {document['measured_on']} (benchmarks/run.py)",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -92,45 +101,43 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--timeout", type=float, default=4 * 3600, help="seconds allowed per execution (default 4 h)"
     )
+    parser.add_argument(
+        "--results-dir", type=Path, default=RESULTS_DIR, help="where latest.json and latest.svg go"
+    )
     args = parser.parse_args(argv)
-    # Before any thread starts (the memory sampler, the emulator's): threads get their arenas at once.
-    limit_malloc_arenas()
     sizes = sorted(args.sizes or (QUICK_SIZES if args.quick else FULL_SIZES))
 
     results: list[SizeResult] = []
-    with PeakMemory() as memory:
-        _log("starting the emulator and deploying the stack")
-        with bench_stack() as stack:
-            peer = None if args.no_peer else PerRecordMapPeer(stack)
-            for records in sizes:
-                peer_fits = args.peer_max_records is None or records <= args.peer_max_records
-                peer_here = peer if peer_fits else None
-                result = measure_size(stack, peer_here, records, args.seed, args.timeout)
-                results.append(result)
-                # Partial results on stderr as each size completes: a long run can be read while it goes.
-                _log(f"N={records:,} done\n{throughput_table([result])}\n{phases_line(result.pipeline)}")
-                _log(requests_table(result))
-    peak_rss_mib = memory.peak_mib
-    pss = memory.peak_pss_mib
-    memory_breakdown = memory.breakdown()
+    for records in sizes:
+        peer = not args.no_peer and (args.peer_max_records is None or records <= args.peer_max_records)
+        _log(f"N={records:,}: in its own process")
+        result = run_size(records, args.seed, args.timeout, peer)
+        results.append(result)
+        # Partial results on stderr as each size completes: a long run can be read while it goes.
+        _log(f"N={records:,} done\n{throughput_table([result])}\n{phases_line(result.pipeline)}")
+        _log(requests_table(result))
 
     print()
     print(throughput_table(results))
+    print()
+    print(phases_table(results))
     for result in results:
         print(f"N = {result.data.records:,}: " + phases_line(result.pipeline))
     for result in results:
         print()
         print(requests_table(result))
     print()
-    print(
-        f"Peak memory of the run (this process and its Lambda workers): RSS {peak_rss_mib:,.0f} MiB"
-        + (f", PSS {pss:,.0f} MiB (shared pages counted once)" if pss else "")
-        + f"; {memory_breakdown} (RSS)"
-    )
+    print(aws_defaults_table(results))
+    print()
+    print(memory_table(results))
     print(prices_note())
     print()
-    print(targets_table(evaluate_targets(results, peak_rss_mib)))
-    print(headline(results, peak_rss_mib), flush=True)
+    largest_peak = results[-1].memory.peak_rss_mib if results[-1].memory else 0.0
+    print(targets_table(evaluate_targets(results, largest_peak)))
+    figures = headline(results, largest_peak)
+    chart = write_results(results, figures, args.results_dir)
+    _log(f"results: {chart.parent / 'latest.json'}, chart: {chart}")
+    print(figures, flush=True)
     return 0
 
 

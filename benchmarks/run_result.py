@@ -61,6 +61,13 @@ class RunResult:
     enqueue_calls: list[int] = field(default_factory=list)
     """Pipeline only: enqueue_records invocations per scan segment (from the execution's output)."""
     status: str = "SUCCEEDED"
+    ledger_table: str | None = None
+    """The table holding the ledger (the pipeline's control table, also home of its lock and run record;
+    a scratch ledger elsewhere): every write there is bookkeeping, not an onboarding item."""
+    waits_per_phase: dict[str, int] = field(default_factory=dict)
+    """Pipeline only: Wait states entered per phase (poll rounds of each wait loop)."""
+    polling_per_phase: dict[str, int] = field(default_factory=dict)
+    """Pipeline only: polling state transitions per phase (see ``execution_stats``)."""
 
     @property
     def fixed_transitions(self) -> int:
@@ -95,8 +102,17 @@ class RunResult:
 
     @property
     def item_writes(self) -> int:
-        """Writes of onboarding items: every write but the one ledger write per ledger item."""
-        return max(0, self.dynamodb_writes - self.ledger_items)
+        """Writes of onboarding items: every write but those on the ledger's table (without its name:
+        one ledger write per ledger item)."""
+        if self.ledger_table is None:
+            return max(0, self.dynamodb_writes - self.ledger_items)
+        return sum(
+            count
+            for key, count in self.operations.items()
+            if key.service == "dynamodb"
+            and key.operation in DYNAMODB_WRITES
+            and self.ledger_table not in key.resource.split(",")
+        )
 
     @property
     def lambda_invocations(self) -> int:
