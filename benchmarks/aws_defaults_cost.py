@@ -13,6 +13,12 @@ transitions the local run measured for that wait (Wait, Tick, the probe, its Cho
 Pass states), or ``TRANSITIONS_PER_POLL`` of `plan`'s model where the local run never had to wait; and
 each round makes one SQS request (GetQueueAttributes or ListMessageMoveTasks; the pause's
 GetEventSourceMapping is a free Lambda control-plane call).
+
+The enqueue's paging is repriced too: locally its sends wait for the backlog bound
+(``embedded_aws.moto_internals.sqs_backlog_bound``), so each segment takes more time slices (calls) than
+on AWS, where a send returns at once. Without the time held, a segment's calls are its share of the
+enqueue's measured duration over the slice; each call beyond the first costs the transitions measured
+per paging round.
 """
 
 from __future__ import annotations
@@ -22,8 +28,10 @@ from dataclasses import dataclass, replace
 
 from benchmarks.run_result import RunResult
 from migration_cli.cost_model import Cost, cost_of
-from migration_cli.migration_plan import TRANSITIONS_PER_POLL
+from migration_cli.migration_plan import TRANSITIONS_PER_ENQUEUE_CALL, TRANSITIONS_PER_POLL
 from onboarding.execution_input import KEYS
+from onboarding.settings import DEFAULT_ENQUEUE_CALL_SLICE_SECONDS
+from onboarding_stack.function_names import ENQUEUE_RECORDS
 
 _DEFAULTS = {key.name: key.default for key in KEYS}
 AWS_POLL_INTERVAL_SECONDS = int(_DEFAULTS["poll_interval_seconds"])
@@ -47,11 +55,22 @@ def rounds_at(local_rounds: int, local: WaitSettings, target: WaitSettings) -> i
     return math.ceil(busy_seconds / target.interval_seconds) + target.readings_required - 1
 
 
+def enqueue_calls_unheld(run: RunResult, slice_seconds: float = DEFAULT_ENQUEUE_CALL_SLICE_SECONDS) -> int:
+    """enqueue_records calls the run would have made had its sends never waited for the local bound."""
+    segments = len(run.enqueue_calls)
+    meter = next((meter for name, meter in run.invocations.items() if name.endswith(ENQUEUE_RECORDS)), None)
+    if not segments or meter is None or run.send_hold_seconds <= 0:
+        return sum(run.enqueue_calls)
+    per_segment_seconds = meter.duration_ms / 1000 / segments  # the held time is already left out
+    return segments * max(1, math.ceil(per_segment_seconds / slice_seconds))
+
+
 @dataclass(frozen=True)
 class RepricedRun:
     state_transitions: int
     sqs_requests: int
     polling_rounds: dict[str, int]
+    enqueue_calls: int
     cost: Cost
     """Per million migrated records."""
 
@@ -75,5 +94,18 @@ def at_wait_settings(
         per_round = measured_per_round.get(phase, TRANSITIONS_PER_POLL)
         transitions += round(rounds[phase] * per_round) - run.polling_per_phase.get(phase, 0)
         sqs += rounds[phase] - local_rounds
-    usage = replace(run.usage(), state_transitions=transitions, sqs_requests=sqs)
-    return RepricedRun(transitions, sqs, rounds, cost_of(usage).per_million(max(run.migrated, 1)))
+    calls = sum(run.enqueue_calls)
+    unheld_calls = enqueue_calls_unheld(run)
+    extra_calls = calls - len(run.enqueue_calls)
+    per_call = run.paging_transitions / extra_calls if extra_calls > 0 else TRANSITIONS_PER_ENQUEUE_CALL
+    transitions += round((unheld_calls - calls) * per_call)
+    measured = run.usage()
+    usage = replace(
+        measured,
+        state_transitions=transitions,
+        sqs_requests=sqs,
+        lambda_invocations=measured.lambda_invocations + unheld_calls - calls,
+    )
+    return RepricedRun(
+        transitions, sqs, rounds, unheld_calls, cost_of(usage).per_million(max(run.migrated, 1))
+    )

@@ -82,6 +82,24 @@ def tree_pss_bytes(root: int | None = None) -> int | None:
     return total
 
 
+def _by_function(tree: dict[int, int]) -> dict[str, int]:
+    """Resident bytes of the tree's Lambda workers per function (named by their environment)."""
+    sizes: dict[str, int] = {}
+    for pid, size in tree.items():
+        if pid == os.getpid():
+            continue
+        try:
+            environment = (_PROC / str(pid) / "environ").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        name = next(
+            (v.split(b"=", 1)[1].decode() for v in environment if v.startswith(b"AWS_LAMBDA_FUNCTION_NAME=")),
+            "other",
+        )
+        sizes[name] = sizes.get(name, 0) + size
+    return sizes
+
+
 def own_peak_bytes() -> int:
     """This process's own peak resident size (ru_maxrss is in KiB on Linux, bytes on macOS)."""
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -113,6 +131,8 @@ class PeakMemory:
         self.peak_bytes = 0
         self.at_peak = (0, 0, 0)
         """(own RSS, number of child processes, their RSS) when the RSS peak was sampled."""
+        self.workers_at_peak: dict[str, int] = {}
+        """Resident bytes per Lambda function (its worker processes) when the RSS peak was sampled."""
         self.peak_pss_bytes: int | None = 0
         self.sampling = _PROC.is_dir()
         self.phases: list[PhaseMemory] = []
@@ -129,6 +149,7 @@ class PeakMemory:
             own = tree.get(os.getpid(), 0)
             self.peak_bytes = total
             self.at_peak = (own, len(tree) - 1, total - own)
+            self.workers_at_peak = _by_function(tree)
         if self.peak_pss_bytes is not None:
             pss = tree_pss_bytes()
             self.peak_pss_bytes = None if pss is None else max(self.peak_pss_bytes, pss)
@@ -169,9 +190,13 @@ class PeakMemory:
 
     def breakdown(self) -> str:
         own, children, children_bytes = self.at_peak
+        functions = ", ".join(
+            f"{name} {size / MIB:,.0f}" for name, size in sorted(self.workers_at_peak.items())
+        )
         return (
             f"at the peak: this process {own / MIB:,.0f} MiB, "
             f"{children} Lambda worker processes {children_bytes / MIB:,.0f} MiB"
+            + (f" ({functions})" if functions else "")
         )
 
     @property

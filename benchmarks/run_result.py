@@ -68,6 +68,9 @@ class RunResult:
     """Pipeline only: Wait states entered per phase (poll rounds of each wait loop)."""
     polling_per_phase: dict[str, int] = field(default_factory=dict)
     """Pipeline only: polling state transitions per phase (see ``execution_stats``)."""
+    send_hold_seconds: float = 0.0
+    """Pipeline only: seconds the enqueue's sends waited for the local backlog bound (left out of its
+    billed duration: AWS does not make a sender wait)."""
 
     @property
     def fixed_transitions(self) -> int:

@@ -26,6 +26,7 @@ from embedded_aws.lambda_runtime.runner import LambdaRunner, default_local_concu
 from embedded_aws.moto_internals import event_source_mappings, sqs_speed
 from embedded_aws.moto_internals.lambda_functions import LambdaExecution, MotoLogSink, find_function
 from embedded_aws.moto_internals.server import MotoHttpServer
+from embedded_aws.moto_internals.sqs_backlog_bound import DEFAULT_BACKLOG_BOUND, BacklogBound
 from embedded_aws.request_counter import INTERNAL_USER_AGENT, CountingMiddleware, RequestCounter
 from embedded_aws.sqs_event_source import PollerActivity, SqsEventSourcePollers
 from embedded_aws.status_events import StatusEventPublisher
@@ -61,16 +62,27 @@ class EmbeddedAws:
         region: str = DEFAULT_REGION,
         lambda_concurrency: int | None = None,
         states_history_quota: int = STATES_MAX_HISTORY_EVENTS,
+        queue_backlog_bound: int | None = DEFAULT_BACKLOG_BOUND,
+        idle_worker_ttl_seconds: float | None = None,
     ) -> None:
         """``lambda_concurrency``: executions of one function at once (worker processes per function);
         default ``default_local_concurrency()``. Event source mappings poll within it too.
         ``states_history_quota``: history events at which a Step Functions execution fails (AWS: 25,000;
-        smaller in tests that reach it)."""
+        smaller in tests that reach it). ``queue_backlog_bound``: messages a queue drained by an enabled
+        event source mapping holds before a send to it waits (see ``sqs_backlog_bound``; None: never).
+        ``idle_worker_ttl_seconds``: how long a warm Lambda worker is kept without work (default: the
+        runner's)."""
         if lambda_concurrency is not None and lambda_concurrency < 1:  # before `or`: 0 is not "default"
             raise ValueError(f"lambda_concurrency must be at least 1, got {lambda_concurrency}")
         if states_history_quota < 1:
             raise ValueError(f"states_history_quota must be at least 1, got {states_history_quota}")
         self._requested_port = port
+        self._backlog_bound = (
+            BacklogBound(self._drained_queues, queue_backlog_bound)
+            if queue_backlog_bound is not None
+            else None
+        )
+        self._idle_worker_ttl_seconds = idle_worker_ttl_seconds
         self.states_history_quota = states_history_quota
         self.lambda_concurrency = lambda_concurrency or default_local_concurrency()
         self.host = host
@@ -132,6 +144,11 @@ class EmbeddedAws:
             self.endpoint_url,
             log_sink=MotoLogSink(self.account_id, self.region),
             max_concurrency_per_function=self.lambda_concurrency,
+            **(
+                {"idle_worker_ttl_seconds": self._idle_worker_ttl_seconds}
+                if self._idle_worker_ttl_seconds is not None
+                else {}
+            ),
         )
         self._execution = LambdaExecution(self._runner, self._log_groups.get, self.invocations)
         self._status_events = StatusEventPublisher(
@@ -142,6 +159,7 @@ class EmbeddedAws:
             self._status_events.publish,
             self._deliver_to_lambda,
             lambda: self.states_history_quota,
+            self._backlog_bound,
         )
         self._pollers = SqsEventSourcePollers(
             list_mappings=lambda: event_source_mappings.list_sqs_mappings(self.account_id, self.region),
@@ -252,6 +270,10 @@ class EmbeddedAws:
             raise RuntimeError("the emulator is not running")
         return self._pollers.activity(mapping_uuid)
 
+    def send_held_seconds(self, queue_name: str) -> float:
+        """Seconds sends to ``queue_name`` waited for the backlog bound so far (0 without a bound)."""
+        return self._backlog_bound.held_seconds(queue_name) if self._backlog_bound else 0.0
+
     def freeze_long_lived_objects(self) -> None:
         """Leave every object alive now out of later garbage collections (call once deployed; see
         ``embedded_aws.heap_tuning``). Undone when the emulator stops."""
@@ -272,6 +294,10 @@ class EmbeddedAws:
         return count
 
     # -- internals --------------------------------------------------------------------------------
+
+    def _drained_queues(self, account_id: str, region: str) -> frozenset[str]:
+        mappings = event_source_mappings.list_sqs_mappings(account_id, region)
+        return frozenset(mapping.queue_arn for mapping in mappings if mapping.enabled)
 
     def _invoke_for_mapping(self, function_arn: str, event: dict[str, Any]) -> tuple[str, bool]:
         if self._execution is None:

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from embedded_aws.heap_tuning import MALLOC_ARENAS
 from embedded_aws.lambda_runtime.code_cache import CodeCache
 from embedded_aws.lambda_runtime.spec import FunctionSpec, InvocationResult
 from embedded_aws.lambda_runtime.worker import Worker
@@ -338,6 +339,10 @@ class LambdaRunner:
             "LANG": os.environ.get("LANG", "C.UTF-8"),
             "TZ": ":UTC",
             "PYTHONUNBUFFERED": "1",
+            # As in the emulator's process (embedded_aws.heap_tuning): a worker's threads (a function's
+            # parallel scan segments) would each get a malloc arena whose freed memory the others never
+            # reuse. A function may set its own.
+            "MALLOC_ARENA_MAX": str(MALLOC_ARENAS),
         }
         reserved = {
             "PYTHONPATH": str(code_dir),

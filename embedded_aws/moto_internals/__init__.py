@@ -29,6 +29,7 @@ from embedded_aws.moto_internals import (
     sfn_json_path,
     sfn_status_events,
     sfn_variables,
+    sqs_backlog_bound,
     sqs_message_size,
     sqs_speed,
 )
@@ -45,18 +46,22 @@ def install(
     status_listener: StatusListener,
     deliver_to_lambda: LambdaDelivery,
     history_quota: int | Callable[[], int],
+    backlog_bound: sqs_backlog_bound.BacklogBound | None = None,
 ) -> PatchSet:
     """Apply every runtime patch; ``PatchSet.restore()`` undoes them all.
 
     ``status_listener`` gets each Step Functions execution status change; ``deliver_to_lambda`` each
     event an EventBridge rule sends to a Lambda target; ``history_quota`` is the number of history
-    events at which an execution fails."""
+    events at which an execution fails; ``backlog_bound``, if any, holds sends to a drained queue whose
+    backlog reached it."""
     patches = PatchSet()
     try:
         execution.install(patches)
         event_source_mappings.detach_inline_delivery(patches)
         sqs_speed.install(patches)
         sqs_message_size.install(patches)  # after sqs_speed: it wraps the sending it installed
+        if backlog_bound is not None:
+            sqs_backlog_bound.install(patches, backlog_bound)  # outermost: it waits before any lock
         model_tracking.install(patches)
         message_move.install(patches)
         sfn_aws_sdk.install(patches)
