@@ -39,11 +39,13 @@ demo: venv
 check-html: venv
 	$(BIN)/python scripts/check_html_report.py
 
+# Each size runs in its own process; both write benchmarks/results/latest.json and latest.svg (the chart).
+# The peer (a Map state invoking one Lambda per record) stops at 10,000 records: ~45 min at 100,000 here.
 bench-quick: venv
 	$(BIN)/python -m benchmarks.run --quick
 
 bench: venv
-	$(BIN)/python -m benchmarks.run
+	$(BIN)/python -m benchmarks.run --peer-max-records 10000
 
 clean:
 	rm -rf $(VENV) .build .pytest_cache .ruff_cache

@@ -30,10 +30,11 @@ from embedded_aws.request_counter import INTERNAL_USER_AGENT, service_of
 from migration_cli.cost_model import gb_seconds
 
 _RESOURCE_FIELDS = {"sqs": "QueueUrl", "dynamodb": "TableName"}
-# Idle Lambda workers go after 10 s instead of the runtime's 60 s: a phase's workers (the enqueue's
-# after the scan, the consumers' after the settle) do not linger into the next phase's peak memory.
-# Every phase keeps its workers busy well within that, and a worker needed again starts cold (~1 s).
-BENCH_IDLE_WORKER_TTL_SECONDS = 10.0
+# Idle Lambda workers go after 3 s instead of the runtime's 60 s: a phase's workers (the enqueue's
+# after the scan, the consumers' after the settle) do not linger into the validation, which sets the
+# peak (10,000 records, 10 s: two idle enqueue workers, 123 MiB, still alive there). Every phase keeps
+# its workers busy within that, and a worker needed again only starts cold (~1 s).
+BENCH_IDLE_WORKER_TTL_SECONDS = 3.0
 
 _LAMBDA_ROUTES = (
     (re.compile(r"^/2015-03-31/functions/[^/]+/invocations"), {"POST": "Invoke"}),
