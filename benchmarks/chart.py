@@ -12,6 +12,7 @@ import matplotlib
 matplotlib.use("svg")  # no display here; and the SVG backend needs no GUI toolkit
 
 import matplotlib.pyplot as plt
+from matplotlib.ticker import FuncFormatter
 
 from benchmarks.report import GIB_MIB, SizeResult, cost_per_million
 
@@ -50,6 +51,9 @@ def write_chart(results: Sequence[SizeResult], path: Path, title: str) -> Path:
                     sizes, values, marker=marker, label=approach if approach != "direct" else "direct floor"
                 )
         rates.set_xscale("log")
+        rates.set_xticks([result.data.records for result in results])
+        rates.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}"))
+        rates.xaxis.set_minor_formatter(FuncFormatter(lambda value, _: ""))
         rates.set_xlabel("legacy records (N)")
         rates.set_ylabel("records per second")
         rates.set_title("Throughput")
@@ -58,17 +62,26 @@ def write_chart(results: Sequence[SizeResult], path: Path, title: str) -> Path:
         rates.grid(True, alpha=0.3)
 
         by_approach = _costs(results)
-        bars = costs.bar(list(by_approach), list(by_approach.values()), color="tab:blue")
+        colours = ["tab:blue" if label.startswith("pipeline") else "tab:orange" for label in by_approach]
+        colours = [
+            c if not label.startswith("peer") else "tab:green"
+            for c, label in zip(colours, by_approach, strict=True)
+        ]
+        bars = costs.bar(list(by_approach), list(by_approach.values()), color=colours)
         costs.bar_label(bars, fmt="$%.2f")
+        # Log scale: the peer costs ~20 x the pipeline; bars start at 1 cent so their heights compare.
         costs.set_yscale("log")
-        costs.set_ylabel("US$ per million migrated records (log)")
+        costs.set_ylim(0.01, max(by_approach.values()) * 3)
+        costs.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"${value:g}"))
+        costs.set_ylabel("US$ per million migrated records (log scale)")
         costs.set_title(f"Cost at N = {results[-1].data.records:,}")
 
         sized = [result for result in results if result.memory is not None]
         labels = [f"{result.data.records:,}" for result in sized]
         peaks = [result.memory.peak_rss_mib for result in sized if result.memory is not None]
-        bars = memory.bar(labels, peaks, color="tab:green")
+        bars = memory.bar(labels, peaks, color="tab:purple")
         memory.bar_label(bars, fmt="%.0f MiB")
+        memory.set_ylim(0, max([GIB_MIB, *peaks]) * 1.12)
         memory.axhline(GIB_MIB, color="tab:red", linestyle="--", label="1 GiB")
         memory.set_xlabel("legacy records (N), each size in its own process")
         memory.set_ylabel("peak RSS of the process tree, MiB")
