@@ -13,7 +13,12 @@ QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:migration"
 @dataclass
 class FakeQueue:
     _messages: list[Any]
+    """Visible messages (those in flight are not the bound's business)."""
     queue_arn: str = QUEUE_ARN
+
+    @property
+    def approximate_number_of_messages(self) -> int:
+        return len(self._messages)
 
 
 @dataclass
