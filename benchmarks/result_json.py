@@ -61,3 +61,33 @@ def size_from_json(document: dict[str, Any]) -> SizeResult:
         ),
         local_waits=WaitSettings(**document["local_waits"]) if document.get("local_waits") else None,
     )
+
+
+def size_from_parts(parts: dict[str, dict[str, Any]]) -> SizeResult:
+    """One size's result from the parts each approach's process wrote (``benchmarks.size_run``): its runs,
+    and the peak memory of the process tree that peaked highest (they ran one after the other)."""
+    data = {DataSet(**part["data"]) for part in parts.values()}
+    if len(data) != 1:
+        raise ValueError(f"the approaches loaded different data sets: {data}")
+    runs = {approach: run_from_json(part["run"]) for approach, part in parts.items()}
+    highest = max(parts, key=lambda approach: parts[approach]["memory"]["peak_rss_mib"])
+    pss = [part["memory"]["peak_pss_mib"] for part in parts.values() if part["memory"]["peak_pss_mib"]]
+    memory = SizeMemory(
+        peak_rss_mib=parts[highest]["memory"]["peak_rss_mib"],
+        peak_pss_mib=max(pss) if pss else None,
+        breakdown=f"{highest}'s process {parts[highest]['memory']['breakdown']}",
+        phases=[
+            PhaseMemory(**{**phase, "phase": f"{approach} {phase['phase']}"})
+            for approach, part in parts.items()
+            for phase in part["memory"]["phases"]
+        ],
+    )
+    waits = parts.get("pipeline", {}).get("local_waits")
+    return SizeResult(
+        data=data.pop(),
+        pipeline=runs["pipeline"],
+        direct=runs["direct"],
+        peer=runs.get("peer"),
+        memory=memory,
+        local_waits=WaitSettings(**waits) if waits else None,
+    )

@@ -3,13 +3,13 @@
     venv/bin/python -m benchmarks.run            # N = 1,000, 10,000 and 100,000 (make bench)
     venv/bin/python -m benchmarks.run --quick    # N = 1,000 and 10,000 (make bench-quick)
 
-Each N runs in a process of its own (``benchmarks.size_run``): one embedded emulator with the stack
-deployed, N synthetic legacy records (an eligible-heavy mix), the direct floor, the real migration state
-machine and the peer over the same records, checked to have migrated the same records. This process
-only starts them and reports: rates, requests per migrated record, what that costs at AWS list prices
-(as measured, and with the migration's AWS wait defaults), each size's peak memory, the targets, and one
-JSON line of the headline figures. The whole run is kept in ``benchmarks/results/latest.json`` with its
-chart, ``latest.svg``.
+Each approach at each N runs in a process of its own (``benchmarks.size_run``): an embedded emulator with
+the stack deployed and the same N seeded synthetic legacy records (an eligible-heavy mix), then the direct
+floor, the real migration state machine or the peer, each checked to migrate every eligible valid
+record. This process only starts them and reports: rates, requests per migrated record, what that costs
+at AWS list prices (as measured, and with the migration's AWS wait defaults), each size's peak memory,
+the targets, and one JSON line of the headline figures. The whole run is kept in
+``benchmarks/results/latest.json`` with its chart, ``latest.svg``.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from benchmarks.report import (
     SizeResult,
@@ -36,7 +37,7 @@ from benchmarks.report import (
     targets_table,
     throughput_table,
 )
-from benchmarks.result_json import size_from_json, size_to_json
+from benchmarks.result_json import size_from_parts, size_to_json
 
 FULL_SIZES = (1_000, 10_000, 100_000)
 QUICK_SIZES = (1_000, 10_000)
@@ -51,18 +52,29 @@ def _log(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
-def run_size(records: int, seed: str, timeout_seconds: float, peer: bool) -> SizeResult:
-    """One size in its own process; its progress goes to this process's stderr."""
+def run_part(records: int, approach: str, seed: str, timeout_seconds: float) -> dict[str, Any]:
+    """One approach at one size in its own process; its progress goes to this process's stderr."""
     with tempfile.TemporaryDirectory(prefix="bench-size-") as scratch:
-        output = Path(scratch) / "result.json"
+        output = Path(scratch) / "part.json"
         command = [
-            sys.executable, "-m", "benchmarks.size_run", "--records", str(records), "--seed", seed,
-            "--timeout", str(timeout_seconds), "--output", str(output), *([] if peer else ["--no-peer"]),
+            sys.executable, "-m", "benchmarks.size_run", "--records", str(records), "--approach", approach,
+            "--seed", seed, "--timeout", str(timeout_seconds), "--output", str(output),
         ]  # fmt: skip
         finished = subprocess.run(command, check=False)
         if finished.returncode != 0 or not output.exists():
-            raise SizeRunFailed(f"N = {records:,}: benchmarks.size_run exited {finished.returncode}")
-        return size_from_json(json.loads(output.read_text()))
+            raise SizeRunFailed(
+                f"N = {records:,} {approach}: benchmarks.size_run exited {finished.returncode}"
+            )
+        part: dict[str, Any] = json.loads(output.read_text())
+        return part
+
+
+def run_size(records: int, seed: str, timeout_seconds: float, peer: bool) -> SizeResult:
+    """Each approach at this size in a process of its own, one after the other, merged into one result."""
+    approaches = ["direct", "pipeline", *(["peer"] if peer else [])]
+    return size_from_parts(
+        {approach: run_part(records, approach, seed, timeout_seconds) for approach in approaches}
+    )
 
 
 def write_results(results: Sequence[SizeResult], figures: str, directory: Path) -> Path:
