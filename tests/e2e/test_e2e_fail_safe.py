@@ -28,8 +28,8 @@ from migration_cli.stack_outputs import StackOutputs
 from onboarding import run_control
 from onboarding.synthetic_records import RecordKind
 from tests.e2e.e2e_support import E2E_OPTIONS, E2E_STACK_CONFIG, PROGRAM_DIR, ids_of, labelled, reset_stack
-from tests.runtime.runtime_helpers import handler_zip
-from tests.runtime.runtime_helpers import wait_until as runtime_wait_until
+from tests.functional.runtime.runtime_helpers import handler_zip
+from tests.functional.runtime.runtime_helpers import wait_until as runtime_wait_until
 
 FAST_INPUT = {"poll_interval_seconds": 1, "empty_readings_required": 1, "segments": 2}
 # Generous: on AWS the watchdog acts within seconds; here it only bounds a hang.

@@ -17,7 +17,7 @@ from migration_cli.local_data_loading import write_legacy_records
 from migration_cli.stack_data import scan_items
 from migration_cli.stack_outputs import StackOutputs
 from onboarding.synthetic_records import RecordKind, synthetic_records
-from tests.cli.picture_parsing import by_id, parse, with_class
+from tests.fixtures.picture_parsing import by_id, parse, with_class
 
 
 def operator(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
