@@ -9,6 +9,7 @@ import pytest
 
 from functions.enqueue_records import handler as enqueue
 from onboarding import aws_clients
+from onboarding import settings as env
 from onboarding.migration_queue_sender import EnqueueFailed, send_bodies
 from onboarding.synthetic_records import RecordKind, synthetic_records
 
@@ -18,7 +19,7 @@ def _time_comes_from_the_lambda_context_only(monkeypatch: pytest.MonkeyPatch) ->
     # With the default 20 s slice a call also ends after 20 s of real time, so "one call does the whole
     # segment" would hinge on the machine's speed; slice 0 leaves only the (fake) context's remaining time.
     # The slice itself is tested with a fake clock in test_unit_call_time_slice.py.
-    monkeypatch.setenv("ENQUEUE_CALL_SLICE_SECONDS", "0")
+    monkeypatch.setenv(env.ENQUEUE_CALL_SLICE_SECONDS, "0")
 
 
 def _run_segment_to_completion(lambda_context, segment: int, total_segments: int, dry_run: bool = False):
@@ -54,7 +55,7 @@ def test_cursor_continuation_sends_every_eligible_record_exactly_once(
     stack, legacy, lambda_context, monkeypatch, total_segments
 ):
     # GIVEN tiny pages and a function always short of time, so each call handles one page then returns
-    monkeypatch.setenv("ENQUEUE_SCAN_PAGE_SIZE", "4")
+    monkeypatch.setenv(env.ENQUEUE_SCAN_PAGE_SIZE, "4")
     lambda_context.remaining_ms = 1_000  # below the 10 s default reserve
 
     # WHEN every segment is run to completion by following the cursor
@@ -83,7 +84,7 @@ def test_cursor_continuation_sends_every_eligible_record_exactly_once(
 
 def test_with_enough_time_one_call_does_the_whole_segment(stack, legacy, lambda_context, monkeypatch):
     # GIVEN small pages but plenty of time
-    monkeypatch.setenv("ENQUEUE_SCAN_PAGE_SIZE", "7")
+    monkeypatch.setenv(env.ENQUEUE_SCAN_PAGE_SIZE, "7")
 
     # WHEN called once
     result = enqueue.lambda_handler({"segment": 0, "total_segments": 1, "cursor": None}, lambda_context)
@@ -240,8 +241,8 @@ def test_the_result_stays_small_with_the_longest_possible_cursor(stack, lambda_c
     # GIVEN legacy records keyed by the largest id the legacy key allows (2,048 bytes), of the character
     # that grows most as JSON (a control character: 1 byte in UTF-8, 6 as "\u0001"), and calls that end
     # after every one-record page, so each call hands back a cursor holding such a key
-    monkeypatch.setenv("ENQUEUE_SCAN_PAGE_SIZE", "1")
-    monkeypatch.setenv("ENQUEUE_TIME_RESERVE_MS", str(10**9))
+    monkeypatch.setenv(env.ENQUEUE_SCAN_PAGE_SIZE, "1")
+    monkeypatch.setenv(env.ENQUEUE_TIME_RESERVE_MS, str(10**9))
     stack.put_legacy(
         [{"application_id": character * 2048, "status": "DRAFT"} for character in ("\x01", "\x02", "\x03")]
     )

@@ -8,6 +8,7 @@ import pytest
 
 from functions.legacy_intake import handler as legacy_intake
 from functions.onboarding_intake import handler as onboarding_intake
+from onboarding import settings as env
 from onboarding.intake_rejection import REJECTION_REASON_ATTRIBUTE, SOURCE_QUEUE_ATTRIBUTE
 
 MALFORMED = [
@@ -163,7 +164,7 @@ def test_unforeseen_intake_error_fails_only_that_message(
     stack, events, lambda_context, make_record, monkeypatch
 ):
     # GIVEN a DLQ that cannot be reached and a batch of one good and one malformed message
-    monkeypatch.setenv("INTAKE_DLQ_URL", stack.intake_dlq_url + "-missing")
+    monkeypatch.setenv(env.INTAKE_DLQ_URL, stack.intake_dlq_url + "-missing")
     event = events.sqs_event(json.dumps(make_record(seed=8)), "[]")
 
     # WHEN consumed

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from functions.migrate_record import handler as migrate
+from onboarding import settings as env
 from onboarding.dynamodb_codec import from_attribute_map
 from onboarding.migration_ledger import LAST_ERROR, REJECTED, ledger_pk
 from onboarding.record_migration import RecordMigrator
@@ -216,7 +217,7 @@ def test_partial_batch_failure_returns_exactly_the_failed_ids(
     # GIVEN a batch of 8 records, 3 of which fail every time, plus one malformed message
     records = [make_record(seed=10 + index) for index in range(8)]
     failing = {records[1]["application_id"], records[4]["application_id"], records[7]["application_id"]}
-    monkeypatch.setenv("FAULT_PERMANENT_IDS", ",".join(sorted(failing)))
+    monkeypatch.setenv(env.FAULT_PERMANENT_IDS, ",".join(sorted(failing)))
     event = events.sqs_event(*(json.dumps(record) for record in records), "not json at all")
     expected_failed = {
         entry["messageId"] for entry in event["Records"] if entry["body"] == "not json at all"
@@ -243,7 +244,7 @@ def test_a_batch_where_everything_fails_reports_every_id(
 ):
     # GIVEN a batch where every record fails
     records = [make_record(seed=30 + index) for index in range(3)]
-    monkeypatch.setenv("FAULT_PERMANENT_IDS", ",".join(record["application_id"] for record in records))
+    monkeypatch.setenv(env.FAULT_PERMANENT_IDS, ",".join(record["application_id"] for record in records))
     event = events.sqs_event(*(json.dumps(record) for record in records))
 
     # WHEN processed / THEN the response lists all of them (no exception for the whole batch)
@@ -257,9 +258,9 @@ def test_unforeseen_error_keeps_last_error_and_backs_off_the_message(
     # GIVEN a record that fails every time, received from the real queue with a long visibility timeout,
     # and a retry backoff of at most one second (the visibility changes asked of SQS are recorded)
     record = make_record(seed=40)
-    monkeypatch.setenv("FAULT_PERMANENT_IDS", record["application_id"])
-    monkeypatch.setenv("RETRY_BASE_DELAY_SECONDS", "1")
-    monkeypatch.setenv("RETRY_MAX_DELAY_SECONDS", "1")
+    monkeypatch.setenv(env.FAULT_PERMANENT_IDS, record["application_id"])
+    monkeypatch.setenv(env.RETRY_BASE_DELAY_SECONDS, "1")
+    monkeypatch.setenv(env.RETRY_MAX_DELAY_SECONDS, "1")
     sqs = RecordingSqs(stack.sqs)
     _handler_migrator_with(monkeypatch, sqs=sqs)
     stack.sqs.send_message(QueueUrl=stack.migration_queue_url, MessageBody=json.dumps(record))
@@ -301,9 +302,9 @@ def test_permanent_fault_reaches_the_dlq_and_transient_faults_never_do(stack, la
 
     records = legacy_records(20, seed=77, mix=RecordMix(ineligible=0, eligible_invalid=0))
     permanent = {records[0]["application_id"], records[9]["application_id"]}
-    monkeypatch.setenv("FAULT_TRANSIENT_RATE", "1.0")
-    monkeypatch.setenv("FAULT_PERMANENT_IDS", ",".join(permanent))
-    monkeypatch.setenv("RETRY_BASE_DELAY_SECONDS", "0")
+    monkeypatch.setenv(env.FAULT_TRANSIENT_RATE, "1.0")
+    monkeypatch.setenv(env.FAULT_PERMANENT_IDS, ",".join(permanent))
+    monkeypatch.setenv(env.RETRY_BASE_DELAY_SECONDS, "0")
     for record in records:
         stack.sqs.send_message(QueueUrl=stack.migration_queue_url, MessageBody=json.dumps(record))
 
@@ -334,13 +335,13 @@ def test_a_record_that_finally_migrates_leaves_no_last_error(
 ):
     # GIVEN a record whose first attempt fails (its LAST_ERROR is in the ledger) ...
     record = make_record(seed=60)
-    monkeypatch.setenv("FAULT_PERMANENT_IDS", record["application_id"])
+    monkeypatch.setenv(env.FAULT_PERMANENT_IDS, record["application_id"])
     first = migrate.lambda_handler(events.sqs_event(json.dumps(record), receive_count=1), lambda_context)
     assert len(first["batchItemFailures"]) == 1
     assert _ledger(stack, record["application_id"], LAST_ERROR)["receive_count"] == 1
 
     # WHEN the fault is gone and the redelivery (receive count 2) writes it
-    monkeypatch.setenv("FAULT_PERMANENT_IDS", "")
+    monkeypatch.setenv(env.FAULT_PERMANENT_IDS, "")
     second = migrate.lambda_handler(events.sqs_event(json.dumps(record), receive_count=2), lambda_context)
 
     # THEN the record is migrated and no stale last error is left behind

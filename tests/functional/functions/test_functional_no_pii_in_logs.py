@@ -9,6 +9,7 @@ from functions.legacy_intake import handler as legacy_intake
 from functions.migrate_record import handler as migrate
 from functions.onboarding_intake import handler as onboarding_intake
 from functions.validate_migration import handler as validate
+from onboarding import settings as env
 from onboarding.synthetic_records import RecordMix, synthetic_intake_messages, synthetic_records
 from tests.fixtures.log_leak_check import find_leaks
 
@@ -20,9 +21,9 @@ def test_no_personal_value_reaches_the_logs(
     # messages with personal data in them, and faults on some records so the error paths log too
     records = synthetic_records(40, seed=13, mix=RecordMix(ineligible=0.2, eligible_invalid=0.2))
     intake = synthetic_intake_messages(30, seed=14, malformed=0.3, mix=RecordMix(eligible_invalid=0.3))
-    monkeypatch.setenv("FAULT_TRANSIENT_RATE", "0.5")
-    monkeypatch.setenv("FAULT_PERMANENT_IDS", records[0].record["application_id"])
-    monkeypatch.setenv("RETRY_BASE_DELAY_SECONDS", "0")
+    monkeypatch.setenv(env.FAULT_TRANSIENT_RATE, "0.5")
+    monkeypatch.setenv(env.FAULT_PERMANENT_IDS, records[0].record["application_id"])
+    monkeypatch.setenv(env.RETRY_BASE_DELAY_SECONDS, "0")
     monkeypatch.setenv("POWERTOOLS_LOG_LEVEL", "DEBUG")
     bodies = [message.body for message in intake]
 

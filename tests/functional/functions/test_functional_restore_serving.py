@@ -15,6 +15,7 @@ import pytest
 
 from functions.restore_serving import handler as restore_serving
 from onboarding import aws_clients, run_control
+from onboarding import settings as env
 from onboarding.dynamodb_codec import to_attribute_map
 from onboarding.run_control import Backend
 
@@ -94,10 +95,10 @@ def serving_stack(stack, monkeypatch: pytest.MonkeyPatch) -> Iterator[ServingSta
     )["Attributes"]["QueueArn"]
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=notifications_arn)
     for name, value in {
-        "CONTROL_TABLE_NAME": CONTROL,
-        "LEGACY_MAPPING_UUID": uuids["legacy"],
-        "NEW_MAPPING_UUID": uuids["new"],
-        "GATE_TOPIC_ARN": topic,
+        env.CONTROL_TABLE_NAME: CONTROL,
+        env.LEGACY_MAPPING_UUID: uuids["legacy"],
+        env.NEW_MAPPING_UUID: uuids["new"],
+        env.GATE_TOPIC_ARN: topic,
     }.items():
         monkeypatch.setenv(name, value)
     yield ServingStack(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 
+from onboarding import settings as env
 from tests.functional.stack.pulumi_harness import CapturedStack, RegisteredResource, as_list, statements
 
 QUEUE = "aws:sqs/queue:Queue"
@@ -56,7 +57,7 @@ def test_max_receive_count_comes_from_config_and_reaches_the_retrying_function(
 
     # THEN both redrive policies and migrate_record's backoff see the same number
     assert counts == [7, 7]
-    assert migrate.inputs["environment"]["variables"]["MAX_RECEIVE_COUNT"] == "7"
+    assert migrate.inputs["environment"]["variables"][env.MAX_RECEIVE_COUNT] == "7"
 
 
 def test_dead_letter_queues_keep_messages_fourteen_days_longer_than_their_sources(stack: CapturedStack):

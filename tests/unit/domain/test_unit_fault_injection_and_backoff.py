@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from onboarding import settings
+from onboarding import settings as env
 from onboarding.fault_injection import (
     TRANSIENT_FAULT_LAST_RECEIVE_COUNT,
     FaultInjector,
@@ -18,8 +19,8 @@ IDS = [f"app-{index:05d}" for index in range(2000)]
 
 def test_faults_are_off_unless_configured(monkeypatch):
     # GIVEN no fault variables
-    monkeypatch.delenv("FAULT_TRANSIENT_RATE", raising=False)
-    monkeypatch.delenv("FAULT_PERMANENT_IDS", raising=False)
+    monkeypatch.delenv(env.FAULT_TRANSIENT_RATE, raising=False)
+    monkeypatch.delenv(env.FAULT_PERMANENT_IDS, raising=False)
 
     # WHEN the injector is built from the environment
     faults = FaultInjector.from_settings()
@@ -32,8 +33,8 @@ def test_faults_are_off_unless_configured(monkeypatch):
 
 def test_settings_parse_the_fault_variables(monkeypatch):
     # GIVEN both variables set, with spaces and empty entries
-    monkeypatch.setenv("FAULT_TRANSIENT_RATE", "0.25")
-    monkeypatch.setenv("FAULT_PERMANENT_IDS", " app-1, ,app-2 ,")
+    monkeypatch.setenv(env.FAULT_TRANSIENT_RATE, "0.25")
+    monkeypatch.setenv(env.FAULT_PERMANENT_IDS, " app-1, ,app-2 ,")
 
     # WHEN read / THEN parsed
     faults = FaultInjector.from_settings()
@@ -43,7 +44,7 @@ def test_settings_parse_the_fault_variables(monkeypatch):
 
 @pytest.mark.parametrize("value", ["1.5", "-0.1", "often"])
 def test_an_invalid_rate_is_refused(monkeypatch, value: str):
-    monkeypatch.setenv("FAULT_TRANSIENT_RATE", value)
+    monkeypatch.setenv(env.FAULT_TRANSIENT_RATE, value)
     with pytest.raises(settings.SettingError, match="FAULT_TRANSIENT_RATE"):
         settings.fault_transient_rate()
 
@@ -113,6 +114,6 @@ def test_backoff_is_min_of_exponential_and_maximum(base, maximum, receive_count,
 
 
 def test_backoff_reads_its_settings(monkeypatch):
-    monkeypatch.setenv("RETRY_BASE_DELAY_SECONDS", "3")
-    monkeypatch.setenv("RETRY_MAX_DELAY_SECONDS", "10")
+    monkeypatch.setenv(env.RETRY_BASE_DELAY_SECONDS, "3")
+    monkeypatch.setenv(env.RETRY_MAX_DELAY_SECONDS, "10")
     assert RetryBackoff.from_settings() == RetryBackoff(3, 10)
