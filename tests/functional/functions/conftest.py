@@ -18,6 +18,7 @@ from moto import mock_aws
 
 from onboarding import aws_clients
 from onboarding import settings as env
+from tests.fixtures.dynamodb_tables import create_pk_sk_table
 from tests.fixtures.function_fixtures import (  # noqa: F401  (fixtures, found by name)
     REGION,
     Events,
@@ -185,18 +186,7 @@ def stack(aws_environment: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[St
             BillingMode="PAY_PER_REQUEST",
         )
         for table_name in ("onboarding", "migration-control"):
-            dynamodb.create_table(
-                TableName=table_name,
-                KeySchema=[
-                    {"AttributeName": "pk", "KeyType": "HASH"},
-                    {"AttributeName": "sk", "KeyType": "RANGE"},
-                ],
-                AttributeDefinitions=[
-                    {"AttributeName": "pk", "AttributeType": "S"},
-                    {"AttributeName": "sk", "AttributeType": "S"},
-                ],
-                BillingMode="PAY_PER_REQUEST",
-            )
+            create_pk_sk_table(dynamodb, table_name)
         intake_url, intake_arn, intake_dlq_url = _queue_with_dlq(sqs, "intake")
         migration_url, migration_arn, migration_dlq_url = _queue_with_dlq(sqs, "migration")
         environment = {

@@ -18,6 +18,7 @@ from moto import mock_aws
 
 from embedded_aws.moto_internals import json_response_speed
 from embedded_aws.moto_internals.patching import PatchSet
+from tests.fixtures.dynamodb_tables import create_pk_sk_table
 
 REGION = "us-east-1"
 
@@ -90,15 +91,7 @@ def _item(index: int) -> dict[str, Any]:
 
 
 def _dynamodb_scenario(client: Any) -> None:
-    client.create_table(
-        TableName="t",
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    create_pk_sk_table(client, "t")
     for start in (0, 25):
         client.batch_write_item(
             RequestItems={"t": [{"PutRequest": {"Item": _item(i)}} for i in range(start, start + 25)]},
@@ -254,18 +247,7 @@ def test_sqs_batch_send_receive_and_delete_answer_as_stock_moto(credentials):
 def scan_of_many_items(credentials: None) -> Iterator[Callable[[], None]]:
     with mock_aws():
         client = boto3.client("dynamodb", region_name=REGION)
-        client.create_table(
-            TableName="many",
-            KeySchema=[
-                {"AttributeName": "pk", "KeyType": "HASH"},
-                {"AttributeName": "sk", "KeyType": "RANGE"},
-            ],
-            AttributeDefinitions=[
-                {"AttributeName": "pk", "AttributeType": "S"},
-                {"AttributeName": "sk", "AttributeType": "S"},
-            ],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        create_pk_sk_table(client, "many")
         for start in range(0, 100, 25):
             client.batch_write_item(
                 RequestItems={"many": [{"PutRequest": {"Item": _item(i)}} for i in range(start, start + 25)]}

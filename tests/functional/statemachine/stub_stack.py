@@ -22,6 +22,7 @@ from embedded_aws import EmbeddedAws
 from migration_cli.execution_history import ExecutionProgress
 from migration_cli.history_reader import ExecutionFollower
 from migration_cli.migration_control import execution_name
+from tests.fixtures.dynamodb_tables import create_pk_sk_table
 
 STUBS = Path(__file__).resolve().parent / "stub_functions"
 TERMINAL = frozenset({"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"})
@@ -197,15 +198,7 @@ def build_stub_stack(aws: EmbeddedAws, max_receive_count: int = 2) -> StubStack:
 
     sfn = aws.client("stepfunctions")
     control_table = f"{prefix}-control"
-    ddb.create_table(
-        TableName=control_table,
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    create_pk_sk_table(ddb, control_table)
 
     def create_child(name: str, definition: str) -> str:
         return sfn.create_state_machine(name=f"{prefix}-{name}", definition=definition, roleArn=role)[
