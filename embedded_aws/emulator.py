@@ -123,7 +123,7 @@ class EmbeddedAws:
         if installed != moto_internals.PINNED_MOTO_VERSION:
             warnings.warn(
                 f"embedded_aws was built against moto {moto_internals.PINNED_MOTO_VERSION}, "
-                f"found {installed}: run tests/runtime/test_runtime_moto_contracts.py",
+                f"found {installed}: run tests/functional/runtime/test_runtime_moto_contracts.py",
                 RuntimeWarning,
                 stacklevel=3,
             )

@@ -33,24 +33,49 @@ def fraction(text: str) -> float:
     return value
 
 
+def key_json_value(text: str) -> tuple[str, Any]:
+    """``KEY=VALUE`` with VALUE as JSON (``true``, ``8``); text that is not JSON stays a string, which the
+    check of that key then refuses with its allowed type and range."""
+    key, separator, value = text.partition("=")
+    if not separator or not key:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    try:
+        return key, json.loads(value)
+    except json.JSONDecodeError:
+        return key, value
+
+
 def stack_config_pair(text: str) -> tuple[str, Any]:
     """``KEY=VALUE`` Pulumi config; a bare key is in the ``onboarding`` namespace, a JSON value is decoded.
     A key of that namespace the stack does not read is refused (a typo would otherwise change nothing)."""
     # Imported here: the stack's settings bring Pulumi, which only the local commands need.
     from onboarding_stack.settings import CONFIG_NAMESPACE, config_keys
 
-    key, separator, value = text.partition("=")
-    if not separator or not key:
-        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    key, value = key_json_value(text)
     key = key if ":" in key else f"{CONFIG_NAMESPACE}:{key}"
     namespace, _, name = key.partition(":")
     if namespace == CONFIG_NAMESPACE and name not in config_keys():
         known = ", ".join(sorted(config_keys()))
         raise argparse.ArgumentTypeError(f"unknown key {key!r}; the stack reads: {known}")
-    try:
-        return key, json.loads(value)
-    except json.JSONDecodeError:
-        return key, value
+    return key, value
+
+
+def add_stack_arguments(parser: argparse.ArgumentParser | Any, example: str) -> None:
+    """``--stack-config KEY=VALUE`` (repeatable) and ``--program-dir``, as every local command takes them."""
+    parser.add_argument(
+        "--stack-config",
+        type=stack_config_pair,
+        action="append",
+        metavar="KEY=VALUE",
+        help=f"Pulumi config on top of Pulumi.<stack>.yaml, e.g. {example} (repeatable)",
+    )
+    parser.add_argument(
+        "--program-dir",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="the Pulumi project directory (default: found from the current directory upwards)",
+    )
 
 
 def output_file(text: str) -> Path:

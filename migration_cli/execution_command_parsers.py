@@ -3,11 +3,9 @@ redrive): each with a description and an example; the handlers are in ``executio
 
 from __future__ import annotations
 
-import argparse
-import json
 from typing import Any
 
-from migration_cli.argument_types import output_file
+from migration_cli.argument_types import key_json_value, output_file
 from migration_cli.aws_connection import add_connection_arguments
 from migration_cli.execution_commands import (
     approve,
@@ -20,18 +18,6 @@ from migration_cli.execution_commands import (
 )
 from migration_cli.execution_history import GATE_ACTIONS
 from onboarding.execution_input import MAX_SEGMENTS
-
-
-def _parse_override(text: str) -> tuple[str, Any]:
-    """KEY=VALUE with VALUE as JSON (``true``, ``8``); text that is not JSON stays a string, which the
-    input check then refuses with the key's allowed type and range."""
-    key, separator, value = text.partition("=")
-    if not separator or not key:
-        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
-    try:
-        return key, json.loads(value)
-    except json.JSONDecodeError:
-        return key, value
 
 
 def register(subcommands: Any) -> None:
@@ -59,7 +45,7 @@ def register(subcommands: Any) -> None:
     parser.add_argument(
         "--set",
         action="append",
-        type=_parse_override,
+        type=key_json_value,
         metavar="KEY=VALUE",
         help="any execution input key, VALUE as JSON, e.g. --set gate_timeout_seconds=3600 (repeatable); "
         "a key also set by an option must agree with it",

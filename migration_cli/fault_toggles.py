@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from onboarding import settings as env
+
 
 def set_function_environment(lambda_client: Any, function_name: str, **variables: str) -> None:
     """Merge ``variables`` into the function's environment (the others stay as they are)."""
@@ -20,8 +22,10 @@ def inject_faults(
     set_function_environment(
         lambda_client,
         function_name,
-        FAULT_TRANSIENT_RATE=str(transient_rate),
-        FAULT_PERMANENT_IDS=",".join(permanent_ids),
+        **{
+            env.FAULT_TRANSIENT_RATE: str(transient_rate),
+            env.FAULT_PERMANENT_IDS: ",".join(permanent_ids),
+        },
     )
 
 

@@ -20,7 +20,7 @@ from embedded_aws.local_stack import LocalStack, find_program_dir, local_stack
 from embedded_aws.stack_deploy import DEFAULT_STACK, UnsupportedInvoke, UnsupportedResourceType
 from embedded_aws.stack_deploy.preview import preview_document, preview_stack, render_preview
 from embedded_aws.stack_deploy.program import project_name
-from migration_cli.argument_types import integer_at_least, output_file, stack_config_pair
+from migration_cli.argument_types import add_stack_arguments, integer_at_least, output_file
 from migration_cli.local_data_loading import load_legacy_file, write_legacy_records
 from migration_cli.local_run_command import add_local_run_parser
 from migration_cli.local_run_options import LocalRunError
@@ -177,19 +177,7 @@ def register_up(local_commands: Any) -> None:
         "--legacy-file", type=Path, default=None, help="JSON Lines, one legacy record per line, to load"
     )
     parser.add_argument("--seed", default="demo", help="seed of the synthetic data (default demo)")
-    parser.add_argument(
-        "--stack-config",
-        type=stack_config_pair,
-        action="append",
-        metavar="KEY=VALUE",
-        help="Pulumi config on top of Pulumi.<stack>.yaml, e.g. migrateMaxConcurrency=4 (repeatable)",
-    )
-    parser.add_argument(
-        "--program-dir",
-        type=Path,
-        default=None,
-        help="the Pulumi project directory (default: found from the current directory upwards)",
-    )
+    add_stack_arguments(parser, example="migrateMaxConcurrency=4")
     parser.set_defaults(handler=up)
 
 
@@ -224,23 +212,11 @@ def register_preview(local_commands: Any) -> None:
         ),
         epilog="example: onboarding-migration local preview --stack-config alarmEmail=ops@example.com",
     )
-    parser.add_argument(
-        "--stack-config",
-        type=stack_config_pair,
-        action="append",
-        metavar="KEY=VALUE",
-        help="Pulumi config on top of Pulumi.<stack>.yaml, e.g. intakeBatchSize=5 (repeatable)",
-    )
+    add_stack_arguments(parser, example="intakeBatchSize=5")
     parser.add_argument(
         "--stack", default=DEFAULT_STACK, help=f"stack name, for its config file (default {DEFAULT_STACK})"
     )
     parser.add_argument("--json", action="store_true", help="print the tree as one JSON object")
-    parser.add_argument(
-        "--program-dir",
-        type=Path,
-        default=None,
-        help="the Pulumi project directory (default: found from the current directory upwards)",
-    )
     parser.set_defaults(handler=preview)
 
 

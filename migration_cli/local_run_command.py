@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from migration_cli.argument_types import fraction, integer_at_least, output_file, stack_config_pair
+from migration_cli.argument_types import add_stack_arguments, fraction, integer_at_least, output_file
 from migration_cli.execution_history import GATE_ACTIONS
 from migration_cli.local_run import run_local_migration
 from migration_cli.local_run_options import (
@@ -150,16 +150,7 @@ def add_local_run_parser(local_subparsers: Any) -> None:
         metavar="SECONDS",
         help="seconds between queue readings (default 1; AWS runs use 30)",
     )
-    run.add_argument(
-        "--stack-config",
-        type=stack_config_pair,
-        action="append",
-        metavar="KEY=VALUE",
-        help="Pulumi config for the local stack, e.g. maxReceiveCount=3 (repeatable)",
-    )
-    run.add_argument(
-        "--program-dir", type=Path, metavar="DIR", help="the Pulumi project directory (default: this project)"
-    )
+    add_stack_arguments(run, example="maxReceiveCount=3")
     output = parser.add_argument_group("output")
     output.add_argument(
         "--export", type=Path, metavar="DIR", help="write both tables, the ledger and both DLQs as JSON Lines"

@@ -115,7 +115,8 @@ def render_parts(snapshot: ProgressSnapshot, throughput: Throughput | None = Non
     elif progress.pages:
         parts.append(progress_bar(snapshot.processed, snapshot.enqueued))
         parts.append(f"enqueued {snapshot.enqueued} · processed {snapshot.processed}")
-        if throughput is not None and throughput.text() and not snapshot.finished:
+        # A rate only while records still move: once all are processed it would only decay.
+        if throughput is not None and throughput.text() and snapshot.processed < snapshot.enqueued:
             parts.append(throughput.text())
         validation = progress.latest_validation
         if validation is not None:

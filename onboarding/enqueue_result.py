@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from onboarding.function_result_version import RESULT_VERSION, ResultVersion
+from onboarding.function_result_version import RESULT_MODEL_CONFIG, RESULT_VERSION, ResultVersion
 
 ENQUEUE_RESULT_KIND = "enqueue_records"
 
@@ -20,7 +20,7 @@ ENQUEUE_RESULT_KIND = "enqueue_records"
 class EnqueueCounts(BaseModel):
     """Counted while the pages are read (mutable until the result is built)."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(**{**RESULT_MODEL_CONFIG, "frozen": False})
 
     scanned: int = Field(default=0, ge=0)
     eligible: int = Field(default=0, ge=0)
@@ -31,7 +31,7 @@ class EnqueueCounts(BaseModel):
 
 
 class EnqueueResult(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = RESULT_MODEL_CONFIG
 
     kind: Literal["enqueue_records"] = ENQUEUE_RESULT_KIND
     version: ResultVersion = RESULT_VERSION

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
-from onboarding.function_result_version import RESULT_VERSION, ResultVersion
+from onboarding.function_result_version import RESULT_MODEL_CONFIG, RESULT_VERSION, ResultVersion
 
 VALIDATION_RESULT_KIND = "validate_migration"
 
@@ -20,7 +20,7 @@ VALIDATION_RESULT_KIND = "validate_migration"
 class ValidationCounts(BaseModel):
     """eligible == migrated + superseded_by_intake + rejected + missing."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = RESULT_MODEL_CONFIG
 
     legacy: int = Field(ge=0)
     eligible: int = Field(ge=0)
@@ -37,7 +37,7 @@ class ValidationCounts(BaseModel):
 class Finding(BaseModel):
     """A record that did not move as expected, and why (never a value of the record)."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = RESULT_MODEL_CONFIG
 
     application_id: str
     reason: str
@@ -46,13 +46,13 @@ class Finding(BaseModel):
 class RecordRef(BaseModel):
     """A record named without a reason (a checksum mismatch says it all)."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = RESULT_MODEL_CONFIG
 
     application_id: str
 
 
 class ValidationResult(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = RESULT_MODEL_CONFIG
 
     kind: Literal["validate_migration"] = VALIDATION_RESULT_KIND
     version: ResultVersion = RESULT_VERSION

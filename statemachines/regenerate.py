@@ -7,7 +7,7 @@ Two generators own parts of the migration's definition; everything else in it is
 - the four waits' states (Pause, Settle, Redrive, Drain), from one spec per phase
   (``statemachines/wait_phase_states.py``).
 
-Run after changing either (``tests/statemachine/test_statemachine_definition.py`` fails until you do)::
+Run after changing either (``tests/unit/statemachine/test_statemachine_definition.py`` fails until you do)::
 
     venv/bin/python -m statemachines.regenerate
 

@@ -1,7 +1,8 @@
 """Everything in the project that knows moto's internals lives in this package.
 
 moto is pinned exactly (requirements-dev.txt / constraints.txt); each internal relied on is listed in
-the docstring of the module using it and has a contract test in tests/runtime/test_runtime_moto_contracts.py,
+the docstring of the module using it and has a contract test in
+tests/functional/runtime/test_runtime_moto_contracts.py,
 so an upgrade that changes one fails loudly instead of silently changing the runtime's behaviour.
 """
 

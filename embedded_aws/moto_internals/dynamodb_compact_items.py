@@ -33,7 +33,7 @@ read-only use of a stored item in moto keeps working unchanged. Writes are handl
 A packed item refuses the one ``Item`` method that mutates it in place (``update_with_attribute_updates``)
 instead of losing the change.
 
-Internals used (contract tests: tests/runtime/test_runtime_moto_contracts.py):
+Internals used (contract tests: tests/functional/runtime/test_runtime_moto_contracts.py):
 ``Item`` with ``hash_key`` / ``range_key`` / ``attrs`` (a ``LimitedSizeDict`` of ``DynamoType`` with
 ``type`` and ``value``; ``M`` values are dicts and ``L`` values lists of ``DynamoType``), ``Item.size``
 and ``DynamoType.size``'s rules (mirrored), ``Item.update_with_attribute_updates`` being the only method

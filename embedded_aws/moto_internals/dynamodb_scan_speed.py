@@ -17,7 +17,7 @@ a deep copy of each result, then the filter expression and the projection, and t
 from ``_get_last_evaluated_key``. Anything unusual (an index, an ExclusiveStartKey that lacks a key
 attribute or has another type, keys that do not compare) goes to moto's own code unchanged.
 
-Internals used (contract tests: tests/runtime/test_runtime_moto_contracts.py):
+Internals used (contract tests: tests/functional/runtime/test_runtime_moto_contracts.py):
 ``Table.scan`` (signature and loop, mirrored), ``Table.all_items`` (its order), ``Table.items``
 (``defaultdict(dict)`` by hash key, then range key), ``Table.hash_key_attr`` / ``range_key_attr`` /
 ``hash_key_type`` / ``range_key_type``, ``Table._item_comes_before_dct`` (its skip rule),

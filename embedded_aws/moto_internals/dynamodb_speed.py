@@ -15,7 +15,7 @@ attribute value lengths", i.e. 409,600 bytes; moto refuses from 405,000, so an i
 refused locally. Over the limit, PutItem answers ``ValidationException: Item size has exceeded the
 maximum allowed size`` (moto's ``ItemSizeTooLarge``).
 
-Internals used (contract tests: tests/runtime/test_runtime_moto_contracts.py):
+Internals used (contract tests: tests/functional/runtime/test_runtime_moto_contracts.py):
 ``Item.__init__(self, hash_key, range_key, attrs)`` setting ``hash_key``, ``range_key`` and ``attrs``
 (a ``LimitedSizeDict`` of ``DynamoType``); ``LimitedSizeDict.__setitem__``'s size rule (replaced with
 the same rule at AWS's limit) and its 405000 byte limit; ``DynamoType.size()``;

@@ -4,7 +4,7 @@ moto delivers to a mapped function from inside ``SendMessage``, one record at a 
 what waited while a mapping was disabled and re-runs good messages when one fails. The runtime's own
 pollers (``embedded_aws.sqs_event_source``) replace it.
 
-Internals used (contract tests: tests/runtime/test_runtime_moto_contracts.py):
+Internals used (contract tests: tests/functional/runtime/test_runtime_moto_contracts.py):
 - ``moto.sqs.models.Queue.lambda_event_source_mappings``: the dict moto's ``add_message`` walks to
   deliver inline; replaced by an always-empty property so nothing is ever registered on a queue.
 - ``LambdaBackend.list_event_source_mappings(event_source_arn, function_name)`` and

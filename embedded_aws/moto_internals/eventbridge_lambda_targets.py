@@ -9,7 +9,7 @@ https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-transform-target-inp
 rule delivers nothing. Lambda targets are handed to ``deliver(function_arn, event)`` here, every other
 target still goes through moto.
 
-Internals used (contract tests: tests/runtime/test_runtime_moto_contracts.py):
+Internals used (contract tests: tests/functional/runtime/test_runtime_moto_contracts.py):
 ``moto.events.models.Rule.send_to_targets(self, original_event, transform_input=True)`` with ``targets``
 (dicts with ``Arn``, ``Input``, ``InputPath``, ``InputTransformer``), ``state`` and
 ``event_pattern.matches_event``; ``moto.events.utils.EventTemplateParser.parse``; the moto-only

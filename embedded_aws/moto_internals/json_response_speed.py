@@ -14,7 +14,7 @@ that overrides a step) raises inside the fast path and moto's own code serialise
 so the output stays byte for byte what stock moto produces. Every JSON-protocol service benefits;
 DynamoDB and SQS (ReceiveMessage, SendMessageBatch, DeleteMessageBatch) are what the migration uses.
 
-Internals used (contract tests: tests/runtime/test_runtime_moto_contracts.py):
+Internals used (contract tests: tests/functional/runtime/test_runtime_moto_contracts.py):
 ``moto.core.serialize``: ``BaseJSONSerializer._serialize_type_structure`` (replaced) and the other
 ``_serialize_type_*`` / ``_serialize`` / ``_serialize_structure_member`` / ``_default_serialize`` /
 ``get_serialized_name`` / ``get_value`` methods it mirrors; ``ResponseSerializer._value_picker``;

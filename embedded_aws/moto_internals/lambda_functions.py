@@ -1,6 +1,6 @@
 """Lambda execution: moto's Docker-based invoke replaced by the local runner.
 
-Internals used (contract tests: tests/runtime/test_runtime_moto_contracts.py):
+Internals used (contract tests: tests/functional/runtime/test_runtime_moto_contracts.py):
 - ``LambdaFunction._invoke_lambda(self, event=None) -> (payload, errored, logs)``: the one method every
   invocation path ends in (the Invoke API, the Step Functions ``lambda:invoke`` and function-ARN tasks).
 - ``LambdaBackend.invoke(self, function_name, qualifier, body, headers, response_headers)``: wrapped so

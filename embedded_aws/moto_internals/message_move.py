@@ -7,7 +7,7 @@ queue (or to ``DestinationArn``), as new messages (receive count starts again, a
 Limitation: moto does not record which source queue dead-lettered a message, so without
 ``DestinationArn`` the DLQ must serve exactly one source queue (true for every queue of this stack).
 
-Internals used (contract tests: tests/runtime/test_runtime_moto_contracts.py):
+Internals used (contract tests: tests/functional/runtime/test_runtime_moto_contracts.py):
 ``moto.sqs.responses.SQSResponse`` gains
 three action methods (moto dispatches on the snake-cased action name), using ``_get_param``,
 ``current_account``, ``region`` and ``ActionResult``; ``sqs_backends[account][region]`` with

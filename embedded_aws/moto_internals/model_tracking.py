@@ -6,7 +6,7 @@ receive (a deep copy), and DynamoDB an ``Item`` per write and read, so a long lo
 on to all of them: about 2.4 MB per 1,000 messages sent and received, measured. The dashboard is not
 used here, so those two classes get a list that does not keep anything.
 
-Internals used (contract tests: tests/runtime/test_runtime_moto_contracts.py):
+Internals used (contract tests: tests/functional/runtime/test_runtime_moto_contracts.py):
 the ``instances_tracked`` class
 attribute and ``BaseModel.__new__`` appending to it; ``moto.sqs.models.Message``,
 ``moto.dynamodb.models.dynamo_type.Item``.

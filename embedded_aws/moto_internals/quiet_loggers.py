@@ -6,7 +6,8 @@ logging configured, Python prints them to stderr, so an operator's terminal fill
 lines for an outcome the execution history and ``DescribeExecution`` already report. Lambda handler
 logs are not affected: they go to CloudWatch Logs, not through these loggers.
 
-Internals used (contract tests: tests/runtime/test_runtime_moto_contracts.py): the logger names below,
+Internals used (contract tests: tests/functional/runtime/test_runtime_moto_contracts.py): the logger names
+below,
 moto's modules logging through ``logging.getLogger(__name__)`` under them.
 """
 

@@ -3,7 +3,7 @@
 ``ThreadedMotoServer`` builds its WSGI app inside a private method, so the request counter could not be
 put in front of it; the same three public pieces of ``moto.server`` are used here instead.
 
-Internals used (contract tests: tests/runtime/test_runtime_moto_contracts.py):
+Internals used (contract tests: tests/functional/runtime/test_runtime_moto_contracts.py):
 ``moto.server.DomainDispatcherApplication``,
 ``moto.server.create_backend_app``, ``moto.server.MotoRequestHandler``; the ``/moto-api/reset`` and
 ``/moto-api/config`` endpoints.

@@ -7,7 +7,7 @@ Measured with cProfile on PutItem over HTTP, two lookups cost about 2 ms of ever
 Both answers are fixed once the emulator has started (the runtime's own response methods, such as the
 message move shim, are installed before it serves), so they are cached for the emulator's lifetime.
 
-Internals used (contract tests: tests/runtime/test_runtime_moto_contracts.py):
+Internals used (contract tests: tests/functional/runtime/test_runtime_moto_contracts.py):
 ``moto.backends.list_of_moto_modules``
 (called through the module by ``moto.moto_server.werkzeug_app``) and ``method_names_from_class`` as
 imported into ``moto.core.responses``.

@@ -8,7 +8,7 @@ already carries LocalStack's shape-driven converters (``_to_boto_request`` / ``_
 moto only stubbed out the two hooks that call them, so they are filled in here for the aws-sdk task.
 One definition then runs unchanged on AWS and locally.
 
-Internals used (contract tests: tests/runtime/test_runtime_moto_contracts.py):
+Internals used (contract tests: tests/functional/runtime/test_runtime_moto_contracts.py):
 ``StateTaskServiceAwsSdk`` and its
 ``_normalise_parameters`` / ``_normalise_response`` hooks, ``_get_boto_service_name``,
 ``_get_boto_service_action``, ``_to_boto_request``, ``_from_boto_response``.

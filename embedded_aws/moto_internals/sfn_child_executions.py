@@ -15,7 +15,7 @@ parameters into boto3's spelling (``stateMachineArn``) and the answer back into 
 which it stubs out: every pattern ended in ``States.Runtime``. They are filled in here, as for the
 ``aws-sdk:`` tasks (see ``sfn_aws_sdk``).
 
-Internals used (contract tests: tests/runtime/test_runtime_moto_contracts.py):
+Internals used (contract tests: tests/functional/runtime/test_runtime_moto_contracts.py):
 ``StateTaskServiceSfn._normalise_parameters(parameters, boto_service_name, service_action_name)`` (moto's
 own turns a JSON ``Input`` into text, then calls the stubbed base hook) and the base hooks'
 ``_normalise_response(response, boto_service_name, service_action_name)``, called with

@@ -6,7 +6,7 @@ puts the execution's ``start_time`` datetime object there, so any state that pas
 ``$$.Execution.StartTime`` to a task (the migration records it in its run record) fails with "Object of
 type datetime is not JSON serializable".
 
-Internals used (contract tests: tests/runtime/test_runtime_moto_contracts.py):
+Internals used (contract tests: tests/functional/runtime/test_runtime_moto_contracts.py):
 ``ExecutionWorker._get_evaluation_environment(self) -> Environment`` whose
 ``states.context_object.context_object_data["Execution"]["StartTime"]`` holds the start time.
 """

@@ -18,7 +18,7 @@ StartExecution API reference: ``input`` "Maximum length of 262144" bytes in UTF-
 payload of exactly 262,144 bytes (it compares with ``<``); the quota is made inclusive, and an execution
 input over it is refused by ``StartExecution`` with ``ValidationException``.
 
-Internals used (contract tests: tests/runtime/test_runtime_moto_contracts.py):
+Internals used (contract tests: tests/functional/runtime/test_runtime_moto_contracts.py):
 ``ErrorEqualsDecl._eval_body`` (pops an ``ErrorName`` from ``env.stack``, pushes a bool) and its
 ``error_names``; the module global ``CustomErrorName`` of ``branches_decl`` and ``iteration_worker``;
 ``StatesErrorName`` / ``StatesErrorNameType.from_name``; ``quotas.MAX_STATE_SIZE_UTF8_BYTES`` (read

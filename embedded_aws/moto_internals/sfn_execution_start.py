@@ -8,7 +8,7 @@ bytes in UTF-8, and a request breaking a length constraint is refused with ``Val
 moto 5.2.5 names an unnamed execution ``None`` (its ARN ends ``:None``, so a second one collides) and
 accepts any input size.
 
-Internals used (contract tests: tests/runtime/test_runtime_moto_contracts.py):
+Internals used (contract tests: tests/functional/runtime/test_runtime_moto_contracts.py):
 ``StepFunctionsParserBackend.start_execution(self, state_machine_arn, name, execution_input,
 trace_header)``; ``moto.stepfunctions.exceptions.ValidationException(msg)``.
 """

@@ -13,7 +13,7 @@ never stops an execution for it. Here, before each state is entered, an executio
 holds the quota fails with ``States.Runtime`` (AWS documents no error name for this; ``States.Runtime``
 is the one no Retry or Catch handles, which is what "the execution fails" means).
 
-Internals used (contract tests: tests/runtime/test_runtime_moto_contracts.py):
+Internals used (contract tests: tests/functional/runtime/test_runtime_moto_contracts.py):
 ``ExecutionWorker._get_evaluation_environment()`` returning the ``Environment`` whose ``event_manager``
 is shared with its frames; ``EventManager._history_event_list``; ``CommonStateField._eval_body(env)``
 (entered for every state, Map and Parallel inner states included); ``FailureEvent`` /

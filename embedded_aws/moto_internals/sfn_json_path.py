@@ -10,7 +10,8 @@ never saw COMPLETED).
 
 Paths with a wildcard, a slice or a filter keep moto's behaviour (a list), which matches AWS for them.
 
-Internals used (contract tests: tests/runtime/test_runtime_moto_contracts.py): the module-level name
+Internals used (contract tests: tests/functional/runtime/test_runtime_moto_contracts.py): the module-level
+name
 ``extract_json(path, data)`` imported by the modules in ``IMPORTERS``; ``NoSuchJsonPathError``.
 """
 

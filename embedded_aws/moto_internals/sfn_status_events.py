@@ -12,7 +12,7 @@ moto 5.2.5 emits nothing.
 ``StopExecution`` ends an execution ABORTED at once on AWS; moto only flags the engine and reports
 ABORTED whenever the running state next looks, so the stop also records the status and stop date itself.
 
-Internals used (contract tests: tests/runtime/test_runtime_moto_contracts.py):
+Internals used (contract tests: tests/functional/runtime/test_runtime_moto_contracts.py):
 ``parser.backend.execution.Execution`` (``start()``, ``stop(stop_date, error, cause)``, exec_arn,
 state_machine.arn, name, exec_status, start_date, stop_date, input_data, output, error, cause) and
 ``BaseExecutionWorkerCommunication.terminated()`` with its ``execution``; ``SyncExecution``

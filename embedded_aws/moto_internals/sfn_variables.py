@@ -10,7 +10,7 @@ JSONata evaluator is not wired (``None``), so each ended in ``States.Runtime`` (
 not callable``). In JSONPath mode a reference is only a variable lookup plus a JSONPath, which is what is
 done here; JSONata states keep moto's path.
 
-Internals used (contract tests: tests/runtime/test_runtime_moto_contracts.py):
+Internals used (contract tests: tests/functional/runtime/test_runtime_moto_contracts.py):
 ``StringVariableSample._eval_body(env)`` with ``query_language_mode`` and ``expression`` (``"$n"``,
 ``"$n.a"``); ``env.variable_store.get(name)``; ``extract_json(path, data)``.
 """

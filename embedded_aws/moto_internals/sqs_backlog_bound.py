@@ -13,9 +13,9 @@ producer must not wait on them (a disabled mapping is no drain at all: its queue
 The time each request was held is added up per queue (``held_seconds``): the sender's billed duration
 on AWS would not include it, so the benchmarks leave it out of the sender's Lambda duration.
 
-Internals used (contract tests: tests/runtime/test_runtime_moto_contracts.py): ``SQSBackend.send_message``,
-``send_message_batch``, ``get_queue``, ``account_id``, ``region_name``; ``Queue.queue_arn`` and
-``approximate_number_of_messages`` (visible messages; made cheap by ``sqs_speed``).
+Internals used (contract tests: tests/functional/runtime/test_runtime_moto_contracts.py):
+``SQSBackend.send_message``, ``send_message_batch``, ``get_queue``, ``account_id``, ``region_name``;
+``Queue.queue_arn`` and ``approximate_number_of_messages`` (visible messages; made cheap by ``sqs_speed``).
 """
 
 from __future__ import annotations

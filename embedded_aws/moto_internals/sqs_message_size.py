@@ -10,7 +10,7 @@ batch's messages together are at most 1 MiB. A message over it is refused with
 moto 5.2.5 already uses 1 MiB but counts the body's characters only: a body of multi-byte characters,
 or one with large attributes, passed locally and would be refused on AWS.
 
-Internals used (contract tests: tests/runtime/test_runtime_moto_contracts.py):
+Internals used (contract tests: tests/functional/runtime/test_runtime_moto_contracts.py):
 ``SQSBackend.send_message(self, queue_name, message_body, message_attributes, ...)`` and
 ``send_message_batch(self, queue_name, entries)`` (entries: dicts with ``MessageBody`` and
 ``MessageAttributes`` of ``{"DataType", "StringValue" | "BinaryValue"}``); ``get_queue`` with

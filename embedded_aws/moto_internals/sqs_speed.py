@@ -17,7 +17,7 @@ moto's queues also have no lock around receive and delete (two concurrent receiv
 message, a delete that rebuilds the list can drop a message appended meanwhile), and the runtime's
 pollers receive concurrently, so those operations are serialised here.
 
-Internals used (contract tests: tests/runtime/test_runtime_moto_contracts.py):
+Internals used (contract tests: tests/functional/runtime/test_runtime_moto_contracts.py):
 the module globals ``unix_time`` and
 ``unix_time_millis`` of ``moto.sqs.models``; ``SQSBackend.receive_message``, ``send_message``,
 ``send_message_batch``, ``change_message_visibility``, ``get_queue_attributes``,
@@ -25,7 +25,7 @@ the module globals ``unix_time`` and
 ``approximate_number_of_messages*``, ``delete_message``, ``_messages``, ``_messages_lock``,
 ``pending_messages``, ``deleted_messages``, ``message_retention_period``, ``fifo_queue``,
 ``sqs_backends[account][region].queues``, ``_messages_lock`` notified by ``Queue.add_message``
-(behaviour test: tests/runtime/test_runtime_sqs_event_source.py),
+(behaviour test: tests/functional/runtime/test_runtime_sqs_event_source.py),
 ``content_based_deduplication``; ``Message.mark_received``, ``receipt_handle``,
 ``all_receipt_handles``, ``visible_at``, ``delayed_until``, ``sent_timestamp``.
 """

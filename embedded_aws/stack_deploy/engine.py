@@ -2,7 +2,8 @@
 return every resource it registered, every invoke it made and the stack's outputs.
 
 The local deploy (``deploy_stack``: mocks that create each resource in the emulator), the declared view
-(``record_program``, ``local preview``: mocks that only echo) and the Pulumi unit tests (``tests/infra``)
+(``record_program``, ``local preview``: mocks that only echo) and the Pulumi unit tests
+(``tests/functional/stack``)
 all run through ``run_under_mocks``; they differ only in the ``Mocks`` they pass.
 
 Why each run gets a thread of its own (Pulumi's Python mocks keep their state per context):

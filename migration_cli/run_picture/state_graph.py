@@ -1,7 +1,7 @@
 """The migration state machine as a graph of phases, read from its definition (Amazon States Language).
 
-About a hundred states would make an unreadable drawing; what an approver follows is the phases (state
-names start with their phase, see execution_history.PHASES), so states are grouped by phase. Choice
+About a hundred states would make an unreadable drawing; what an approver follows is the phases
+(statemachines/phases.py lists each phase's states), so states are grouped by phase. Choice
 states only route: an edge joins two phases when a state of one leads to a state of the other through
 Choice states only, so a skipped Backup ("BackupIsRequested" answered no) reads Pause → Migrate.
 Where a run ended is one of three end nodes.

@@ -13,6 +13,7 @@ from migration_cli.fault_toggles import set_function_environment
 from migration_cli.local_run import LocalRunResult
 from migration_cli.local_run_options import LOCAL_STACK_CONFIG, LocalRunOptions
 from migration_cli.stack_outputs import StackOutputs
+from onboarding import settings as env
 from onboarding.synthetic_records import RecordKind, SyntheticRecord, synthetic_records
 
 PROGRAM_DIR = Path(os.environ.get("E2E_PROGRAM_DIR") or Path(__file__).resolve().parents[2])
@@ -56,7 +57,9 @@ def reset_stack(stack: LocalStack) -> None:
     lambda_client.update_event_source_mapping(UUID=outputs.legacy_mapping_uuid, Enabled=True)
     lambda_client.update_event_source_mapping(UUID=outputs.new_mapping_uuid, Enabled=False)
     set_function_environment(
-        lambda_client, outputs.migrate_record_function_name, FAULT_TRANSIENT_RATE="0", FAULT_PERMANENT_IDS=""
+        lambda_client,
+        outputs.migrate_record_function_name,
+        **{env.FAULT_TRANSIENT_RATE: "0", env.FAULT_PERMANENT_IDS: ""},
     )
     for url in (
         outputs.intake_queue_url,

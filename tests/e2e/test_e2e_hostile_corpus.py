@@ -1,7 +1,7 @@
 """`local run` over the hostile corpus on the embedded runtime: every legacy record the table can hold and
 every intake message, through the deployed functions and state machine; the run succeeds and the
 invariants hold. (The lines the table could not hold are refused before deploying:
-tests/cli/test_cli_input_file_checks.py.)"""
+tests/unit/cli/test_cli_input_file_checks.py.)"""
 
 from __future__ import annotations
 

@@ -16,8 +16,9 @@ from migration_cli.fault_toggles import set_function_environment
 from migration_cli.local_data_loading import write_legacy_records
 from migration_cli.stack_data import scan_items
 from migration_cli.stack_outputs import StackOutputs
+from onboarding import settings as env
 from onboarding.synthetic_records import RecordKind, synthetic_records
-from tests.cli.picture_parsing import by_id, parse, with_class
+from tests.fixtures.picture_parsing import by_id, parse, with_class
 
 
 def operator(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
@@ -55,7 +56,7 @@ def test_start_watch_approve_report_and_redrive(
     )[:2]
     lambda_client = deployed_stack.aws.client("lambda")
     set_function_environment(
-        lambda_client, outputs.migrate_record_function_name, FAULT_PERMANENT_IDS=",".join(failing)
+        lambda_client, outputs.migrate_record_function_name, **{env.FAULT_PERMANENT_IDS: ",".join(failing)}
     )
 
     # WHEN a migration is started and watched
@@ -101,7 +102,9 @@ def test_start_watch_approve_report_and_redrive(
     assert sum(migrated_per_interval) == report["counts"]["migrated"]
 
     # WHEN the fault is fixed and the migration DLQ is redriven
-    set_function_environment(lambda_client, outputs.migrate_record_function_name, FAULT_PERMANENT_IDS="")
+    set_function_environment(
+        lambda_client, outputs.migrate_record_function_name, **{env.FAULT_PERMANENT_IDS: ""}
+    )
     code, printed = operator(
         ["redrive", "--queue", "migration", "--wait", "--timeout", "60", *target], capsys
     )
