@@ -54,8 +54,9 @@ def stack_config_pair(text: str) -> tuple[str, Any]:
     key, value = key_json_value(text)
     key = key if ":" in key else f"{CONFIG_NAMESPACE}:{key}"
     namespace, _, name = key.partition(":")
-    if namespace == CONFIG_NAMESPACE and name not in config_keys():
-        known = ", ".join(sorted(config_keys()))
+    known_keys = config_keys()
+    if namespace == CONFIG_NAMESPACE and name not in known_keys:
+        known = ", ".join(sorted(known_keys))
         raise argparse.ArgumentTypeError(f"unknown key {key!r}; the stack reads: {known}")
     return key, value
 

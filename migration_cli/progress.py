@@ -178,8 +178,9 @@ class ProgressPrinter:
         if self._stream.isatty():
             # One column short of the width: a line that fills it wraps on some terminals, and `\r`
             # then rewrites only the wrapped part.
-            line = fit_to_width(render_parts(snapshot, throughput), max(20, self._columns() - 1))
-            self._stream.write("\r" + line.ljust(min(self._width, max(20, self._columns() - 1))))
+            width = max(20, self._columns() - 1)
+            line = fit_to_width(render_parts(snapshot, throughput), width)
+            self._stream.write("\r" + line.ljust(min(self._width, width)))
             self._width = max(self._width, len(line))
             if snapshot.finished or snapshot.status == WAITING_AT_GATE:
                 self._stream.write("\n")

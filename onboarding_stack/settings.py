@@ -7,6 +7,7 @@ and the code it deploys cannot disagree.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -148,6 +149,7 @@ class _KeyRecorder:
     get_bool = get_int
 
 
+@functools.cache
 def config_keys() -> frozenset[str]:
     """Every key of the config namespace the stack reads (from `load_settings` itself: no second list)."""
     recorder = _KeyRecorder()
