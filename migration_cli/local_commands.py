@@ -21,10 +21,9 @@ from embedded_aws.stack_deploy import DEFAULT_STACK, UnsupportedInvoke, Unsuppor
 from embedded_aws.stack_deploy.preview import preview_document, preview_stack, render_preview
 from embedded_aws.stack_deploy.program import project_name
 from migration_cli.argument_types import add_stack_arguments, integer_at_least, output_file
-from migration_cli.local_data_loading import load_legacy_file, write_legacy_records
+from migration_cli.local_data_loading import legacy_records_from, write_legacy_records
 from migration_cli.local_run_command import add_local_run_parser
 from migration_cli.local_run_options import LocalRunError
-from onboarding.synthetic_records import legacy_records
 
 LocalRegistrar = Callable[[Any], None]
 
@@ -97,11 +96,7 @@ def next_commands(outputs_file: Path | None) -> list[str]:
 
 def up(args: argparse.Namespace) -> int:
     try:
-        records = (
-            load_legacy_file(args.legacy_file)
-            if args.legacy_file
-            else legacy_records(args.records, seed=args.seed)
-        )
+        records = legacy_records_from(args.legacy_file, args.records, args.seed)
     except LocalRunError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

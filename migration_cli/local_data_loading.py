@@ -40,9 +40,14 @@ def load_intake_file(path: Path) -> list[str]:
 
 def legacy_input(options: LocalRunOptions) -> list[dict[str, Any]]:
     """The legacy records of the run: the file's, or synthetic ones."""
-    if options.legacy_file:
-        return load_legacy_file(options.legacy_file)
-    return legacy_records(options.records, seed=options.seed)
+    return legacy_records_from(options.legacy_file, options.records, options.seed)
+
+
+def legacy_records_from(legacy_file: Path | None, records: int, seed: str) -> list[dict[str, Any]]:
+    """The file's records (refused at its first bad line), or ``records`` synthetic ones."""
+    if legacy_file:
+        return load_legacy_file(legacy_file)
+    return legacy_records(records, seed=seed)
 
 
 def intake_bodies(options: LocalRunOptions) -> list[str]:
