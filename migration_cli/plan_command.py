@@ -36,6 +36,7 @@ from migration_cli.stack_outputs import StackOutputs
 from onboarding.aws_limits import STATES_MAX_HISTORY_EVENTS
 from onboarding.execution_input import DEFAULTS, MAX_SEGMENTS
 from statemachines import history_budget
+from statemachines.wait_phase_states import wait_child_max_polls
 
 DEFAULT_SAMPLE = 1000
 STATEMACHINES_DIR = Path(history_budget.__file__).resolve().parent
@@ -94,8 +95,8 @@ def wait_budget(segments: int) -> WaitBudget:
     )
     worst = history_budget.migration_worst_cases(migration, wait, segment, max_segments=segments)
     return WaitBudget(
-        children_per_wait=history_budget.literal_of(migration, "SettleRoute", "NumericGreaterThanEquals") + 1,
-        polls_per_child=int(wait["States"]["Start"]["Parameters"]["max_polls"]),
+        children_per_wait=history_budget.WAIT_CHILDREN_PER_WAIT,
+        polls_per_child=wait_child_max_polls(wait),
         worst_case_events=dict(vars(worst)),
     )
 
