@@ -1,0 +1,20 @@
+"""Sentinel writes to the legacy table: proof that the change stream has delivered everything before them.
+
+An online migration writes a sentinel item to the legacy table and waits until the stream consumer has
+seen it arrive (gh-ost's heartbeat): the stream delivers an item's changes in order and a shard's records
+in order, so once the sentinel arrived every change written before it has been read from that shard.
+Sentinels are not records: the application ids under this prefix are reserved, and the bulk copy, the
+stream consumer and the verifier skip them.
+"""
+
+from __future__ import annotations
+
+SENTINEL_PREFIX = "__migration_sentinel__#"
+
+
+def sentinel_application_id(execution_name: str, purpose: str) -> str:
+    return f"{SENTINEL_PREFIX}{execution_name}#{purpose}"
+
+
+def is_sentinel(application_id: object) -> bool:
+    return isinstance(application_id, str) and application_id.startswith(SENTINEL_PREFIX)
