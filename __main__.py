@@ -9,6 +9,7 @@ from components.dynamo_table import DynamoTable, DynamoTableArgs
 from components.execution_watchdog import ExecutionWatchdog, ExecutionWatchdogArgs
 from components.migration_state_machine import MigrationStateMachine, MigrationStateMachineArgs
 from components.operations_dashboard import OperationsDashboard, OperationsDashboardArgs
+from components.stream_consumer import StreamConsumer, StreamConsumerArgs
 from onboarding_stack import function_names as fn
 from onboarding_stack.building_blocks import mapping_arn, queue_consumer, stack_function, work_queue
 from onboarding_stack.function_access import (
@@ -29,8 +30,15 @@ migration = work_queue(
     settings, "migration", settings.migration_visibility_timeout_seconds, (fn.MIGRATE_RECORD,)
 )
 protect = settings.deletion_protection
+# The legacy table's stream carries every change the legacy backend makes: an online migration captures it.
 legacy_table = DynamoTable(
-    "legacy", DynamoTableArgs(hash_key="application_id", range_key=None, deletion_protection_enabled=protect)
+    "legacy",
+    DynamoTableArgs(
+        hash_key="application_id",
+        range_key=None,
+        deletion_protection_enabled=protect,
+        stream_view_type="NEW_AND_OLD_IMAGES",
+    ),
 )
 new_table = DynamoTable("onboarding", DynamoTableArgs(deletion_protection_enabled=protect))
 # The migration's own records (lock, runs, serving backend, the ledger): never in the new service's table.
@@ -53,13 +61,22 @@ consumers = {
         "migrate-record", migration, functions[fn.MIGRATE_RECORD], migrate_tap, enabled=True
     ),
 }
+# Disabled until an online run enables it (and disabled again when the run ends).
+capture = StreamConsumer(
+    "capture-legacy-changes",
+    StreamConsumerArgs(
+        stream_arn=legacy_table.table.stream_arn, function=functions[fn.CAPTURE_LEGACY_CHANGES]
+    ),
+)
 mapping_arns = {name: mapping_arn(region, consumers[name]) for name in ("legacy", "new")}
+mapping_arns["capture"] = mapping_arn(region, capture)
 
 machine = MigrationStateMachine(
     "migration",
     MigrationStateMachineArgs(
         legacy_mapping_uuid=consumers["legacy"].uuid,
         new_mapping_uuid=consumers["new"].uuid,
+        capture_mapping_uuid=capture.uuid,
         intake_queue_url=intake.queue.url,
         intake_queue_arn=intake.queue.arn,
         migration_queue_url=migration.queue.url,
@@ -79,7 +96,7 @@ machine = MigrationStateMachine(
 
 # The watchdog puts serving back after an execution's abnormal end (stop, timeout, terminal error).
 serving = ServingResources.of(
-    control_table, consumers["legacy"], consumers["new"], mapping_arns, machine.gate_topic.arn
+    control_table, consumers["legacy"], consumers["new"], capture, mapping_arns, machine.gate_topic.arn
 )
 functions.update(
     {
@@ -108,7 +125,7 @@ export_outputs(
     region=region,
     queues=queues,
     tables={"legacy": legacy_table, "new": new_table, "control": control_table},
-    consumers=consumers,
+    consumers={**consumers, "capture": capture},
     functions=functions,
     machine=machine,
     mapping_arns=mapping_arns,

@@ -9,9 +9,9 @@ change to the module, rewrite them (and the definition's other generated states,
 
 What Setup does, in JSONPath (no JSONata needed): merge the input over the defaults; count the merged
 keys (``$.config.*``) so an unknown key is refused; check each key's JSON type (``IsBoolean``,
-``IsNumeric``); then, with types known, each integer's text (``States.Format``: a fraction or exponent
-shows as ``.``/``e``) and range. A refusal is a Fail state per key: ``Migration.InvalidInput`` with a cause
-naming the key and what it must be, before anything is paused.
+``IsNumeric``, ``IsString``); then, with types known, each choice's value, each integer's text
+(``States.Format``: a fraction or exponent shows as ``.``/``e``) and range. A refusal is a Fail state per
+key: ``Migration.InvalidInput`` with a cause naming the key and what it must be, before anything is paused.
 """
 
 from __future__ import annotations
@@ -37,9 +37,20 @@ def invalid_state_name(key: InputKey) -> str:
     return "SetupInvalid" + "".join(part.capitalize() for part in key.name.split("_"))
 
 
+_TYPE_TESTS = {InputType.BOOLEAN: "IsBoolean", InputType.INTEGER: "IsNumeric", InputType.CHOICE: "IsString"}
+
+
 def _type_rule(key: InputKey) -> dict[str, Any]:
-    test = "IsBoolean" if key.type is InputType.BOOLEAN else "IsNumeric"
+    test = _TYPE_TESTS[key.type]
     return {"Not": {"Variable": f"$.config.{key.name}", test: True}, "Next": invalid_state_name(key)}
+
+
+def _choice_rule(key: InputKey) -> dict[str, Any]:
+    value = f"$.config.{key.name}"
+    return {
+        "Not": {"Or": [{"Variable": value, "StringEquals": choice} for choice in key.choices]},
+        "Next": invalid_state_name(key),
+    }
 
 
 def _integer_rule(key: InputKey) -> dict[str, Any]:
@@ -107,7 +118,10 @@ def setup_states() -> dict[str, dict[str, Any]]:
         },
         "SetupCheckRanges": {
             "Type": "Choice",
-            "Choices": [_integer_rule(key) for key in integers],
+            "Choices": [
+                *(_choice_rule(key) for key in KEYS if key.type is InputType.CHOICE),
+                *(_integer_rule(key) for key in integers),
+            ],
             "Default": NEXT_STATE,
         },
         UNKNOWN_KEY_STATE: {

@@ -143,6 +143,7 @@ def definition_substitutions(
     return {
         "LegacyMappingUuid": args.legacy_mapping_uuid,
         "NewMappingUuid": args.new_mapping_uuid,
+        "CaptureMappingUuid": args.capture_mapping_uuid,
         "IntakeQueueUrl": args.intake_queue_url,
         "MigrationQueueUrl": args.migration_queue_url,
         "MigrationQueueArn": args.migration_queue_arn,
@@ -224,6 +225,10 @@ class MigrationStateMachineArgs:
     new_mapping_uuid: pulumi.Input[str]
     """Event source mapping intake queue -> onboarding_intake: enabled at the cut-over."""
 
+    capture_mapping_uuid: pulumi.Input[str]
+    """Event source mapping legacy table stream -> capture_legacy_changes: enabled for an online run only,
+    disabled at its end (and by every rollback)."""
+
     intake_queue_url: pulumi.Input[str]
     """Polled while pausing (nothing in flight) and draining (backlog consumed)."""
 
@@ -240,10 +245,10 @@ class MigrationStateMachineArgs:
     """Source of the DLQ redrive."""
 
     legacy_table_name: pulumi.Input[str]
-    """Backed up (on request) before anything moves."""
+    """Backed up (on request) before anything moves; an online run writes its sentinels there."""
 
     legacy_table_arn: pulumi.Input[str]
-    """For the CreateBackup grant."""
+    """For the CreateBackup grant and the sentinel writes."""
 
     enqueue_records_function_arn: pulumi.Input[str]
     """Invoked once per page of each scan segment."""
@@ -353,12 +358,9 @@ class MigrationStateMachine(pulumi.ComponentResource):
 
         def mapping_arns() -> pulumi.Output[list[str]]:
             return pulumi.Output.all(
-                region, account_id, args.legacy_mapping_uuid, args.new_mapping_uuid
+                region, account_id, args.legacy_mapping_uuid, args.new_mapping_uuid, args.capture_mapping_uuid
             ).apply(
-                lambda values: [
-                    event_source_mapping_arn(values[0], values[1], values[2]),
-                    event_source_mapping_arn(values[0], values[1], values[3]),
-                ]
+                lambda values: [event_source_mapping_arn(values[0], values[1], uuid) for uuid in values[2:]]
             )
 
         def with_versions(arn: pulumi.Input[str]) -> pulumi.Output[list[str]]:
@@ -403,6 +405,14 @@ class MigrationStateMachine(pulumi.ComponentResource):
                 "Sid": "BackUpLegacyTable",
                 "Effect": "Allow",
                 "Action": ["dynamodb:CreateBackup"],
+                "Resource": [args.legacy_table_arn],
+            },
+            {
+                # Only sentinel items (reserved ids, onboarding/run_sentinels.py): written and deleted again
+                # by an online run to prove the change stream caught up.
+                "Sid": "WriteSentinelsToLegacyTable",
+                "Effect": "Allow",
+                "Action": ["dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"],
                 "Resource": [args.legacy_table_arn],
             },
             {

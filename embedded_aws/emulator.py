@@ -28,7 +28,7 @@ from embedded_aws.moto_internals.lambda_functions import LambdaExecution, MotoLo
 from embedded_aws.moto_internals.server import MotoHttpServer
 from embedded_aws.moto_internals.sqs_backlog_bound import DEFAULT_BACKLOG_BOUND, BacklogBound
 from embedded_aws.request_counter import INTERNAL_USER_AGENT, CountingMiddleware, RequestCounter
-from embedded_aws.sqs_event_source import PollerActivity, SqsEventSourcePollers
+from embedded_aws.sqs_event_source import MessageWaits, PollerActivity, SqsEventSourcePollers
 from embedded_aws.status_events import StatusEventPublisher
 from onboarding.aws_limits import STATES_MAX_HISTORY_EVENTS
 
@@ -269,6 +269,13 @@ class EmbeddedAws:
         if self._pollers is None:
             raise RuntimeError("the emulator is not running")
         return self._pollers.activity(mapping_uuid)
+
+    @property
+    def message_waits(self) -> MessageWaits:
+        """How long messages of each queue waited between send and being handled (see ``MessageWaits``)."""
+        if self._pollers is None:
+            raise RuntimeError("the emulator is not running")
+        return self._pollers.waits
 
     def send_held_seconds(self, queue_name: str) -> float:
         """Seconds sends to ``queue_name`` waited for the backlog bound so far (0 without a bound)."""

@@ -57,6 +57,38 @@ class PollerActivity:
     batches: int  # batches received and handled to the end (invoked, what succeeded deleted)
 
 
+class MessageWaits:
+    """The longest time a message of each queue waited between its send and the end of the batch that
+    handled it (the function had written it; its deletion follows): what the report calls
+    ``intake_max_wait_seconds``. Measured here because only the poller sees both moments; on AWS the
+    closest figure is the queue's ApproximateAgeOfOldestMessage metric."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._longest_ms: dict[str, int] = {}
+
+    def note(self, queue_arn: str, messages: list[dict[str, Any]], done_ms: int) -> None:
+        sent = [int(m.get("Attributes", {}).get("SentTimestamp", done_ms)) for m in messages]
+        if not sent:
+            return
+        waited = done_ms - min(sent)
+        with self._lock:
+            if waited > self._longest_ms.get(queue_arn, -1):
+                self._longest_ms[queue_arn] = waited
+
+    def longest_seconds(self, queue_arn: str) -> float | None:
+        with self._lock:
+            waited = self._longest_ms.get(queue_arn)
+        return None if waited is None else waited / 1000
+
+    def reset(self, queue_arn: str | None = None) -> None:
+        with self._lock:
+            if queue_arn is None:
+                self._longest_ms.clear()
+            else:
+                self._longest_ms.pop(queue_arn, None)
+
+
 class MappingPoller:
     """Delivers one mapping's queue to its function with up to ``maximum_concurrency`` slots."""
 
@@ -69,8 +101,10 @@ class MappingPoller:
         invoke: Callable[[str, dict[str, Any]], tuple[str, bool]],
         local_concurrency: int | None = None,
         wait_for_message: Callable[[str, float], bool] | None = None,
+        waits: MessageWaits | None = None,
     ) -> None:
         self.uuid = uuid
+        self._waits = waits or MessageWaits()
         self._local_concurrency = local_concurrency
         self._wait_for_message = wait_for_message
         self._read_mapping = read_mapping
@@ -172,6 +206,7 @@ class MappingPoller:
             return BatchOutcome(len(messages), 0, True)
         failed = _failed_ids(payload, messages) if mapping.report_batch_item_failures else set()
         done = [m for m in messages if m["MessageId"] not in failed]
+        self._waits.note(mapping.queue_arn, done, int(time.time() * 1000))
         _delete(client, queue_url, done)
         return BatchOutcome(len(messages), len(done), False)
 
@@ -201,6 +236,7 @@ class SqsEventSourcePollers:
         self._queue_url = queue_url
         self._invoke = invoke
         self._pollers: dict[str, MappingPoller] = {}
+        self.waits = MessageWaits()
         self._refreshes = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="esm-manager", daemon=True)
@@ -258,6 +294,7 @@ class SqsEventSourcePollers:
                     self._invoke,
                     self._local_concurrency,
                     self._wait_for_message,
+                    self.waits,
                 )
             if mapping.enabled:
                 poller.ensure_slots(poller.concurrency(mapping))

@@ -33,6 +33,21 @@ def fraction(text: str) -> float:
     return value
 
 
+def positive_number_at_most(maximum: float) -> Callable[[str], float]:
+    """A number above 0 and at most ``maximum`` (a rate)."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
+        if not 0.0 < value <= maximum:  # also refuses nan
+            raise argparse.ArgumentTypeError(f"must be above 0 and at most {maximum:g}, got {text}")
+        return value
+
+    return parse
+
+
 def key_json_value(text: str) -> tuple[str, Any]:
     """``KEY=VALUE`` with VALUE as JSON (``true``, ``8``); text that is not JSON stays a string, which the
     check of that key then refuses with its allowed type and range."""

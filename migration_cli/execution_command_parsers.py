@@ -37,6 +37,12 @@ def register(subcommands: Any) -> None:
     )
     parser.add_argument("--backup", action="store_true", help="back up the legacy table before migrating")
     parser.add_argument(
+        "--online",
+        action="store_true",
+        help="online mode: the legacy backend keeps serving while the records are copied and its changes "
+        "captured; intake pauses only for the cut-over (= --set mode=online)",
+    )
+    parser.add_argument(
         "--force",
         action="store_true",
         help="migrate again after a cut-over (the new backend keeps serving; legacy is never re-enabled)",

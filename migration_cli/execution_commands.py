@@ -35,7 +35,7 @@ from migration_cli.report_text import format_report
 from migration_cli.run_picture.stack_sources import write_run_picture
 from migration_cli.stack_outputs import StackOutputs, StackOutputsError, recorded_endpoint, resolve_outputs
 from onboarding import run_control
-from onboarding.execution_input import InvalidExecutionInput
+from onboarding.execution_input import ONLINE, InvalidExecutionInput
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -68,6 +68,7 @@ def start(args: argparse.Namespace) -> int:
                 "backup": True if args.backup else None,
                 "poll_interval_seconds": args.poll_interval,
                 "force": True if args.force else None,
+                "mode": ONLINE if args.online else None,
             },
         )
     except InvalidExecutionInput as error:

@@ -24,6 +24,7 @@ from migration_cli.history_events import (
     unwrap_child_failure,
 )
 from onboarding.enqueue_result import EnqueueCounts, EnqueueResult
+from onboarding.execution_input import OFFLINE
 from onboarding.function_results import parse_function_result
 from onboarding.validation_result import ValidationResult
 from statemachines.phases import DESCRIPTIONS, PAUSE_STARTS, SERVING_RESTORED_BY, PhaseKey, phase_of
@@ -50,6 +51,7 @@ class ExecutionProgress:
     """The state most recently entered."""
     phase: PhaseKey | None = None
     dry_run: bool = False
+    mode: str = OFFLINE
     scan: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SCAN_COUNT_KEYS, 0))
     pages: int = 0
     validations: list[ValidationResult] = field(default_factory=list)
@@ -112,13 +114,15 @@ class ExecutionProgress:
             document = event_json(event.get("executionStartedEventDetails", {}).get("input"))
             if isinstance(document, dict):
                 self.dry_run = document.get("dry_run") is True
+                mode = document.get("mode")
+                self.mode = mode if isinstance(mode, str) and mode else OFFLINE
         elif kind.endswith("StateEntered"):
             name = event.get("stateEnteredEventDetails", {}).get("name")
             # Inside the Map, several iterations interleave; the phase is what matters.
             self.state = name
             self.phase = phase_of(name) or self.phase
             self.state_transitions += 1
-            if name == PAUSE_STARTS and self.paused_at is None:
+            if name in PAUSE_STARTS and self.paused_at is None:
                 self.paused_at = event.get("timestamp")
         elif kind.endswith("StateExited"):
             name = event.get("stateExitedEventDetails", {}).get("name")

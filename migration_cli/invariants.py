@@ -6,7 +6,12 @@
 2. Every intake message sent during the run is in the new table or in the intake DLQ with its reason;
    after a rollback, in the legacy table (the legacy consumer serves again) or in the intake DLQ.
 3. Nothing reached the legacy table after the pause (after a rollback: the legacy consumer serves again
-   and the new table got nothing from the intake).
+   and the new table got nothing from the intake). Online, the legacy backend serves until the cut-over's
+   pause: the legacy table may hold intake messages too, but nothing else new and nothing gone.
+4. One item per application in the new table: no leftover at an old key after a key moved, no duplicate.
+Online, the records to account for (1.) are those of the final legacy table (loaded, and created by the
+intake while the legacy backend served); an intake message consumed by the legacy backend is accounted
+for by its legacy record (2.).
 A dry run must leave everything as it was: no new item, no ledger entry, no queued or dead-lettered
 message, the legacy consumer still on.
 """
@@ -25,6 +30,7 @@ from onboarding.application_ids import application_id_of
 from onboarding.eligibility import is_eligible
 from onboarding.migration_ledger import REJECTED, LedgerEntry, read_ledger
 from onboarding.onboarding_item import is_onboarding_item
+from onboarding.run_sentinels import is_sentinel
 
 _SHOWN_VIOLATIONS = 10
 
@@ -122,11 +128,16 @@ def legacy_records_accounted(snapshot: StackSnapshot, loaded_ids: set[str]) -> I
 
 
 def intake_messages_accounted(
-    snapshot: StackSnapshot, sent_bodies: list[str], rolled_back: bool
+    snapshot: StackSnapshot, sent_bodies: list[str], rolled_back: bool, online: bool = False
 ) -> InvariantOutcome:
     if rolled_back:
         served = {str(item.get("application_id")) for item in snapshot.legacy_items}
         where = "the legacy table"
+    elif online:
+        served = {str(item.get("application_id")) for item in snapshot.legacy_items} | {
+            str(item.get("application_id")) for item in snapshot.new_items if is_onboarding_item(item)
+        }
+        where = "the new table or (consumed before the cut-over) the legacy table"
     else:
         served = {
             str(item.get("application_id"))
@@ -162,7 +173,11 @@ def intake_messages_accounted(
 
 
 def legacy_table_after_pause(
-    snapshot: StackSnapshot, loaded_ids: set[str], rolled_back: bool
+    snapshot: StackSnapshot,
+    loaded_ids: set[str],
+    rolled_back: bool,
+    online: bool = False,
+    sent_bodies: list[str] | None = None,
 ) -> InvariantOutcome:
     legacy_ids = {str(item.get("application_id")) for item in snapshot.legacy_items}
     if rolled_back:
@@ -178,6 +193,19 @@ def legacy_table_after_pause(
             f"{len(from_intake)} intake items in the new table"
         )
         return InvariantOutcome("legacy_serving_again", holds, detail)
+    if online:
+        sent_ids = {application_id_of(body) for body in sent_bodies or []}
+        extra = sorted(legacy_ids - loaded_ids - sent_ids)
+        missing = sorted(loaded_ids - legacy_ids)
+        holds = not extra and not missing
+        detail = (
+            f"the legacy table holds the {len(loaded_ids)} loaded records and "
+            f"{len(legacy_ids - loaded_ids)} written by the intake before the cut-over, nothing else"
+            if holds
+            else f"legacy table changed other than by the intake: {len(extra)} new ({_listed(extra)}), "
+            f"{len(missing)} gone ({_listed(missing)})"
+        )
+        return InvariantOutcome("legacy_table_changed_only_by_intake", holds, detail)
     extra = sorted(legacy_ids - loaded_ids)
     missing = sorted(loaded_ids - legacy_ids)
     holds = not extra and not missing
@@ -188,6 +216,23 @@ def legacy_table_after_pause(
         f"{len(missing)} gone ({_listed(missing)})"
     )
     return InvariantOutcome("legacy_table_untouched_after_pause", holds, detail)
+
+
+def one_item_per_application(snapshot: StackSnapshot) -> InvariantOutcome:
+    counts = Counter(
+        str(item.get("application_id")) for item in snapshot.new_items if is_onboarding_item(item)
+    )
+    doubled = sorted(application_id for application_id, count in counts.items() if count > 1)
+    if doubled:
+        return InvariantOutcome(
+            "one_item_per_application",
+            False,
+            f"{len(doubled)} applications have more than one item in the new table (a leftover at an old "
+            f"key): {_listed(doubled)}",
+        )
+    return InvariantOutcome(
+        "one_item_per_application", True, f"{len(counts)} applications, one item each in the new table"
+    )
 
 
 def dry_run_changed_nothing(snapshot: StackSnapshot, loaded_ids: set[str]) -> InvariantOutcome:
@@ -220,6 +265,7 @@ def check_invariants(
     status: str,
     dry_run: bool,
     validated: bool,
+    online: bool = False,
 ) -> list[InvariantOutcome]:
     """The invariants that apply to this outcome (see the module docstring)."""
     if dry_run:
@@ -227,7 +273,9 @@ def check_invariants(
     rolled_back = status == "ROLLED_BACK"
     results = []
     if validated:
-        results.append(legacy_records_accounted(snapshot, loaded_ids))
+        # Online, the legacy backend served during the run: account for what its table holds at the end.
+        accounted = _record_ids(snapshot) if online and not rolled_back else loaded_ids
+        results.append(legacy_records_accounted(snapshot, accounted))
     else:
         results.append(
             InvariantOutcome(
@@ -236,6 +284,12 @@ def check_invariants(
                 "not applicable: the run ended before the migration was validated",
             )
         )
-    results.append(intake_messages_accounted(snapshot, sent_bodies, rolled_back))
-    results.append(legacy_table_after_pause(snapshot, loaded_ids, rolled_back))
+    results.append(intake_messages_accounted(snapshot, sent_bodies, rolled_back, online))
+    results.append(legacy_table_after_pause(snapshot, loaded_ids, rolled_back, online, sent_bodies))
+    results.append(one_item_per_application(snapshot))
     return results
+
+
+def _record_ids(snapshot: StackSnapshot) -> set[str]:
+    ids = {str(item.get("application_id")) for item in snapshot.legacy_items}
+    return {application_id for application_id in ids if not is_sentinel(application_id)}

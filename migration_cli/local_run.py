@@ -21,6 +21,7 @@ from migration_cli.fault_toggles import inject_faults, lift_faults
 from migration_cli.gate_policy import gate_answer
 from migration_cli.gate_prompt import gate_prompt
 from migration_cli.invariants import check_invariants, read_snapshot
+from migration_cli.live_intake import LiveIntakeSender, live_messages
 from migration_cli.local_data_loading import (
     intake_bodies,
     legacy_input,
@@ -163,8 +164,16 @@ def run_on_stack(
     before = EmulatorCounts.read(stack.aws)
     tally.counts.clear()
     document = execution_document(options)
+    stack.aws.message_waits.reset(outputs.intake_queue_arn)
     execution_arn = start_migration(operator, outputs.state_machine_arn, document)
     err.write(f"started {execution_arn}\n")
+    live = (
+        LiveIntakeSender(
+            sqs, outputs.intake_queue_url, live_messages(records, seed=options.seed), options.intake_rate
+        ).start()
+        if options.intake_rate > 0 and not options.dry_run
+        else None
+    )
     watcher = ExecutionWatcher(
         sfn, sqs, outputs, execution_arn, ProgressPrinter(err, quiet=not options.show_progress)
     )
@@ -176,8 +185,9 @@ def run_on_stack(
     while True:
         snapshot = watcher.poll()
         depths.append(depth_sample(snapshot))
-        if not sent and bodies and snapshot.progress.phase not in _PHASES_BEFORE_PAUSED:
-            # The legacy consumer is paused and nothing is in flight: from here intake waits for the cut-over.
+        if not sent and bodies and (options.online or snapshot.progress.phase not in _PHASES_BEFORE_PAUSED):
+            # Offline: the legacy consumer is paused and nothing is in flight, so from here intake waits for
+            # the cut-over. Online: the legacy backend serves, and its writes reach the new table as changes.
             send_intake(sqs, outputs.intake_queue_url, bodies)
             sent = True
         if snapshot.status == WAITING_AT_GATE and snapshot.progress.gate_token:
@@ -204,7 +214,11 @@ def run_on_stack(
             sfn.stop_execution(executionArn=execution_arn, cause="local run timed out")
             raise LocalRunError(f"the execution did not finish within {options.timeout_seconds:.0f} s")
         time.sleep(options.watch_interval_seconds)
-    if not sent and bodies:
+    live_sent = live.stop() if live is not None else []
+    if live_sent:
+        # What was sent last is still on its way to whichever backend serves now: let it arrive.
+        _wait_until_quiet(sqs, outputs.intake_queue_url)
+    if not sent and bodies and not options.online:
         # The pause never completed (refused or failed at Setup, rolled back while pausing): the legacy
         # consumer never stopped, so intake sent now would test nothing and be counted against the run.
         err.write("intake not sent: the legacy consumer was never paused\n")
@@ -213,7 +227,8 @@ def run_on_stack(
     if snapshot.progress.error == MigrationError.ROLLED_BACK:
         _wait_until_quiet(sqs, outputs.intake_queue_url)
     after = EmulatorCounts.read(stack.aws)
-    intake_sent = len(bodies) if sent else 0
+    sent_bodies = [*(bodies if sent else []), *live_sent]
+    intake_sent = len(sent_bodies)
 
     data = read_snapshot(dynamodb, sqs, lambda_client, outputs)
     report = build_report(
@@ -236,7 +251,8 @@ def run_on_stack(
     invariants = check_invariants(
         data,
         loaded_ids={str(record["application_id"]) for record in records},
-        sent_bodies=bodies if sent else [],
+        sent_bodies=sent_bodies,
+        online=options.online,
         status=report.status,
         dry_run=options.dry_run,
         validated=bool(watcher.progress.validations),
@@ -257,7 +273,13 @@ def run_on_stack(
         all_requests=requests_per_service(after.requests),
         exported=exported,
     )
-    report = report.model_copy(update={"invariants": invariants, "local": local})
+    report = report.model_copy(
+        update={
+            "invariants": invariants,
+            "local": local,
+            "intake_max_wait_seconds": stack.aws.message_waits.longest_seconds(outputs.intake_queue_arn),
+        }
+    )
     if options.html_file is not None:
         write_run_picture(options.html_file, report, sfn, dynamodb, outputs, tuple(depths))
         err.write(f"wrote {options.html_file}\n")

@@ -8,12 +8,19 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from migration_cli.argument_types import add_stack_arguments, fraction, integer_at_least, output_file
+from migration_cli.argument_types import (
+    add_stack_arguments,
+    fraction,
+    integer_at_least,
+    output_file,
+    positive_number_at_most,
+)
 from migration_cli.execution_history import GATE_ACTIONS
 from migration_cli.local_run import run_local_migration
 from migration_cli.local_run_options import (
     DEFAULT_INTAKE,
     DEFAULT_RECORDS,
+    MAX_INTAKE_RATE,
     LocalRunError,
     LocalRunOptions,
     execution_document,
@@ -59,6 +66,8 @@ def _options(args: argparse.Namespace) -> LocalRunOptions:
         gate=args.gate,
         max_redrives=args.max_redrives,
         dry_run=args.dry_run,
+        online=args.online,
+        intake_rate=args.intake_rate,
         backup=args.backup,
         segments=args.segments,
         poll_interval_seconds=args.poll_interval,
@@ -139,6 +148,20 @@ def add_local_run_parser(local_subparsers: Any) -> None:
     )
     run = parser.add_argument_group("the run")
     run.add_argument("--dry-run", action="store_true", help="count what would move; change nothing")
+    run.add_argument(
+        "--online",
+        action="store_true",
+        help="online mode: the legacy backend keeps serving while the records are copied and its changes "
+        "captured; intake pauses only for the cut-over",
+    )
+    run.add_argument(
+        "--intake-rate",
+        type=positive_number_at_most(MAX_INTAKE_RATE),
+        default=0.0,
+        metavar="R",
+        help=f"live traffic: R intake messages per second for the whole run (new applications and changes "
+        f"to existing ones, 0 < R <= {MAX_INTAKE_RATE:.0f}); default none",
+    )
     run.add_argument("--backup", action="store_true", help="back up the legacy table first")
     run.add_argument(
         "--segments", type=int, default=4, metavar="N", help="parallel scan segments (default 4)"

@@ -8,9 +8,12 @@ from typing import Any
 
 from migration_cli.execution_history import GATE_ACTIONS
 from migration_cli.migration_control import execution_input
+from onboarding.execution_input import OFFLINE, ONLINE
 
 DEFAULT_RECORDS = 10_000
 DEFAULT_INTAKE = 200
+# One machine's emulator: far above what the local pipeline sustains would only measure the sender.
+MAX_INTAKE_RATE = 500.0
 # Local retries back off in seconds, not minutes, so a permanently failing record dead-letters quickly.
 LOCAL_STACK_CONFIG: dict[str, Any] = {
     "onboarding:retryBaseDelaySeconds": 1,
@@ -43,6 +46,10 @@ class LocalRunOptions:
     max_redrives: int = 1
     """Redrives answered before a still-unclean gate is answered abort."""
     dry_run: bool = False
+    online: bool = False
+    """The online mode: the legacy backend serves (its changes captured) until the cut-over's short pause."""
+    intake_rate: float = 0.0
+    """Live intake: messages per second for the whole run (new applications and changes); 0: none."""
     backup: bool = False
     force: bool = False
     """Migrate again on a stack whose new backend already serves (`run_on_stack` a second time)."""
@@ -67,6 +74,8 @@ class LocalRunOptions:
             raise ValueError("fail_transient must be within 0..1")
         if self.records < 0 or self.intake < 0:
             raise ValueError("records and intake must not be negative")
+        if not 0 <= self.intake_rate <= MAX_INTAKE_RATE:
+            raise ValueError(f"intake_rate must be within 0..{MAX_INTAKE_RATE} messages per second")
 
 
 def execution_document(options: LocalRunOptions) -> dict[str, Any]:
@@ -79,5 +88,6 @@ def execution_document(options: LocalRunOptions) -> dict[str, Any]:
             "force": options.force,
             "poll_interval_seconds": options.poll_interval_seconds,
             "empty_readings_required": options.empty_readings_required,
+            "mode": ONLINE if options.online else OFFLINE,
         },
     )

@@ -141,6 +141,7 @@ def build_report(
         execution_name=description.get("name"),
         status=status,
         dry_run=progress.dry_run,
+        mode=progress.mode,
         error=description.get("error") if failed else None,
         cause=unwrap_child_failure(description.get("cause")) if failed else None,
         phase_reached=progress.phase,

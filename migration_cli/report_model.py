@@ -103,6 +103,8 @@ class MigrationReport(_Part):
     status: str
     """SUCCEEDED, ROLLED_BACK or FAILED (RUNNING while the execution runs)."""
     dry_run: bool = False
+    mode: str = "offline"
+    """offline (intake paused for the whole run) or online (paused for the cut-over only)."""
     error: str | None = None
     cause: str | None = None
     phase_reached: str | None = None
@@ -122,6 +124,10 @@ class MigrationReport(_Part):
     state_transitions: int = 0
     duration_seconds: float | None = None
     intake_paused_seconds: float | None = None
+    """From the legacy consumer's disable until a consumer serves again (from the execution history)."""
+    intake_max_wait_seconds: float | None = None
+    """The longest any intake message waited between its send and being written (measured by the local
+    runtime; None on AWS, where CloudWatch's ApproximateAgeOfOldestMessage of the intake queue says it)."""
     invariants: list[InvariantOutcome] | None = None
     """Checked against the data by `local run`; None when not checked."""
     local: LocalRunFacts | None = None

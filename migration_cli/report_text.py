@@ -53,8 +53,12 @@ def _headline(report: MigrationReport) -> list[str]:
         lines.append(f"  cause: {report.cause}")
     if report.status == "ROLLED_BACK":
         lines.append("  the legacy consumer is serving again; the new consumer is off")
+    if report.mode != "offline":
+        lines.append(f"  mode: {report.mode} (the legacy backend served until the cut-over's pause)")
     if report.intake_paused_seconds is not None:
         lines.append(f"  intake paused for {report.intake_paused_seconds:.1f} s (no consumer took it)")
+    if report.intake_max_wait_seconds is not None:
+        lines.append(f"  longest intake wait {report.intake_max_wait_seconds:.1f} s (send to written, local)")
     return lines
 
 

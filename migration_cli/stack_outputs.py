@@ -39,6 +39,7 @@ class StackOutputs:
     legacy_mapping_uuid: str
     new_mapping_uuid: str
     migrate_mapping_uuid: str
+    capture_mapping_uuid: str
     migrate_record_function_name: str
 
     @classmethod

@@ -29,21 +29,25 @@ MAX_SECONDS = 365 * 24 * 3600
 class InputType(Enum):
     BOOLEAN = "boolean"
     INTEGER = "integer"
+    CHOICE = "choice"  # a string, one of the key's choices
 
 
 @dataclass(frozen=True)
 class InputKey:
     name: str
     type: InputType
-    default: bool | int
+    default: bool | int | str
     meaning: str
     minimum: int = 0
     maximum: int = 0
+    choices: tuple[str, ...] = ()
 
     @property
     def requirement(self) -> str:
         if self.type is InputType.BOOLEAN:
             return "a boolean (true or false)"
+        if self.type is InputType.CHOICE:
+            return "one of " + ", ".join(self.choices)
         return f"an integer from {self.minimum} to {self.maximum}"
 
     @property
@@ -53,13 +57,26 @@ class InputKey:
     def accepts(self, value: Any) -> bool:
         if self.type is InputType.BOOLEAN:
             return isinstance(value, bool)
+        if self.type is InputType.CHOICE:
+            return isinstance(value, str) and value in self.choices
         # bool is an int in Python but not a JSON number; 2.0 is not a JSON integer.
         return (
             isinstance(value, int) and not isinstance(value, bool) and self.minimum <= value <= self.maximum
         )
 
 
+OFFLINE = "offline"
+ONLINE = "online"
+
 KEYS: tuple[InputKey, ...] = (
+    InputKey(
+        "mode",
+        InputType.CHOICE,
+        OFFLINE,
+        "offline: intake paused for the whole migration; online: the legacy backend keeps serving while "
+        "the records are copied and its changes captured, intake paused only for the cut-over",
+        choices=(OFFLINE, ONLINE),
+    ),
     InputKey(
         "dry_run",
         InputType.BOOLEAN,
@@ -114,7 +131,7 @@ KEYS: tuple[InputKey, ...] = (
     ),
 )
 KEYS_BY_NAME: Mapping[str, InputKey] = {key.name: key for key in KEYS}
-DEFAULTS: Mapping[str, bool | int] = {key.name: key.default for key in KEYS}
+DEFAULTS: Mapping[str, bool | int | str] = {key.name: key.default for key in KEYS}
 DEFAULT_SEGMENTS = int(KEYS_BY_NAME["segments"].default)
 
 

@@ -42,14 +42,19 @@ _HASHED = "sha256:"
 
 
 def ledger_pk(application_id: str) -> str:
-    """``MIGRATION_ISSUE#<application_id>``; a digest of the id instead when the key could not hold it
+    """``MIGRATION_ISSUE#<application_id>`` (see ``application_pk``)."""
+    return application_pk(PK_PREFIX, application_id)
+
+
+def application_pk(prefix: str, application_id: str) -> str:
+    """``<prefix><application_id>``; a digest of the id instead when the key could not hold it
     (over DynamoDB's 2,048-byte partition key, or text UTF-8 cannot carry). The id itself is kept in the
     item's ``application_id`` attribute, which is what readers use."""
-    pk = f"{PK_PREFIX}{application_id}"
+    pk = f"{prefix}{application_id}"
     if is_valid_unicode(pk) and utf8_size(pk) <= DYNAMODB_MAX_PARTITION_KEY_BYTES:
         return pk
     digest = hashlib.sha256(application_id.encode("utf-8", "surrogatepass")).hexdigest()
-    return f"{PK_PREFIX}{_HASHED}{digest}"
+    return f"{prefix}{_HASHED}{digest}"
 
 
 def _stored_id(application_id: str) -> str:

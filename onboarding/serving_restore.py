@@ -10,7 +10,8 @@ configuration:
 - before the cut-over: the new mapping disabled first, then the legacy one enabled;
 - once the cut-over was decided (or the new backend already served before the run): the legacy mapping
   disabled first, then the new one enabled. Legacy is never re-enabled over a serving new backend.
-Disabling before enabling means the two backends never both consume the intake.
+Disabling before enabling means the two backends never both consume the intake. An online run's change
+capture (the legacy table's stream mapping) is switched off after that.
 
 It is idempotent and safe after an end the state machine handled itself (its rollback records an
 outcome first): a run with an outcome, a dry run, or an unknown run changes no mapping; the lock is
@@ -40,6 +41,8 @@ MAPPING_RETRY_BASE_SECONDS = 0.5
 class MappingIds:
     legacy: str
     new: str
+    capture: str | None = None
+    """The online capture's stream mapping: switched off after the intake mappings are put right."""
 
 
 @dataclass(frozen=True)
@@ -106,6 +109,9 @@ def restore_after_abnormal_end(
 
     backend = run.safe_backend
     apply_serving(lambda_client, mappings, backend, sleep=sleep)
+    if mappings.capture:
+        # An online run's capture has no reader left once the run is over (a later run starts it again).
+        _set_enabled(lambda_client, mappings.capture, False, sleep)
     run_control.record_outcome(
         dynamodb,
         control_table_name,

@@ -25,6 +25,7 @@ POWERTOOLS_METRICS_NAMESPACE = "POWERTOOLS_METRICS_NAMESPACE"
 CONTROL_TABLE_NAME = "CONTROL_TABLE_NAME"
 LEGACY_MAPPING_UUID = "LEGACY_MAPPING_UUID"
 NEW_MAPPING_UUID = "NEW_MAPPING_UUID"
+CAPTURE_MAPPING_UUID = "CAPTURE_MAPPING_UUID"
 GATE_TOPIC_ARN = "GATE_TOPIC_ARN"
 
 DEFAULT_ENQUEUE_TIME_RESERVE_MS = 10_000
@@ -94,6 +95,11 @@ def legacy_mapping_uuid() -> str:
 
 def new_mapping_uuid() -> str:
     return _required(NEW_MAPPING_UUID)
+
+
+def capture_mapping_uuid() -> str | None:
+    """The online capture's mapping; None for a watchdog deployed before the online mode existed."""
+    return os.environ.get(CAPTURE_MAPPING_UUID) or None
 
 
 def gate_topic_arn() -> str | None:

@@ -9,6 +9,7 @@ from components.migration_state_machine import event_source_mapping_arn
 from components.python_function import PythonFunction, PythonFunctionArgs
 from components.queue_consumer import VISIBILITY_TO_TIMEOUT_RATIO, QueueConsumer, QueueConsumerArgs
 from components.queue_with_dead_letter import QueueWithDeadLetter, QueueWithDeadLetterArgs
+from components.stream_consumer import StreamConsumer
 from onboarding_stack.function_access import FunctionAccess
 from onboarding_stack.settings import ConsumerSettings, StackSettings
 
@@ -67,7 +68,7 @@ def queue_consumer(
     )
 
 
-def mapping_arn(region: str, consumer: QueueConsumer) -> pulumi.Output[str]:
+def mapping_arn(region: str, consumer: QueueConsumer | StreamConsumer) -> pulumi.Output[str]:
     """The IAM resource ARN of the consumer's mapping (what UpdateEventSourceMapping is scoped to)."""
     account_id = aws.get_caller_identity_output().account_id
     return pulumi.Output.all(account_id, consumer.uuid).apply(

@@ -16,8 +16,10 @@ import pulumi
 from components.dynamo_table import DynamoTable
 from components.queue_consumer import QueueConsumer
 from components.queue_with_dead_letter import QueueWithDeadLetter
+from components.stream_consumer import StreamConsumer
 from onboarding import settings as env
 from onboarding_stack.function_names import (
+    CAPTURE_LEGACY_CHANGES,
     ENQUEUE_RECORDS,
     LEGACY_INTAKE,
     MIGRATE_RECORD,
@@ -32,6 +34,13 @@ CONSUMER_ACTIONS = [
     "sqs:DeleteMessage",
     "sqs:GetQueueAttributes",
     "sqs:ChangeMessageVisibility",
+]
+
+STREAM_READER_ACTIONS = [
+    "dynamodb:DescribeStream",
+    "dynamodb:GetRecords",
+    "dynamodb:GetShardIterator",
+    "dynamodb:ListStreams",
 ]
 
 
@@ -54,6 +63,7 @@ class PipelineResources:
 
     legacy_table_name: pulumi.Input[str]
     legacy_table_arn: pulumi.Input[str]
+    legacy_stream_arn: pulumi.Input[str]
     new_table_name: pulumi.Input[str]
     new_table_arn: pulumi.Input[str]
     control_table_name: pulumi.Input[str]
@@ -78,6 +88,7 @@ class PipelineResources:
         return cls(
             legacy_table_name=legacy_table.table.name,
             legacy_table_arn=legacy_table.table.arn,
+            legacy_stream_arn=legacy_table.table.stream_arn,
             new_table_name=new_table.table.name,
             new_table_arn=new_table.table.arn,
             control_table_name=control_table.table.name,
@@ -94,7 +105,8 @@ class PipelineResources:
 
 @dataclass(frozen=True)
 class ServingResources:
-    """What the watchdog needs to put serving back: the two intake mappings and the gate topic."""
+    """What the watchdog needs to put serving back: the two intake mappings, the capture mapping (switched
+    off after any end) and the gate topic."""
 
     control_table_name: pulumi.Input[str]
     control_table_arn: pulumi.Input[str]
@@ -102,6 +114,8 @@ class ServingResources:
     legacy_mapping_arn: pulumi.Input[str]
     new_mapping_uuid: pulumi.Input[str]
     new_mapping_arn: pulumi.Input[str]
+    capture_mapping_uuid: pulumi.Input[str]
+    capture_mapping_arn: pulumi.Input[str]
     gate_topic_arn: pulumi.Input[str]
 
     @classmethod
@@ -110,6 +124,7 @@ class ServingResources:
         control_table: DynamoTable,
         legacy: QueueConsumer,
         new: QueueConsumer,
+        capture: StreamConsumer,
         mapping_arns: Mapping[str, pulumi.Input[str]],
         gate_topic_arn: pulumi.Input[str],
     ) -> ServingResources:
@@ -120,12 +135,14 @@ class ServingResources:
             legacy_mapping_arn=mapping_arns["legacy"],
             new_mapping_uuid=new.uuid,
             new_mapping_arn=mapping_arns["new"],
+            capture_mapping_uuid=capture.uuid,
+            capture_mapping_arn=mapping_arns["capture"],
             gate_topic_arn=gate_topic_arn,
         )
 
 
 def pipeline_function_access(settings: StackSettings, r: PipelineResources) -> dict[str, FunctionAccess]:
-    """The five pipeline functions: exactly what each one calls, and what it reads from its environment."""
+    """The six pipeline functions: exactly what each one calls, and what it reads from its environment."""
     return {
         LEGACY_INTAKE: FunctionAccess(
             [
@@ -195,6 +212,19 @@ def pipeline_function_access(settings: StackSettings, r: PipelineResources) -> d
                 env.INTAKE_DLQ_URL: r.intake_dlq_url,
             },
         ),
+        CAPTURE_LEGACY_CHANGES: FunctionAccess(
+            [
+                # What Lambda's poller needs of the stream, on the function's role (Lambda developer guide,
+                # "Using AWS Lambda with Amazon DynamoDB": execution role permissions).
+                allow("ReadLegacyStream", STREAM_READER_ACTIONS, [r.legacy_stream_arn]),
+                allow("SendChangesToMigrationQueue", ["sqs:SendMessage"], [r.migration_queue_arn]),
+                # Sentinel arrivals and the changed-application marks the cut-over re-verifies.
+                allow(
+                    "RecordChanges", ["dynamodb:PutItem", "dynamodb:BatchWriteItem"], [r.control_table_arn]
+                ),
+            ],
+            {env.MIGRATION_QUEUE_URL: r.migration_queue_url, env.CONTROL_TABLE_NAME: r.control_table_name},
+        ),
     }
 
 
@@ -211,7 +241,7 @@ def restore_serving_access(r: ServingResources) -> dict[str, FunctionAccess]:
                 allow(
                     "RestoreServingMapping",
                     ["lambda:UpdateEventSourceMapping", "lambda:GetEventSourceMapping"],
-                    [r.legacy_mapping_arn, r.new_mapping_arn],
+                    [r.legacy_mapping_arn, r.new_mapping_arn, r.capture_mapping_arn],
                 ),
                 allow("NotifyOperators", ["sns:Publish"], [r.gate_topic_arn]),
             ],
@@ -219,6 +249,7 @@ def restore_serving_access(r: ServingResources) -> dict[str, FunctionAccess]:
                 env.CONTROL_TABLE_NAME: r.control_table_name,
                 env.LEGACY_MAPPING_UUID: r.legacy_mapping_uuid,
                 env.NEW_MAPPING_UUID: r.new_mapping_uuid,
+                env.CAPTURE_MAPPING_UUID: r.capture_mapping_uuid,
                 env.GATE_TOPIC_ARN: r.gate_topic_arn,
             },
         )

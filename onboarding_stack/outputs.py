@@ -16,13 +16,14 @@ from components.operations_dashboard import OperationsDashboard
 from components.python_function import PythonFunction
 from components.queue_consumer import QueueConsumer
 from components.queue_with_dead_letter import QueueWithDeadLetter
+from components.stream_consumer import StreamConsumer
 
 
 def export_outputs(
     region: pulumi.Input[str],
     queues: Mapping[str, QueueWithDeadLetter],
     tables: Mapping[str, DynamoTable],
-    consumers: Mapping[str, QueueConsumer],
+    consumers: Mapping[str, QueueConsumer | StreamConsumer],
     functions: Mapping[str, PythonFunction],
     machine: MigrationStateMachine,
     mapping_arns: Mapping[str, pulumi.Input[str]],
@@ -39,6 +40,8 @@ def export_outputs(
     for prefix, table in tables.items():
         pulumi.export(f"{prefix}_table_name", table.table.name)
         pulumi.export(f"{prefix}_table_arn", table.table.arn)
+        if table.has_stream:
+            pulumi.export(f"{prefix}_stream_arn", table.table.stream_arn)
     for prefix, consumer in consumers.items():
         pulumi.export(f"{prefix}_mapping_uuid", consumer.uuid)
     for prefix, arn in mapping_arns.items():

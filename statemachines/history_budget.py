@@ -186,7 +186,7 @@ def literal_of(definition: Mapping[str, Any], state_name: str, operator: str) ->
 
 
 # The migration's own definitions: which state heads each loop, and where its bound is written.
-WAIT_PREFIXES = ("Pause", "Settle", "Redrive", "Drain")
+WAIT_PREFIXES = ("Capture", "Pause", "Settle", "Redrive", "OnlinePause", "CatchUp", "Drain")
 WAIT_CHILDREN_PER_WAIT = 20
 """Wait children one wait of the migration starts at most (its generated ``<Phase>Route`` enforces it:
 ``statemachines/wait_phase_states.py``); ``migration_worst_cases`` reads the bound back from the
@@ -231,8 +231,9 @@ def migration_worst_cases(
     return WorstCases(
         migration=worst_case_events(
             migration,
-            # The validation round (settle, validate, gate) runs once, then once per redrive.
-            loop_bounds={**children_per_wait, "SettleRecordPhase": redrives + 1},
+            # The validation round (settle, validate, gate) runs once (online: twice, for the bulk copy
+            # while serving and for the changes in the pause), then once per redrive.
+            loop_bounds={**children_per_wait, "SettleRecordPhase": redrives + 2},
             map_bounds={
                 "MigrateScanSegments": MapBound(max_segments, {"MigrateEnqueueSegment": segment_children})
             },

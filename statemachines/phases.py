@@ -18,11 +18,13 @@ from statemachines.wait_phase_states import STATE_SUFFIXES
 
 class PhaseKey(StrEnum):
     SETUP = "Setup"
+    CAPTURE = "Capture"
     PAUSE = "Pause"
     BACKUP = "Backup"
     MIGRATE = "Migrate"
     DRY_RUN = "DryRun"
     SETTLE = "Settle"
+    CATCH_UP = "CatchUp"
     VALIDATE = "Validate"
     GATE = "Gate"
     REDRIVE = "Redrive"
@@ -63,6 +65,7 @@ PHASES: tuple[Phase, ...] = (
         "SetupFormatIntegers",
         "SetupCheckRanges",
         "SetupUnknownKey",
+        "SetupInvalidMode",
         "SetupInvalidDryRun",
         "SetupInvalidSegments",
         "SetupInvalidBackup",
@@ -84,12 +87,24 @@ PHASES: tuple[Phase, ...] = (
         "SetupFailedReleaseLock",
         "SetupFailed",
         "SetupRecordRun",
+        "SetupIsOnline",
+    ),
+    _phase(
+        PhaseKey.CAPTURE,
+        "starting the change capture (online)",
+        "CaptureRecordPhase",
+        "CaptureEnableMapping",
+        "CaptureWriteLiveSentinel",
+        *wait_states("Capture"),
     ),
     _phase(
         PhaseKey.PAUSE,
         "pausing the legacy consumer",
         "PauseDisableLegacyMapping",
         *wait_states("Pause"),
+        "OnlinePauseDisableLegacyMapping",
+        "OnlinePauseRecordPhase",
+        *wait_states("OnlinePause"),
     ),
     _phase(PhaseKey.BACKUP, "backing up the legacy table", "BackupIsRequested", "BackupLegacyTable"),
     _phase(
@@ -113,6 +128,14 @@ PHASES: tuple[Phase, ...] = (
         *wait_states("Settle"),
     ),
     _phase(
+        PhaseKey.CATCH_UP,
+        "waiting for the change stream to catch up (online)",
+        "CatchUpWriteSentinel",
+        *wait_states("CatchUp"),
+        "CatchUpDeleteLiveSentinels",
+        "CatchUpReverifyChanged",
+    ),
+    _phase(
         PhaseKey.VALIDATE,
         "validating",
         "ValidateMigration",
@@ -127,6 +150,7 @@ PHASES: tuple[Phase, ...] = (
         "GateRecordPhase",
         "GateAwaitDecision",
         "GateRoute",
+        "GateAccepted",
         "GateAborted",
         "GateTimedOut",
     ),
@@ -149,6 +173,7 @@ PHASES: tuple[Phase, ...] = (
         "CutOverEnableNewMapping",
         "CutOverFailed",
         "CutOverFailedEnsureNewServing",
+        "CutOverFailedStopCapture",
         "CutOverFailedServingUnknown",
         "CutOverFailedRecordOutcome",
         "CutOverFailedReleaseLock",
@@ -160,7 +185,14 @@ PHASES: tuple[Phase, ...] = (
         "DrainRecordPhase",
         *wait_states("Drain"),
     ),
-    _phase(PhaseKey.RESUME, "resuming", "ResumeRecordOutcome", "ResumeReleaseLock", "ResumeReport"),
+    _phase(
+        PhaseKey.RESUME,
+        "resuming",
+        "ResumeStopCapture",
+        "ResumeRecordOutcome",
+        "ResumeReleaseLock",
+        "ResumeReport",
+    ),
     _phase(
         PhaseKey.ROLLBACK,
         "rolling back",
@@ -168,6 +200,7 @@ PHASES: tuple[Phase, ...] = (
         "RollbackKeepNewServing",
         "RollbackDisableNewMapping",
         "RollbackEnableLegacyMapping",
+        "RollbackStopCapture",
         "RollbackFailed",
         "RollbackRecordOutcome",
         "RollbackReleaseLock",
@@ -181,8 +214,9 @@ PHASE_OF_STATE: Mapping[str, PhaseKey] = MappingProxyType(
 )
 DESCRIPTIONS: Mapping[PhaseKey, str] = MappingProxyType({phase.key: phase.description for phase in PHASES})
 
-# The intake is paused from this state until one of the states that restore serving has run.
-PAUSE_STARTS = "PauseDisableLegacyMapping"
+# The intake is paused from one of these states (offline: at the start; online: for the cut-over only)
+# until one of the states that restore serving has run.
+PAUSE_STARTS = frozenset({"PauseDisableLegacyMapping", "OnlinePauseDisableLegacyMapping"})
 SERVING_RESTORED_BY = frozenset(
     {
         "CutOverEnableNewMapping",

@@ -4,7 +4,7 @@ Two generators own parts of the migration's definition; everything else in it is
 
 - the Setup states, from the execution input schema ``onboarding/execution_input.py``
   (``components/execution_input_states.py``);
-- the four waits' states (Pause, Settle, Redrive, Drain), from one spec per phase
+- the waits' states (Capture, Pause, Settle, Redrive, OnlinePause, CatchUp, Drain), from one spec per phase
   (``statemachines/wait_phase_states.py``).
 
 Run after changing either (``tests/unit/statemachine/test_statemachine_definition.py`` fails until you do)::

@@ -1,4 +1,5 @@
-"""The migration's four waits (Pause, Settle, Redrive, Drain), each generated from one small spec.
+"""The migration's waits (Capture, Pause, Settle, Redrive, OnlinePause, CatchUp, Drain), each generated
+from one small spec.
 
 Every wait of the migration is the same loop around a child execution of ``wait_until_quiet.asl.json``
 (which polls in its own history): start a wait, run a child, route on its outcome, and, while the child
@@ -37,6 +38,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from onboarding.migration_errors import MigrationError
+from onboarding.run_sentinels import SENTINEL_PREFIX
 from statemachines.history_budget import WAIT_CHILDREN_PER_WAIT
 
 WAIT_STATE_MACHINE_ARN = "${WaitUntilQuietStateMachineArn}"
@@ -79,6 +81,12 @@ class WaitPhase:
     """What did not happen, for a person: ``<not_done> within N seconds (last reading: ...).``"""
     other_outcomes: Mapping[str, str] = field(default_factory=dict)
     """Outcomes of the child besides quiet / timed out / budget spent, and the state each goes to."""
+    sentinel: str | None = None
+    """For the ``sentinel_arrived`` probe: the sentinel's purpose (its id is
+    ``__migration_sentinel__#<execution name>#<purpose>``, onboarding/run_sentinels.py)."""
+    readings_required: int | None = None
+    """Readings in a row the condition must hold; None: the execution input's ``empty_readings_required``
+    (an arrival cannot be undone, so one reading proves it; queue depths are approximate and need more)."""
 
     def state(self, suffix: str) -> str:
         return self.name + suffix
@@ -124,10 +132,11 @@ def wait_phase_states(phase: WaitPhase, *, polls_per_child: int) -> dict[str, di
                 "Input": {
                     "probe": phase.probe,
                     "interval_seconds.$": "$.config.poll_interval_seconds",
-                    "readings_required.$": "$.config.empty_readings_required",
+                    **_readings_required(phase),
                     "timeout_seconds.$": f"$.config.{phase.timeout_key}",
                     "elapsed_seconds.$": "$.wait.elapsed",
                     "streak.$": "$.wait.streak",
+                    **_sentinel(phase),
                     "AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID.$": "$$.Execution.Id",
                 },
             },
@@ -179,6 +188,23 @@ def wait_phase_states(phase: WaitPhase, *, polls_per_child: int) -> dict[str, di
     }
 
 
+def _readings_required(phase: WaitPhase) -> dict[str, Any]:
+    if phase.readings_required is None:
+        return {"readings_required.$": "$.config.empty_readings_required"}
+    return {"readings_required": phase.readings_required}
+
+
+def _sentinel(phase: WaitPhase) -> dict[str, Any]:
+    if phase.sentinel is None:
+        return {}
+    return {"sentinel.$": sentinel_id_expression(phase.sentinel)}
+
+
+def sentinel_id_expression(purpose: str) -> str:
+    """The sentinel's id for this execution, as an intrinsic (the same text the sentinel's writer uses)."""
+    return f"States.Format('{SENTINEL_PREFIX}{{}}#{_format_text(purpose)}', $$.Execution.Name)"
+
+
 def _outcome_rule(outcome: str, target: str) -> dict[str, Any]:
     return {"Variable": "$.wait_result.outcome", "StringEquals": outcome, "Next": target}
 
@@ -196,6 +222,17 @@ ROLLBACK = "RollbackRoute"
 FAILED_AFTER_CUT_OVER = "CutOverFailed"
 
 MIGRATION_WAIT_PHASES = (
+    WaitPhase(
+        name="Capture",
+        probe="sentinel_arrived",
+        timeout_key="pause_timeout_seconds",
+        when_quiet="BackupIsRequested",
+        on_failure=ROLLBACK,
+        error=MigrationError.CAPTURE_TIMEOUT,
+        not_done="The change capture did not deliver its first sentinel",
+        sentinel="live",
+        readings_required=1,
+    ),
     WaitPhase(
         name="Pause",
         probe="legacy_paused",
@@ -226,10 +263,30 @@ MIGRATION_WAIT_PHASES = (
         other_outcomes={"failed": "RedriveMoveTaskFailed"},
     ),
     WaitPhase(
+        name="OnlinePause",
+        probe="legacy_paused",
+        timeout_key="pause_timeout_seconds",
+        when_quiet="CatchUpWriteSentinel",
+        on_failure=ROLLBACK,
+        error=MigrationError.PAUSE_TIMEOUT,
+        not_done="The legacy consumer did not stop",
+    ),
+    WaitPhase(
+        name="CatchUp",
+        probe="sentinel_arrived",
+        timeout_key="pause_timeout_seconds",
+        when_quiet="CatchUpDeleteLiveSentinels",
+        on_failure=ROLLBACK,
+        error=MigrationError.CATCH_UP_TIMEOUT,
+        not_done="The change stream did not deliver the cut-over sentinel",
+        sentinel="caught_up",
+        readings_required=1,
+    ),
+    WaitPhase(
         name="Drain",
         probe="intake_queue_empty",
         timeout_key="drain_timeout_seconds",
-        when_quiet="ResumeRecordOutcome",
+        when_quiet="ResumeStopCapture",
         on_failure=FAILED_AFTER_CUT_OVER,
         error=MigrationError.DRAIN_TIMEOUT,
         not_done="The intake backlog did not drain",

@@ -130,6 +130,12 @@ class DeclaredMocks(Mocks):
             outputs |= {"url": resource_id, "arn": arn.format("sqs", name)}
         elif args.typ == "aws:dynamodb/table:Table":
             outputs |= {"arn": arn.format("dynamodb", f"table/{name}")}
+            if inputs.get("streamEnabled"):
+                label = "2026-01-01T00:00:00.000"  # AWS labels a stream with its creation time
+                outputs |= {
+                    "streamArn": arn.format("dynamodb", f"table/{name}/stream/{label}"),
+                    "streamLabel": label,
+                }
         elif args.typ == "aws:lambda/function:Function":
             function_arn = arn.format("lambda", f"function:{name}")
             outputs |= {

@@ -46,7 +46,11 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         lambda_client=aws_clients.lambda_(),
         sns=aws_clients.sns(),
         control_table_name=settings.control_table_name(),
-        mappings=MappingIds(legacy=settings.legacy_mapping_uuid(), new=settings.new_mapping_uuid()),
+        mappings=MappingIds(
+            legacy=settings.legacy_mapping_uuid(),
+            new=settings.new_mapping_uuid(),
+            capture=settings.capture_mapping_uuid(),
+        ),
         topic_arn=settings.gate_topic_arn(),
         execution_arn=detail.executionArn,
         status=detail.status,

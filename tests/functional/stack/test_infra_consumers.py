@@ -15,6 +15,12 @@ def mapping(stack: CapturedStack, uuid_export: str) -> RegisteredResource:
     return stack.one(MAPPING, uuid=stack.exports[uuid_export])
 
 
+def queue_mappings(stack: CapturedStack) -> list[RegisteredResource]:
+    """The SQS mappings (the stream mapping of the online capture has no queue and no concurrency cap)."""
+    stream = stack.exports["legacy_stream_arn"]
+    return [resource for resource in stack.of_type(MAPPING) if resource.inputs["eventSourceArn"] != stream]
+
+
 def test_one_intake_queue_feeds_two_mappings_with_only_the_legacy_one_enabled(stack: CapturedStack):
     # GIVEN the three mappings, found through their exported UUIDs
     legacy = mapping(stack, "legacy_mapping_uuid")
@@ -30,11 +36,28 @@ def test_one_intake_queue_feeds_two_mappings_with_only_the_legacy_one_enabled(st
     assert migrate.inputs["eventSourceArn"] == stack.exports["migration_queue_arn"]
     assert migrate.inputs["functionName"].endswith(stack.exports["migrate_record_function_name"])
     assert (legacy.inputs["enabled"], new.inputs["enabled"], migrate.inputs["enabled"]) == (True, False, True)
-    assert len(stack.of_type(MAPPING)) == 3
+    assert len(queue_mappings(stack)) == 3
+    assert len(stack.of_type(MAPPING)) == 4
+
+
+def test_the_legacy_tables_changes_feed_a_disabled_capture_at_the_streams_end(stack: CapturedStack):
+    # GIVEN the capture mapping and the legacy table
+    capture = mapping(stack, "capture_mapping_uuid").inputs
+    legacy_table = stack.one("aws:dynamodb/table:Table", name=stack.exports["legacy_table_name"]).inputs
+
+    # THEN the legacy table streams old and new images, and the capture reads that stream: disabled until an
+    # online run, from LATEST, retrying a failing batch (never skipping a change) with partial failures
+    assert (legacy_table["streamEnabled"], legacy_table["streamViewType"]) == (True, "NEW_AND_OLD_IMAGES")
+    assert capture["eventSourceArn"] == stack.exports["legacy_stream_arn"]
+    assert capture["functionName"].endswith(stack.exports["capture_legacy_changes_function_name"])
+    assert capture["enabled"] is False
+    assert capture["startingPosition"] == "LATEST"
+    assert capture["maximumRetryAttempts"] == -1
+    assert capture["functionResponseTypes"] == ["ReportBatchItemFailures"]
 
 
 def test_every_mapping_reports_partial_batch_failures_and_caps_concurrency(stack: CapturedStack):
-    for resource in stack.of_type(MAPPING):
+    for resource in queue_mappings(stack):
         # GIVEN a mapping with default config
         inputs = resource.inputs
 
@@ -79,7 +102,7 @@ def test_enabled_is_left_to_the_state_machine_after_creation(stack: CapturedStac
 
 
 def test_every_consumed_queue_hides_messages_at_least_six_times_the_consumer_timeout(stack: CapturedStack):
-    for resource in stack.of_type(MAPPING):
+    for resource in queue_mappings(stack):
         # GIVEN a mapping, its queue and its function
         queue = stack.one(QUEUE, arn=resource.inputs["eventSourceArn"])
         function = stack.one(FUNCTION, arn=resource.inputs["functionName"])

@@ -35,10 +35,15 @@ CONTRACT_ENVIRONMENT: Mapping[str, Mapping[str, str]] = {
         env.MIGRATION_DLQ_URL: "migration_dlq_url",
         env.INTAKE_DLQ_URL: "intake_dlq_url",
     },
+    "capture_legacy_changes": {
+        env.MIGRATION_QUEUE_URL: "migration_queue_url",
+        env.CONTROL_TABLE_NAME: "control_table_name",
+    },
     "restore_serving": {
         env.CONTROL_TABLE_NAME: "control_table_name",
         env.LEGACY_MAPPING_UUID: "legacy_mapping_uuid",
         env.NEW_MAPPING_UUID: "new_mapping_uuid",
+        env.CAPTURE_MAPPING_UUID: "capture_mapping_uuid",
         env.GATE_TOPIC_ARN: "gate_topic_arn",
     },
 }

@@ -69,10 +69,24 @@ CONTRACT_GRANTS: Mapping[str, Mapping[str, frozenset[str]]] = {
         "migration_dlq_arn": frozenset({"sqs:GetQueueAttributes"}),
         "intake_dlq_arn": frozenset({"sqs:GetQueueAttributes"}),
     },
+    "capture_legacy_changes": {
+        # What Lambda's stream poller needs on the function's role, on the legacy table's stream only.
+        "legacy_stream_arn": frozenset(
+            {
+                "dynamodb:DescribeStream",
+                "dynamodb:GetRecords",
+                "dynamodb:GetShardIterator",
+                "dynamodb:ListStreams",
+            }
+        ),
+        "migration_queue_arn": frozenset({"sqs:SendMessage"}),
+        "control_table_arn": frozenset({"dynamodb:PutItem", "dynamodb:BatchWriteItem"}),
+    },
     "restore_serving": {
         "control_table_arn": frozenset({"dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"}),
         "legacy_mapping_arn": frozenset({"lambda:UpdateEventSourceMapping", "lambda:GetEventSourceMapping"}),
         "new_mapping_arn": frozenset({"lambda:UpdateEventSourceMapping", "lambda:GetEventSourceMapping"}),
+        "capture_mapping_arn": frozenset({"lambda:UpdateEventSourceMapping", "lambda:GetEventSourceMapping"}),
         "gate_topic_arn": frozenset({"sns:Publish"}),
     },
 }

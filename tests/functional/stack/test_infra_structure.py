@@ -27,6 +27,8 @@ CONTRACT_EXPORTS = (
     "legacy_mapping_uuid",
     "new_mapping_uuid",
     "migrate_mapping_uuid",
+    "capture_mapping_uuid",
+    "legacy_stream_arn",
     *(f"{name}_function_name" for name in FUNCTION_NAMES),
 )
 

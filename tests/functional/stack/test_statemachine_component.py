@@ -22,6 +22,7 @@ ARN = f"arn:aws:{{}}:{REGION}:{ACCOUNT}:{{}}"
 ARGS = MigrationStateMachineArgs(
     legacy_mapping_uuid="legacy-uuid",
     new_mapping_uuid="new-uuid",
+    capture_mapping_uuid="capture-uuid",
     intake_queue_url="https://sqs/intake",
     intake_queue_arn=ARN.format("sqs", "intake"),
     migration_queue_url="https://sqs/migration",
@@ -145,7 +146,7 @@ def test_each_statement_grants_exactly_what_the_definition_calls_on_exactly_its_
         ),
         "PauseAndResumeConsumers": (
             ["lambda:UpdateEventSourceMapping", "lambda:GetEventSourceMapping"],
-            [mapping.format("legacy-uuid"), mapping.format("new-uuid")],
+            [mapping.format("legacy-uuid"), mapping.format("new-uuid"), mapping.format("capture-uuid")],
         ),
         "ReadQueueDepths": (["sqs:GetQueueAttributes"], [ARGS.intake_queue_arn, ARGS.migration_queue_arn]),
         "RedriveReadSource": (
@@ -160,6 +161,10 @@ def test_each_statement_grants_exactly_what_the_definition_calls_on_exactly_its_
         ),
         "RedriveWriteDestination": (["sqs:SendMessage"], [ARGS.migration_queue_arn]),
         "BackUpLegacyTable": (["dynamodb:CreateBackup"], [ARGS.legacy_table_arn]),
+        "WriteSentinelsToLegacyTable": (
+            ["dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"],
+            [ARGS.legacy_table_arn],
+        ),
         "AskAtTheGate": (["sns:Publish"], [topic.outputs["arn"]]),
         "RecordRunsInControlTable": (
             ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],

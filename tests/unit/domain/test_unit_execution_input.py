@@ -53,6 +53,13 @@ def test_each_key_accepts_its_bounds_and_refuses_one_past_them() -> None:
         if key.type.value == "boolean":
             assert check_execution_input({key.name: True})[key.name] is True
             continue
+        if key.type.value == "choice":
+            for choice in key.choices:
+                assert check_execution_input({key.name: choice})[key.name] == choice
+            for outside in ("", key.choices[0].upper(), 1, None, True):
+                with pytest.raises(InvalidExecutionInput):
+                    check_execution_input({key.name: outside})
+            continue
         assert check_execution_input({key.name: key.minimum})[key.name] == key.minimum
         assert check_execution_input({key.name: key.maximum})[key.name] == key.maximum
         for outside in (key.minimum - 1, key.maximum + 1):

@@ -107,6 +107,7 @@ def test_every_placeholder_has_a_value_from_the_component(template: str) -> None
 MIGRATION_ARG_NAMES = (
     "legacy_mapping_uuid",
     "new_mapping_uuid",
+    "capture_mapping_uuid",
     "intake_queue_url",
     "intake_queue_arn",
     "migration_queue_url",
@@ -227,7 +228,9 @@ def test_after_the_cut_over_nothing_re_enables_the_legacy_consumer(definition: d
             catch_all = [c for c in state["Catch"] if "States.ALL" in c["ErrorEquals"]]
             assert catch_all, name
             targets = reachable(states, catch_all[0]["Next"])
+            # (stopping an online run's capture after the drain: a failure there still records the outcome)
             assert "CutOverFailedEnsureNewServing" in targets or targets <= {
+                "ResumeRecordOutcome",
                 "ResumeReleaseLock",
                 "ResumeReport",
             }, name
@@ -336,7 +339,10 @@ def test_every_loop_waits_so_none_can_spin(
 def test_poll_loops_time_out_into_the_right_failure_path(definition: dict[str, Any]) -> None:
     states = definition["States"]
     expected = {
+        "Capture": ("pause_timeout_seconds", ROLLBACK_ENTRY),
         "Pause": ("pause_timeout_seconds", ROLLBACK_ENTRY),
+        "OnlinePause": ("pause_timeout_seconds", ROLLBACK_ENTRY),
+        "CatchUp": ("pause_timeout_seconds", ROLLBACK_ENTRY),
         "Settle": ("migration_timeout_seconds", ROLLBACK_ENTRY),
         "Redrive": ("migration_timeout_seconds", ROLLBACK_ENTRY),
         "Drain": ("drain_timeout_seconds", "CutOverFailed"),

@@ -1,0 +1,46 @@
+"""capture_legacy_changes: the legacy table's stream consumer during an online migration.
+
+Thin wiring only; the logic is ``onboarding.change_capture``. Its event source mapping exists disabled and
+is enabled by the migration's state machine for the run. A failed batch answers with the sequence number
+to retry from (ReportBatchItemFailures), never an exception, so Lambda keeps the shard's order.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from onboarding import aws_clients, settings
+from onboarding.change_capture import ChangeCapture
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics(namespace=settings.metrics_namespace())
+
+
+@metrics.log_metrics
+@tracer.capture_lambda_handler(capture_response=False, capture_error=False)
+@logger.inject_lambda_context(log_event=False, clear_state=True)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    capture = ChangeCapture(
+        dynamodb=aws_clients.dynamodb(),
+        sqs=aws_clients.sqs(),
+        migration_queue_url=settings.migration_queue_url(),
+        control_table_name=settings.control_table_name(),
+    )
+    records = event.get("Records") or []
+    result = capture.capture(records)
+    metrics.add_metric(name="LegacyChangesCaptured", unit=MetricUnit.Count, value=result.changes)
+    if result.failed_from is not None:
+        metrics.add_metric(name="CaptureBatchesFailed", unit=MetricUnit.Count, value=1)
+        # Sequence numbers and an error kind only: the records hold customer data.
+        logger.warning(
+            "capture batch failed; retried from its first record",
+            extra={"records": len(records), "failed_from": result.failed_from, "error_type": result.error},
+        )
+    else:
+        logger.info("changes captured", extra={"changes": result.changes, "sentinels": result.sentinels})
+    return result.batch_item_failures()

@@ -1,0 +1,127 @@
+"""Live traffic for `local run --intake-rate R`: intake messages at R per second for the whole run.
+
+What a live service receives while it is migrated: new applications, and changes to existing ones -
+content edits, a resubmission that moves the record's key (new ``submitted_at``), a status change that
+makes it ineligible (or eligible again). Each application gets at most one message per run, so what it
+must end as is decided by that one message whichever backend consumed it (the intake queue does not keep
+order, and the legacy backend keeps whatever it consumed last).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from migration_cli.local_data_loading import send_intake
+from onboarding.eligibility import is_eligible
+from onboarding.synthetic_records import (
+    INELIGIBLE_STATUSES,
+    SyntheticIntakeMessage,
+    synthetic_intake_messages,
+)
+
+
+class LiveChange(StrEnum):
+    NEW = "new"
+    EDIT = "edit"
+    KEY_MOVE = "key_move"
+    INELIGIBLE = "ineligible"
+
+
+# New applications and changes to existing ones, about half each.
+_CHANGE_WEIGHTS = (
+    (LiveChange.NEW, 0.5),
+    (LiveChange.EDIT, 0.25),
+    (LiveChange.KEY_MOVE, 0.15),
+    (LiveChange.INELIGIBLE, 0.1),
+)
+
+
+@dataclass(frozen=True)
+class LiveMessage:
+    body: str
+    change: LiveChange
+
+
+def live_messages(existing: Sequence[dict[str, Any]], *, seed: str) -> Iterator[LiveMessage]:
+    """Messages without end (the sender decides how many); changes touch distinct existing eligible
+    records, new applications once none is left."""
+    rng = random.Random(f"{seed}:live")
+    candidates = [
+        record for record in existing if is_eligible(record) and isinstance(record.get("submitted_at"), str)
+    ]
+    rng.shuffle(candidates)
+    batch = 0
+    new_records: Iterator[SyntheticIntakeMessage] = iter(())
+    while True:
+        change = rng.choices([c for c, _ in _CHANGE_WEIGHTS], weights=[w for _, w in _CHANGE_WEIGHTS])[0]
+        if change is LiveChange.NEW or not candidates:
+            new = next(new_records, None)
+            if new is None:  # generated a thousand at a time, each thousand with ids of its own
+                new_records = iter(
+                    synthetic_intake_messages(1000, seed=f"{seed}:live:{batch}", malformed=0.02)
+                )
+                batch += 1
+                new = next(new_records)
+            yield LiveMessage(new.body, LiveChange.NEW)
+            continue
+        record = json.loads(json.dumps(candidates.pop()))
+        if change is LiveChange.EDIT:
+            record["steps_completed"] = [*record.get("steps_completed", []), "document_upload"][-6:]
+            record.setdefault("contact", {})["phone"] = f"+1415555{rng.randint(1000, 9999)}"
+        elif change is LiveChange.KEY_MOVE:
+            record["submitted_at"] = _later(record["submitted_at"], rng)
+        else:
+            record["status"] = rng.choice(INELIGIBLE_STATUSES)
+        yield LiveMessage(json.dumps(record), change)
+
+
+def _later(submitted_at: str, rng: random.Random) -> str:
+    try:
+        moment = datetime.fromisoformat(submitted_at)
+    except ValueError:
+        return submitted_at
+    return (moment + timedelta(days=rng.randint(1, 30), seconds=rng.randint(1, 3600))).isoformat()
+
+
+@dataclass
+class LiveIntakeSender:
+    """Sends ``messages`` at ``rate`` per second on its own thread until they run out or ``stop``."""
+
+    sqs: Any
+    queue_url: str
+    messages: Iterable[LiveMessage]
+    rate: float
+    sent: list[str] = field(default_factory=list)
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _thread: threading.Thread | None = None
+
+    def start(self) -> LiveIntakeSender:
+        if self.rate <= 0:
+            raise ValueError("rate must be positive")
+        self._thread = threading.Thread(target=self._run, name="live-intake", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> list[str]:
+        """Stop sending; the bodies sent so far, in order."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+        return list(self.sent)
+
+    def _run(self) -> None:
+        started = time.monotonic()
+        for number, message in enumerate(self.messages):
+            due = started + number / self.rate
+            if self._stop.wait(max(0.0, due - time.monotonic())):
+                return
+            send_intake(self.sqs, self.queue_url, [message.body])
+            self.sent.append(message.body)
