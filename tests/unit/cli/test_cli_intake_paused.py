@@ -50,3 +50,17 @@ def test_nothing_paused_or_never_restored_by_the_execution_itself_is_unknown() -
     # WHEN / THEN neither has a measured pause
     assert ExecutionProgress().apply(dry).intake_paused_seconds is None
     assert ExecutionProgress().apply(stopped).intake_paused_seconds is None
+
+
+def test_online_the_pause_starts_only_at_the_cut_overs_pause() -> None:
+    # GIVEN an online run: capture and bulk copy while serving (60 s), then the short pause at 60 s
+    history = events(
+        ("TaskStateEntered", "CaptureEnableMapping", 0.0),
+        ("TaskStateEntered", "MigrateScanSegments", 5.0),
+        ("TaskStateEntered", "OnlinePauseDisableLegacyMapping", 60.0),
+        ("TaskStateEntered", "CatchUpWriteSentinel", 62.0),
+        ("TaskStateExited", "CutOverEnableNewMapping", 64.5),
+    )
+
+    # WHEN / THEN only the cut-over's pause counts
+    assert ExecutionProgress().apply(history).intake_paused_seconds == 4.5

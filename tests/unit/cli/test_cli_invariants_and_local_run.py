@@ -73,6 +73,7 @@ def test_a_consistent_run_satisfies_every_invariant() -> None:
         "legacy_records_accounted": True,
         "intake_messages_accounted": True,
         "legacy_table_untouched_after_pause": True,
+        "one_item_per_application": True,
     }
 
 
@@ -115,6 +116,7 @@ def test_after_a_rollback_intake_belongs_to_the_legacy_backend() -> None:
         "legacy_records_accounted": True,
         "intake_messages_accounted": True,
         "legacy_serving_again": True,
+        "one_item_per_application": True,
     }
     assert results(still_paused, status="ROLLED_BACK")["legacy_serving_again"] is False
 
@@ -170,3 +172,64 @@ def test_options_and_gate_policy(monkeypatch: pytest.MonkeyPatch) -> None:
     assert gate_answer(LocalRunOptions(), redrives_done=0, err=None) == "abort"  # type: ignore[arg-type]
     assert gate_answer(LocalRunOptions(gate="redrive"), redrives_done=0, err=None) == "redrive"  # type: ignore[arg-type]
     assert gate_answer(LocalRunOptions(gate="redrive"), redrives_done=1, err=None) == "abort"  # type: ignore[arg-type]
+
+
+def test_a_leftover_at_an_old_key_breaks_one_item_per_application() -> None:
+    # GIVEN an application moved to a new key whose old item stayed behind
+    moved = onboarding("m")
+    leftover = {**onboarding("m"), "sk": "ONBOARDING#2023-01-01T00:00:00Z#m"}
+
+    # WHEN checked
+    outcomes = {
+        o.name: o
+        for o in check_invariants(
+            snapshot(new_items=[moved, leftover]),
+            loaded_ids=LOADED,
+            sent_bodies=[],
+            status="SUCCEEDED",
+            dry_run=False,
+            validated=True,
+        )
+    }
+
+    # THEN it fails naming the application; with the leftover gone it holds
+    assert not outcomes["one_item_per_application"].holds
+    assert "m" in outcomes["one_item_per_application"].detail
+    fixed = check_invariants(
+        snapshot(), loaded_ids=LOADED, sent_bodies=[], status="SUCCEEDED", dry_run=False, validated=True
+    )
+    assert next(o for o in fixed if o.name == "one_item_per_application").holds
+
+
+def test_online_the_legacy_table_may_hold_what_the_intake_wrote_before_the_cut_over() -> None:
+    # GIVEN an online run where the legacy backend consumed one intake message before the pause, and an
+    # item appeared in the legacy table that nobody sent
+    sent = [json.dumps({"application_id": "live-1", "status": "APPROVED"})]
+    data = snapshot(
+        legacy_items=[*snapshot().legacy_items, legacy("live-1", ELIGIBLE)],
+        new_items=[onboarding("m"), onboarding("live-1")],
+    )
+    stray = replace(data, legacy_items=[*data.legacy_items, legacy("stray", ELIGIBLE)])
+
+    # WHEN checked online
+    def outcome(snap: StackSnapshot) -> dict[str, Any]:
+        results = check_invariants(
+            snap,
+            loaded_ids=LOADED,
+            sent_bodies=sent,
+            status="SUCCEEDED",
+            dry_run=False,
+            validated=True,
+            online=True,
+        )
+        return {o.name: o.holds for o in results}
+
+    # THEN the intake's record is accounted for (in the legacy table and migrated), the stray one is not
+    assert outcome(data) == {
+        "legacy_records_accounted": True,
+        "intake_messages_accounted": True,
+        "legacy_table_changed_only_by_intake": True,
+        "one_item_per_application": True,
+    }
+    assert outcome(stray)["legacy_table_changed_only_by_intake"] is False
+    assert outcome(stray)["legacy_records_accounted"] is False
