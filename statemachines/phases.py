@@ -201,6 +201,7 @@ PHASES: tuple[Phase, ...] = (
         "RollbackDisableNewMapping",
         "RollbackEnableLegacyMapping",
         "RollbackStopCapture",
+        "RollbackRemoveSentinels",
         "RollbackFailed",
         "RollbackRecordOutcome",
         "RollbackReleaseLock",
