@@ -30,7 +30,7 @@ the cost model prices them that way (``migration_cli.cost_model.transaction_writ
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Generator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -283,6 +283,22 @@ def write_copy(
     dynamodb: Any, table_name: str, copy: ApplicationCopy, *, max_attempts: int = DEFAULT_MAX_ATTEMPTS
 ) -> WriteResult:
     """Apply ``copy`` if it wins: the one write path of the migration (scan and stream) and the intake."""
+    steps = write_steps(dynamodb, table_name, copy, max_attempts=max_attempts)
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            return done.value
+
+
+def write_steps(
+    dynamodb: Any, table_name: str, copy: ApplicationCopy, *, max_attempts: int = DEFAULT_MAX_ATTEMPTS
+) -> Generator[WritePlan, None, WriteResult]:
+    """``write_copy`` one step at a time: yields each plan just before its transaction is sent.
+
+    Between a plan and its transaction another writer may change the pointer; a test drives several of
+    these generators in an interleaved order to check that the pointer's condition makes that harmless.
+    """
     pointer_key(copy.application_id)  # raises PointerKeyTooLong before anything is sent
     seen: Pointer | None = None  # assumed first: most copies are their application's first
     transactions = reads = 0
@@ -290,6 +306,7 @@ def write_copy(
         plan = plan_write(table_name, copy, seen)
         if not plan.transact_items:
             return WriteResult(plan.outcome, seen, transactions, reads)
+        yield plan
         transactions += 1
         try:
             apply_plan(dynamodb, plan)

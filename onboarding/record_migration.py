@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from contextlib import suppress
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -126,35 +127,25 @@ class RecordMigrator:
     def _migrate(self, raw: dict[str, Any], message: MigrationMessage) -> MigrationResult:
         application_id = raw["application_id"]
         fields = pii.log_fields(raw)
-        if message.change is CopyChange.REMOVE:
-            written = self._write(ApplicationCopy(application_id, message.version, Fate.REMOVED))
-            return self._result(MigrationOutcome.REMOVED, written, fields)
-        if not is_eligible(raw):
-            written = self._write(ApplicationCopy(application_id, message.version, Fate.INELIGIBLE))
-            return self._result(MigrationOutcome.INELIGIBLE, written, fields)
         now = self.clock()
-        try:
-            record = validate_record(raw, now=now)
-            item = build_onboarding_item(record, source=Source.MIGRATION, written_at=now)
-        except RecordRejected as rejected:
-            written = self._write(ApplicationCopy(application_id, message.version, Fate.REJECTED))
-            if written is None or written.outcome is not WriteOutcome.STALE:
-                # A stale invalid copy is not this record's fate: a newer copy already won.
-                record_rejected(
-                    self.dynamodb,
-                    self.control_table_name,
-                    application_id=application_id,
-                    reason=rejected.reason,
-                    at=now,
-                )
-            return self._result(MigrationOutcome.REJECTED, written, fields, rejected.reason)
-        self.faults.before_target_write(application_id, message.receive_count)
-        written = write_copy(
-            self.dynamodb,
-            self.new_table_name,
-            ApplicationCopy(application_id, message.version, Fate.LIVE, item),
-        )
-        return self._result(_live_outcome(written), written, fields)
+        decided = decide_copy(raw, message.version, message.change, now=now)
+        if decided.copy.fate is Fate.LIVE:
+            self.faults.before_target_write(application_id, message.receive_count)
+            written = write_copy(self.dynamodb, self.new_table_name, decided.copy)
+            return self._result(_live_outcome(written), written, fields)
+        written = self._write(decided.copy)
+        if decided.copy.fate is Fate.REJECTED and (
+            written is None or written.outcome is not WriteOutcome.STALE
+        ):
+            # A stale invalid copy is not this record's fate: a newer copy already won.
+            record_rejected(
+                self.dynamodb,
+                self.control_table_name,
+                application_id=application_id,
+                reason=decided.reason or "",
+                at=now,
+            )
+        return self._result(_NOT_LIVE_OUTCOMES[decided.copy.fate], written, fields, decided.reason)
 
     def _write(self, copy: ApplicationCopy) -> WriteResult | None:
         """Record a fate that holds no item; None when the id is too long for a pointer (no item either)."""
@@ -207,6 +198,34 @@ class RecordMigrator:
             log_fields=fields,
         )
 
+
+@dataclass(frozen=True)
+class DecidedCopy:
+    copy: ApplicationCopy
+    reason: str | None = None  # why it was rejected
+
+
+def decide_copy(raw: dict[str, Any], version: str, change: CopyChange, *, now: datetime) -> DecidedCopy:
+    """The copy of the application a migration message makes: remove -> removed, then eligibility (by
+    status) -> ineligible, then validation and transform -> rejected with its reason, or live."""
+    application_id = raw["application_id"]
+    if change is CopyChange.REMOVE:
+        return DecidedCopy(ApplicationCopy(application_id, version, Fate.REMOVED))
+    if not is_eligible(raw):
+        return DecidedCopy(ApplicationCopy(application_id, version, Fate.INELIGIBLE))
+    try:
+        record = validate_record(raw, now=now)
+        item = build_onboarding_item(record, source=Source.MIGRATION, written_at=now)
+    except RecordRejected as rejected:
+        return DecidedCopy(ApplicationCopy(application_id, version, Fate.REJECTED), rejected.reason)
+    return DecidedCopy(ApplicationCopy(application_id, version, Fate.LIVE, item))
+
+
+_NOT_LIVE_OUTCOMES = {
+    Fate.REMOVED: MigrationOutcome.REMOVED,
+    Fate.INELIGIBLE: MigrationOutcome.INELIGIBLE,
+    Fate.REJECTED: MigrationOutcome.REJECTED,
+}
 
 _LIVE_OUTCOMES = {
     WriteOutcome.CREATED: MigrationOutcome.CREATED,
