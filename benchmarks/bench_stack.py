@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import math
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -22,7 +23,8 @@ from benchmarks.metering import Meters, metered_emulator
 from embedded_aws import EmbeddedAws
 from embedded_aws.local_stack import find_program_dir
 from embedded_aws.stack_deploy import deploy_stack
-from migration_cli.cost_model import item_size_bytes, write_units
+from migration_cli.cost_model import item_size_bytes, record_transaction_write_units, write_units
+from onboarding.application_writes import POINTER_PK_PREFIX
 from onboarding.dynamodb_codec import to_attribute_map
 from onboarding.migration_ledger import PK_PREFIX as LEDGER_PK_PREFIX
 from onboarding.synthetic_records import RecordKind, RecordMix, synthetic_record
@@ -149,14 +151,22 @@ class BenchStack:
         return sum(item_size_bytes(item) for item in self.scan_items(name))
 
     def target_contents(self, name: str) -> TargetContents:
-        migrated = units = size = 0
+        """Migrated items and their write units: a target with applications' pointers was written by
+        transactions (item and pointer, 2 units per KB each: ``record_transaction_write_units``); one
+        without (a peer approach's PutItem) by standard writes."""
+        migrated = size = pointers = 0
+        units = 0.0
         for item in self.scan_items(name):
             item_bytes = item_size_bytes(item)
             size += item_bytes
             if item["pk"]["S"].startswith(ONBOARDING_PK_PREFIX):
                 migrated += 1
                 units += write_units(item_bytes)
-        return TargetContents(migrated, units, size)
+            elif item["pk"]["S"].startswith(POINTER_PK_PREFIX):
+                pointers += 1
+        if pointers:
+            units = record_transaction_write_units(units / migrated) * migrated if migrated else 0.0
+        return TargetContents(migrated, math.ceil(units), size)
 
     def ledger_items(self, name: str) -> int:
         """Ledger entries (REJECTED, LAST_ERROR) in a control table or a scratch ledger."""

@@ -1,7 +1,8 @@
 """The floor: the same per-record work done directly, from one process, with no queue and no Lambda.
 
 Read the legacy table with Scan (strongly consistent, as enqueue_records reads it) and, for each record,
-do exactly what migrate_record does (eligibility, validation, transform, one conditional PutItem; a ledger
+do exactly what migrate_record does (eligibility, validation, transform, one TransactWriteItems of the
+item and its pointer, ``onboarding.application_writes``; a ledger
 write for a rejected record, into a scratch ledger defined like the control table) with the project's own
 ``RecordMigrator``, into an empty table defined like the new table. One request at a time: the emulator's
 limit for one caller, the yardstick of the pipeline.

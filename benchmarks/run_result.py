@@ -137,8 +137,9 @@ class RunResult:
         )
 
     def usage(self) -> Usage:
-        # Writes of migrated items cost their size; the other writes (ledger items, a failed
-        # condition on a redelivery) are small items of one unit each.
+        # Writes of migrated items cost their size (a transaction of item and pointer at 2 units per KB
+        # each, see ``target_contents``); the other writes (ledger items, a cancelled transaction of a
+        # redelivery) are counted at one unit each.
         other_writes = max(0, self.dynamodb_writes - self.migrated)
         point_reads = self.requests("dynamodb", frozenset({"GetItem"}))
         return Usage(

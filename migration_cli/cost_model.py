@@ -5,7 +5,11 @@ benchmarks (measured usage) and `plan` (estimated usage), so both price a run th
 - SQS: every API request is billed, empty receives included; each 64 KB chunk of a payload is a request.
 - Lambda: one request per invocation, plus duration x configured memory (GB-seconds), rounded up to 1 ms.
 - DynamoDB on-demand: a standard write costs one write request unit per 1 KB of item (rounded up; for a
-  conditional put the larger of the old and new item); a strongly consistent read costs one read request
+  conditional put the larger of the old and new item); a transactional write (TransactWriteItems) costs
+  two write request units per 1 KB of each item it writes ("transactional write requests require 2 write
+  request units to perform one write for items up to 1 KB", https://aws.amazon.com/dynamodb/pricing/on-demand/),
+  so a migrated or intake record (its item and its pointer, ``onboarding.application_writes``) costs
+  ``record_transaction_write_units``; a strongly consistent read costs one read request
   unit per 4 KB (half when eventually consistent), and a Scan rounds the sum of the item sizes it read.
 - Step Functions standard: one price per state transition.
 Item sizes follow DynamoDB's rules (``item_size_bytes``): attribute names count, numbers take about one
@@ -31,6 +35,23 @@ SQS_CHUNK_BYTES = 64 * 1024
 def write_units(item_bytes: int) -> int:
     """Write request units of one standard write of an item of this size."""
     return max(1, math.ceil(item_bytes / WRITE_UNIT_BYTES))
+
+
+TRANSACTION_WRITE_FACTOR = 2
+POINTER_ITEM_WRITE_UNITS = 1
+"""An application's pointer item (its id, version, fate, the live item's key and checksum) is under 1 KB:
+the ids are at most about 1 KB together, as the onboarding item's sort key limits them."""
+
+
+def transaction_write_units(item_bytes: int) -> int:
+    """Write request units of writing (or deleting) one item of this size inside a transaction."""
+    return TRANSACTION_WRITE_FACTOR * write_units(item_bytes)
+
+
+def record_transaction_write_units(item_write_units: float) -> float:
+    """Units of the one transaction that writes a record's item (of ``item_write_units`` standard units)
+    and its pointer; a key move deletes the old item too (its units again), not counted here."""
+    return TRANSACTION_WRITE_FACTOR * (item_write_units + POINTER_ITEM_WRITE_UNITS)
 
 
 def scan_read_units(scanned_bytes: int, consistent: bool) -> float:

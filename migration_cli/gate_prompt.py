@@ -43,6 +43,7 @@ _GATE_COUNT_KEYS = (
     "missing",
     "rejected",
     "checksum_mismatches",
+    "stale_items",
     "migration_dlq_messages",
 )
 

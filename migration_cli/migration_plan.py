@@ -19,8 +19,9 @@ README, "plan"); on AWS pass ``--seconds-per-batch`` or let `plan` read the func
 
 Usage model (priced by ``cost_model.cost_of``, the benchmarks' own model): each eligible record that fits a
 message is sent once (SendMessageBatch of 10) and received and deleted once (per batch of the tap); each
-batch is one migrate_record invocation; each migrated record is one conditional put of its item's write
-units, each invalid one a ledger put; the legacy table is scanned twice (enqueue, validation), the new
+batch is one migrate_record invocation; each migrated record is one transaction writing its item and its
+pointer at twice the standard write units (``record_transaction_write_units``), each invalid one a ledger
+put; the legacy table is scanned twice (enqueue, validation), the new
 table and the ledger once, all strongly consistent. Not counted: the pollers' empty receives, CloudWatch.
 """
 
@@ -31,7 +32,14 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from migration_cli.cost_model import Cost, Usage, cost_of, gb_seconds, scan_read_units
+from migration_cli.cost_model import (
+    Cost,
+    Usage,
+    cost_of,
+    gb_seconds,
+    record_transaction_write_units,
+    scan_read_units,
+)
 from onboarding.aws_limits import SQS_MAX_BATCH_ENTRIES, STATES_MAX_HISTORY_EVENTS
 from onboarding.settings import DEFAULT_ENQUEUE_CALL_SLICE_SECONDS
 from onboarding_stack.function_names import (
@@ -279,7 +287,7 @@ def _usage(
         * gb_seconds(settings.seconds_per_batch * 1000, settings.migrate_memory_mb)
         + gb_seconds(scan * settings.segments * 1000, ENQUEUE_MEMORY_MB)
         + gb_seconds(validate * 1000, VALIDATE_MEMORY_MB),
-        dynamodb_write_units=counts.migrates * counts.mean_write_units
+        dynamodb_write_units=counts.migrates * record_transaction_write_units(counts.mean_write_units)
         + counts.invalid
         + settings.intake_messages
         + CONTROL_TABLE_WRITES,

@@ -65,6 +65,7 @@ def record_counts(progress: ExecutionProgress) -> dict[str, int | None]:
             "ineligible": counts.ineligible,
             "rejected": counts.rejected,
             "checksum_mismatches": counts.checksum_mismatches,
+            "stale_items": counts.stale_items,
         }
     scan = progress.scan
     if progress.dry_run and progress.pages:

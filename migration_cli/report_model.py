@@ -3,7 +3,8 @@
 Every renderer reads the same object; none mutates it. ``to_json`` keeps the field names users script
 against (``report --json``, ``local run --json``) and adds ``version``; ``from_json`` reads a saved report
 back (for a renderer run later, or a test). Counts that only some outcomes have (``would_migrate`` and
-``would_reject`` in a dry run, ``superseded_by_intake`` and ``checksum_mismatches`` once validated) are
+``would_reject`` in a dry run, ``superseded_by_intake``, ``checksum_mismatches`` and ``stale_items`` once
+validated) are
 left out of the JSON when unknown, as before the report was typed.
 """
 
@@ -16,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 REPORT_VERSION: Literal[1] = 1
 REPORTED_SERVICES = ("sqs", "lambda", "dynamodb", "states")
 _SITUATIONAL_COUNTS = frozenset(
-    {"would_migrate", "would_reject", "superseded_by_intake", "checksum_mismatches"}
+    {"would_migrate", "would_reject", "superseded_by_intake", "checksum_mismatches", "stale_items"}
 )
 
 
@@ -44,6 +45,7 @@ class RecordCounts(_Part):
     rejected: int | None = None
     would_reject: int | None = None
     checksum_mismatches: int | None = None
+    stale_items: int | None = None
     dead_lettered: int | None = None
     intake_rejected: int | None = None
     intake_delivered: int | None = None

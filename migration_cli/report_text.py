@@ -70,6 +70,7 @@ def _activity(report: MigrationReport) -> list[str]:
         lines.append(
             f"Validation: {state} after {validation.runs} run(s); "
             f"checksum mismatches {len(validation.checksum_mismatches)}"
+            + (f", stale items {report.counts.stale_items}" if report.counts.stale_items else "")
         )
     if report.gate_decisions:
         lines.append(f"Gate answered: {', '.join(report.gate_decisions)}")

@@ -21,7 +21,9 @@ from typing import Any
 from onboarding.change_log import record_changed, record_sentinel_arrival
 from onboarding.json_values import dumps
 from onboarding.legacy_changes import LegacyChange, legacy_change
-from onboarding.migration_copies import MigrationCopy, send_copies
+from onboarding.migration_copies import CopyChange, MigrationCopy
+from onboarding.migration_ledger import record_rejected
+from onboarding.migration_queue_sender import message_fits, send_copies, too_large_reason
 from onboarding.timestamps import Clock, utc_now
 
 
@@ -54,8 +56,20 @@ class ChangeCapture:
             changes = [legacy_change(record) for record in stream_records]
             copies = [change for change in changes if not change.is_sentinel]
             sentinels = [change for change in changes if change.is_sentinel]
-            send_copies(self.sqs, queue_url=self.migration_queue_url, copies=[_copy(c) for c in copies])
             now = self.clock()
+            messages = [_copy(change) for change in copies]
+            for change, message in zip(copies, messages, strict=True):
+                if not message_fits(message):
+                    # As the bulk copy does with a record no SQS message can carry: rejected, with a reason.
+                    record_rejected(
+                        self.dynamodb,
+                        self.control_table_name,
+                        application_id=change.application_id,
+                        reason=f"record too large to migrate ({too_large_reason(message)})",
+                        at=now,
+                    )
+            fitting = [message for message in messages if message_fits(message)]
+            send_copies(self.sqs, queue_url=self.migration_queue_url, copies=fitting)
             record_changed(
                 self.dynamodb,
                 self.control_table_name,
@@ -63,7 +77,7 @@ class ChangeCapture:
                 at=now,
             )
             for sentinel in sentinels:
-                if sentinel.kind.value == "upsert":
+                if sentinel.kind is CopyChange.UPSERT:
                     record_sentinel_arrival(
                         self.dynamodb, self.control_table_name, sentinel_id=sentinel.application_id, at=now
                     )
@@ -73,7 +87,7 @@ class ChangeCapture:
 
 
 def _copy(change: LegacyChange) -> MigrationCopy:
-    return MigrationCopy(body=dumps(change.record), version=change.version, change=change.kind.value)
+    return MigrationCopy(body=dumps(change.record), version=change.version, change=change.kind)
 
 
 def _sequence_number(stream_record: Mapping[str, Any]) -> str:

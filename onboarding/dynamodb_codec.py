@@ -45,3 +45,7 @@ def from_attribute_map(item: Mapping[str, Any]) -> dict[str, Any]:
 
 def string_value(value: str) -> dict[str, str]:
     return {"S": value}
+
+
+def number_value(value: int) -> dict[str, str]:
+    return {"N": str(value)}

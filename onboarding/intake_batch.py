@@ -30,7 +30,13 @@ def intake_record_handler(
 
     def handle(record: SQSRecord) -> None:
         logger.set_correlation_id(record.message_id)
-        message = IntakeMessage(record.message_id, record.body, record.event_source_arn or "unknown")
+        sent = record.attributes.sent_timestamp
+        message = IntakeMessage(
+            record.message_id,
+            record.body,
+            record.event_source_arn or "unknown",
+            sent_timestamp_ms=int(sent) if sent and str(sent).isdigit() else None,
+        )
         try:
             result = intake.accept(message)
         except Exception as error:

@@ -4,6 +4,12 @@ A message that cannot be accepted (not JSON, not an object, missing or invalid f
 its batch nor be lost: it is sent to the intake DLQ with its reason and reported as processed. Anything
 unforeseen (a throttled write, an unreachable DLQ) raises, so SQS retries the message and finally
 redrives it.
+
+On the new backend every accepted message is a copy of its application at the intake's version
+(``copy_versions.intake_copy_version``: the message's SentTimestamp, then its id), written through
+``application_writes``: a resubmission that changes ``customer_id`` or ``submitted_at`` moves the
+application's one item (the old key is deleted in the same transaction), an older submission delivered
+late is stale and writes nothing, and a redelivery is a duplicate.
 """
 
 from __future__ import annotations
@@ -14,12 +20,13 @@ from typing import Any
 
 from onboarding import pii
 from onboarding.application_ids import application_id_of
+from onboarding.application_writes import ApplicationCopy, Fate, WriteOutcome, write_copy
 from onboarding.aws_limits import DYNAMODB_MAX_PARTITION_KEY_BYTES
+from onboarding.copy_versions import intake_copy_version
 from onboarding.dynamodb_codec import to_attribute_map
 from onboarding.dynamodb_storable import item_size_problem, storage_problem
 from onboarding.intake_rejection import send_to_intake_dlq
 from onboarding.json_values import NotAJsonObject, parse_object
-from onboarding.new_table_writes import WriteOutcome, put_intake_item
 from onboarding.onboarding_item import Source, build_onboarding_item
 from onboarding.record_validation import RecordRejected, bounded_reason, validate_record
 from onboarding.safe_text import utf8_size
@@ -30,7 +37,9 @@ class IntakeOutcome(StrEnum):
     WRITTEN = "written"  # legacy backend: stored as is
     CREATED = "created"
     UPDATED = "updated"
-    UNCHANGED = "unchanged"  # redelivery or same content: nothing written
+    MOVED = "moved"  # customer_id or submitted_at changed: the item under the old key was deleted
+    UNCHANGED = "unchanged"  # a redelivery (nothing written) or the same content resubmitted
+    STALE = "stale"  # a later submission of the application was already written: nothing written
     REJECTED = "rejected"  # sent to the intake DLQ
 
 
@@ -39,6 +48,8 @@ class IntakeMessage:
     message_id: str
     body: str
     source_queue: str
+    sent_timestamp_ms: int | None = None
+    """SQS's SentTimestamp attribute (epoch ms): orders submissions of one application."""
 
 
 @dataclass(frozen=True)
@@ -116,14 +127,26 @@ class OnboardingIntake:
             item = build_onboarding_item(record, source=Source.INTAKE, written_at=now)
         except RecordRejected as rejected:
             return _reject(self.sqs, self.intake_dlq_url, message, rejected.reason, pii.log_fields(raw))
-        outcome = put_intake_item(self.dynamodb, self.new_table_name, item)
-        return IntakeResult(_OUTCOMES[outcome], pii.log_fields(raw))
+        # Lambda's SQS events always carry SentTimestamp; without one, the time of processing stands in.
+        sent_ms = message.sent_timestamp_ms
+        if sent_ms is None:
+            sent_ms = int(now.timestamp() * 1000)
+        version = intake_copy_version(sent_ms, message.message_id)
+        written = write_copy(
+            self.dynamodb,
+            self.new_table_name,
+            ApplicationCopy(record.application_id, version, Fate.LIVE, item),
+        )
+        return IntakeResult(_OUTCOMES[written.outcome], pii.log_fields(raw))
 
 
 _OUTCOMES = {
     WriteOutcome.CREATED: IntakeOutcome.CREATED,
     WriteOutcome.UPDATED: IntakeOutcome.UPDATED,
+    WriteOutcome.MOVED: IntakeOutcome.MOVED,
     WriteOutcome.UNCHANGED: IntakeOutcome.UNCHANGED,
+    WriteOutcome.DUPLICATE: IntakeOutcome.UNCHANGED,
+    WriteOutcome.STALE: IntakeOutcome.STALE,
 }
 
 

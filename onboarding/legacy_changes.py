@@ -11,18 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 from onboarding.application_ids import application_id_of
 from onboarding.copy_versions import stream_copy_version
 from onboarding.dynamodb_codec import from_attribute_map
+from onboarding.migration_copies import CopyChange
 from onboarding.run_sentinels import is_sentinel
-
-
-class ChangeKind(StrEnum):
-    UPSERT = "upsert"
-    REMOVE = "remove"
 
 
 class UnreadableChange(ValueError):
@@ -33,7 +28,7 @@ class UnreadableChange(ValueError):
 class LegacyChange:
     sequence_number: str
     application_id: str
-    kind: ChangeKind
+    kind: CopyChange
     record: dict[str, Any]
     """The record after the change (upsert) or before it (remove)."""
 
@@ -56,13 +51,13 @@ def legacy_change(stream_record: Mapping[str, Any]) -> LegacyChange:
     if not isinstance(sequence_number, str) or not sequence_number:
         raise UnreadableChange("no SequenceNumber")
     if event_name in ("INSERT", "MODIFY"):
-        kind, image_name = ChangeKind.UPSERT, "NewImage"
+        kind, image_name = CopyChange.UPSERT, "NewImage"
     elif event_name == "REMOVE":
-        kind, image_name = ChangeKind.REMOVE, "OldImage"
+        kind, image_name = CopyChange.REMOVE, "OldImage"
     else:
         raise UnreadableChange(f"eventName {str(event_name)[:40]!r} is not INSERT, MODIFY or REMOVE")
     # A REMOVE without its old image (a KEYS_ONLY stream) still names the record by its keys.
-    image = data.get(image_name) or (data.get("Keys") if kind is ChangeKind.REMOVE else None)
+    image = data.get(image_name) or (data.get("Keys") if kind is CopyChange.REMOVE else None)
     if not isinstance(image, Mapping):
         raise UnreadableChange(f"no {image_name}: the stream must be NEW_AND_OLD_IMAGES")
     record = from_attribute_map(image)

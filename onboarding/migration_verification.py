@@ -9,7 +9,12 @@ table:
 - not found, REJECTED in the ledger: rejected (reported with its reason, does not make the run unclean);
 - otherwise: missing, with the last error from the ledger when there is one.
 So eligible == migrated + superseded_by_intake + rejected + missing. DLQ depths count visible and
-in-flight messages. clean = no missing, no checksum mismatch, empty migration DLQ.
+in-flight messages. The applications' pointer items (``application_writes``) are read, not compared:
+an onboarding item that is not its application's pointer's current item (a leftover at an old key, or
+an item of an application whose pointer says removed, ineligible or rejected) counts in
+``stale_items``; an item without a pointer (written before pointers existed) is not judged. Sentinel
+records of an online run (``run_sentinels``) are not records: skipped on both sides.
+clean = no missing, no checksum mismatch, no stale item, empty migration DLQ.
 
 The result goes into the state machine's state, so it stays bounded whatever N and the records hold:
 every count, and a bounded sample of each list (see ``bounded_sample``: at most 20 entries, texts cut to
@@ -25,6 +30,7 @@ from datetime import datetime
 from typing import Any
 
 from onboarding.application_ids import application_id_of
+from onboarding.application_writes import Fate, is_pointer_item, pointer_from_item
 from onboarding.bounded_sample import bounded_sample
 from onboarding.checksum import checksum
 from onboarding.eligibility import is_eligible
@@ -33,6 +39,7 @@ from onboarding.legacy_scan import scan_segment
 from onboarding.migration_ledger import LAST_ERROR, REJECTED, LedgerEntry, read_ledger
 from onboarding.onboarding_item import Source, content_of, fitting_content, is_onboarding_item
 from onboarding.record_validation import RecordRejected, validate_record
+from onboarding.run_sentinels import is_sentinel
 from onboarding.timestamps import utc_now
 from onboarding.validation_result import Finding, RecordRef, ValidationCounts, ValidationResult
 
@@ -63,6 +70,8 @@ class _Target:
 class _NewSide:
     targets: dict[tuple[str, str], _Target] = field(default_factory=dict)
     target_app_ids: set[str] = field(default_factory=set)
+    item_apps: dict[tuple[str, str], str] = field(default_factory=dict)  # item key -> its application
+    current_items: dict[str, tuple[str, str] | None] = field(default_factory=dict)  # pointer: live key
     ledger: dict[tuple[str, str], LedgerEntry] = field(default_factory=dict)
 
 
@@ -127,6 +136,8 @@ def _read_legacy_segment(
 ) -> _LegacySide:
     side = _LegacySide()
     for record in scan_segment(dynamodb, table_name=table, segment=segment, total_segments=segments):
+        if is_sentinel(record.get("application_id")):
+            continue
         side.legacy += 1
         if is_eligible(record):
             side.expected.append(expected_for(record, now))
@@ -139,7 +150,12 @@ def _read_new_segment(dynamodb: Any, table: str, segment: int, segments: int) ->
     # Only small summaries are kept, not items: the verifier must hold a whole table's worth in memory.
     side = _NewSide()
     for item in scan_segment(dynamodb, table_name=table, segment=segment, total_segments=segments):
-        if is_onboarding_item(item):
+        if is_pointer_item(item):
+            pointer = pointer_from_item(item)
+            live = pointer.item_key if pointer.fate is Fate.LIVE else None
+            side.current_items[str(item.get("application_id", ""))] = live
+        elif is_onboarding_item(item):
+            side.item_apps[(item["pk"], item["sk"])] = str(item.get("application_id", ""))
             side.targets[(item["pk"], item["sk"])] = _Target(
                 source=str(item.get("source", "")),
                 checksum=str(item.get("checksum", "")),
@@ -170,6 +186,8 @@ def _merge_new(parts: Iterable[_NewSide]) -> _NewSide:
     for part in parts:
         merged.targets.update(part.targets)
         merged.target_app_ids |= part.target_app_ids
+        merged.item_apps.update(part.item_apps)
+        merged.current_items.update(part.current_items)
     return merged
 
 
@@ -201,6 +219,11 @@ def _compare(
             mismatches.append({"application_id": app_id})
         else:
             missing.append({"application_id": app_id, "reason": _missing_reason(expected, new)})
+    stale_items = sum(
+        1
+        for key, app_id in new.item_apps.items()
+        if app_id in new.current_items and new.current_items[app_id] != key
+    )
     counts = ValidationCounts(
         legacy=legacy.legacy,
         eligible=len(legacy.expected),
@@ -212,6 +235,7 @@ def _compare(
         superseded_by_intake=superseded,
         migration_dlq_messages=migration_dlq_messages,
         intake_dlq_messages=intake_dlq_messages,
+        stale_items=stale_items,
     )
     rejected_sample, missing_sample, mismatch_sample = (
         bounded_sample(rejected),
@@ -219,7 +243,10 @@ def _compare(
         bounded_sample(mismatches),
     )
     return ValidationResult(
-        clean=counts.missing == 0 and counts.checksum_mismatches == 0 and migration_dlq_messages == 0,
+        clean=counts.missing == 0
+        and counts.checksum_mismatches == 0
+        and counts.stale_items == 0
+        and migration_dlq_messages == 0,
         counts=counts,
         rejected=[Finding.model_validate(entry) for entry in rejected_sample.entries],
         missing=[Finding.model_validate(entry) for entry in missing_sample.entries],

@@ -3,7 +3,7 @@
 Customer first, date/time second: ``pk = CUSTOMER#<customer_id>``,
 ``sk = ONBOARDING#<submitted_at UTC Z>#<application_id>``. The plan definition is copied in at write time,
 unknown legacy fields are kept under ``extra``, and ``checksum`` covers the transformed content (every
-attribute except checksum, source and written_at), so the verifier can recompute it from either side.
+attribute except checksum, source, written_at and version), so the verifier can recompute it from either side.
 """
 
 from __future__ import annotations
@@ -22,10 +22,11 @@ from onboarding.timestamps import to_utc_z
 
 PK_PREFIX = "CUSTOMER#"
 SK_PREFIX = "ONBOARDING#"
-NOT_CONTENT = frozenset({"checksum", "source", "written_at"})
+NOT_CONTENT = frozenset({"checksum", "source", "written_at", "version"})
 EXTRA = "extra"
-# checksum (64 hex), source, written_at (27) and their names, rounded up.
-_NOT_CONTENT_BYTES = 160
+# checksum (64 hex), source, written_at (27), version (an intake version: about 54 with a message id)
+# and their names, rounded up.
+_NOT_CONTENT_BYTES = 240
 
 
 class Source(StrEnum):

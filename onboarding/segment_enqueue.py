@@ -26,6 +26,7 @@ from onboarding.legacy_scan import scan_page
 from onboarding.migration_ledger import record_rejected
 from onboarding.migration_queue_sender import message_fits, send_bodies, too_large_reason
 from onboarding.record_validation import RecordRejected, validate_record
+from onboarding.run_sentinels import is_sentinel
 from onboarding.timestamps import utc_now
 
 
@@ -106,6 +107,8 @@ def _classify(
     bodies: list[str] = []
     oversized: list[OversizedRecord] = []
     for record in records:
+        if is_sentinel(record.get("application_id")):
+            continue  # an online run's sentinel, not a record: never sent, never counted
         counts.scanned += 1
         if not is_eligible(record):
             counts.ineligible += 1

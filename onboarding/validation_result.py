@@ -32,6 +32,9 @@ class ValidationCounts(BaseModel):
     superseded_by_intake: int = Field(ge=0)
     migration_dlq_messages: int = Field(ge=0)
     intake_dlq_messages: int = Field(ge=0)
+    stale_items: int = Field(default=0, ge=0)
+    """Onboarding items that are not their application's current item (a leftover at an old key, or an
+    item of a removed, ineligible or rejected application). 0 in documents written before it existed."""
 
 
 class Finding(BaseModel):
@@ -57,7 +60,7 @@ class ValidationResult(BaseModel):
     kind: Literal["validate_migration"] = VALIDATION_RESULT_KIND
     version: ResultVersion = RESULT_VERSION
     clean: bool
-    """No missing record, no checksum mismatch, an empty migration DLQ."""
+    """No missing record, no checksum mismatch, no stale item, an empty migration DLQ."""
     counts: ValidationCounts
     rejected: list[Finding] = Field(default_factory=list)
     missing: list[Finding] = Field(default_factory=list)

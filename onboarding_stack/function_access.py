@@ -36,6 +36,10 @@ CONSUMER_ACTIONS = [
     "sqs:ChangeMessageVisibility",
 ]
 
+# One TransactWriteItems puts an application's pointer and item and deletes its old item; IAM checks each
+# operation's own action (there is no TransactWriteItems action: DynamoDB developer guide, "Using IAM with
+# DynamoDB transactions"). GetItem re-reads a pointer after a cancelled transaction.
+NEW_TABLE_WRITER_ACTIONS = ["dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:GetItem"]
 STREAM_READER_ACTIONS = [
     "dynamodb:DescribeStream",
     "dynamodb:GetRecords",
@@ -154,7 +158,7 @@ def pipeline_function_access(settings: StackSettings, r: PipelineResources) -> d
         ),
         ONBOARDING_INTAKE: FunctionAccess(
             [
-                allow("WriteNewTable", ["dynamodb:PutItem", "dynamodb:GetItem"], [r.new_table_arn]),
+                allow("WriteNewTable", NEW_TABLE_WRITER_ACTIONS, [r.new_table_arn]),
                 allow("RejectToIntakeDeadLetterQueue", ["sqs:SendMessage"], [r.intake_dlq_arn]),
                 allow("ConsumeIntakeQueue", CONSUMER_ACTIONS, [r.intake_queue_arn]),
             ],
@@ -177,7 +181,7 @@ def pipeline_function_access(settings: StackSettings, r: PipelineResources) -> d
         ),
         MIGRATE_RECORD: FunctionAccess(
             [
-                allow("WriteNewTable", ["dynamodb:PutItem", "dynamodb:GetItem"], [r.new_table_arn]),
+                allow("WriteNewTable", NEW_TABLE_WRITER_ACTIONS, [r.new_table_arn]),
                 # The ledger: REJECTED and LAST_ERROR entries, and deleting a LAST_ERROR once migrated.
                 allow("WriteLedger", ["dynamodb:PutItem", "dynamodb:DeleteItem"], [r.control_table_arn]),
                 allow("ConsumeMigrationQueue", CONSUMER_ACTIONS, [r.migration_queue_arn]),

@@ -1,7 +1,9 @@
 """migrate_record: consume the migration queue, one legacy record per message, partial batch failures.
 
 Thin wiring only; the per-record logic is ``onboarding.record_migration``. A failed record raises, so
-Powertools reports exactly that message in ``batchItemFailures``; the others are deleted.
+Powertools reports exactly that message in ``batchItemFailures``; the others are deleted. A message's
+``copy_version`` and ``copy_change`` attributes (``onboarding.migration_copies``) say which copy it is;
+a bulk-copy message has neither (a scanned upsert).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from onboarding import aws_clients, settings
 from onboarding.fault_injection import FaultInjector
+from onboarding.migration_copies import copy_attributes_from_event
 from onboarding.record_migration import (
     MigrationAttemptFailed,
     MigrationMessage,
@@ -35,10 +38,14 @@ processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failu
 _METRICS = {
     MigrationOutcome.CREATED: "RecordsMigrated",
     MigrationOutcome.UPDATED: "RecordsUpdated",
+    MigrationOutcome.MOVED: "RecordsMoved",
+    MigrationOutcome.REMOVED: "RecordsRemoved",
     MigrationOutcome.DUPLICATE: "DuplicateDeliveries",
     MigrationOutcome.SUPERSEDED: "RecordsSupersededByIntake",
+    MigrationOutcome.STALE: "StaleCopies",
     MigrationOutcome.INELIGIBLE: "RecordsIneligible",
     MigrationOutcome.REJECTED: "RecordsRejected",
+    MigrationOutcome.SENTINEL: "SentinelsSkipped",
 }
 
 
@@ -58,11 +65,15 @@ def _migrator() -> RecordMigrator:
 def _record_handler(migrator: RecordMigrator, max_receive_count: int) -> Callable[[SQSRecord], None]:
     def handle(record: SQSRecord) -> None:
         logger.set_correlation_id(record.message_id)
+        # An attribute no sender writes fails this message (retried, then dead-lettered with its error).
+        version, change = copy_attributes_from_event(record.raw_event.get("messageAttributes"))
         message = MigrationMessage(
             message_id=record.message_id,
             body=record.body,
             receipt_handle=record.receipt_handle,
             receive_count=int(record.attributes.approximate_receive_count or 1),
+            version=version,
+            change=change,
         )
         try:
             result = migrator.migrate(message)

@@ -24,6 +24,8 @@ processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failu
 _METRICS = {
     IntakeOutcome.CREATED: "IntakeWritten",
     IntakeOutcome.UPDATED: "IntakeUpdated",
+    IntakeOutcome.MOVED: "IntakeMoved",
+    IntakeOutcome.STALE: "IntakeStale",
     IntakeOutcome.UNCHANGED: "IntakeUnchanged",
     IntakeOutcome.REJECTED: "IntakeRejected",
 }

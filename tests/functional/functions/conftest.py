@@ -49,10 +49,22 @@ class Stack:
     migration_dlq_url: str
 
     def new_items(self) -> list[dict[str, Any]]:
+        """The onboarding items of the new table (not the applications' pointers: ``pointers``)."""
+        from onboarding.application_writes import is_pointer_item
+
+        return [item for item in self.new_table_items() if not is_pointer_item(item)]
+
+    def pointers(self) -> dict[str, dict[str, Any]]:
+        """Each application's pointer item in the new table, by application id."""
+        from onboarding.application_writes import is_pointer_item
+
+        return {item["application_id"]: item for item in self.new_table_items() if is_pointer_item(item)}
+
+    def new_table_items(self) -> list[dict[str, Any]]:
         from onboarding.dynamodb_codec import from_attribute_map
 
-        items = self.dynamodb.scan(TableName=self.new_table, ConsistentRead=True)["Items"]
-        return [from_attribute_map(item) for item in items]
+        pages = self.dynamodb.get_paginator("scan").paginate(TableName=self.new_table, ConsistentRead=True)
+        return [from_attribute_map(item) for page in pages for item in page["Items"]]
 
     def control_items(self) -> list[dict[str, Any]]:
         """Every item of the control table (the ledger, and run control's items when a test wrote any)."""

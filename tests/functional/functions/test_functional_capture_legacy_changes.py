@@ -76,7 +76,8 @@ def test_each_change_becomes_a_versioned_copy_and_a_change_mark(stack: Any, lamb
     copies = sorted(
         (
             m["MessageAttributes"][COPY_VERSION_ATTRIBUTE]["StringValue"],
-            m["MessageAttributes"][COPY_CHANGE_ATTRIBUTE]["StringValue"],
+            # An upsert is the default: only a remove says so.
+            m["MessageAttributes"].get(COPY_CHANGE_ATTRIBUTE, {}).get("StringValue", "upsert"),
             json.loads(m["Body"]),
         )
         for m in received(stack)

@@ -129,11 +129,12 @@ def test_onboarding_intake_rejects_an_invalid_record_with_a_safe_reason(
 def test_onboarding_intake_redelivery_and_changes(stack, events, lambda_context, make_record):
     # GIVEN a record written by the intake
     record = make_record(seed=6)
-    onboarding_intake.lambda_handler(events.sqs_event(json.dumps(record)), lambda_context)
+    sent = events.sqs_event(json.dumps(record))
+    onboarding_intake.lambda_handler(sent, lambda_context)
     [first] = stack.new_items()
 
-    # WHEN it is redelivered, THEN nothing changes
-    onboarding_intake.lambda_handler(events.sqs_event(json.dumps(record)), lambda_context)
+    # WHEN the same message is redelivered, THEN nothing changes
+    onboarding_intake.lambda_handler(sent, lambda_context)
     assert stack.new_items() == [first]
 
     # WHEN a changed version arrives, THEN it replaces the item

@@ -64,6 +64,7 @@ def test_a_complete_migration_validates_clean_with_matching_counts(stack, migrat
         "superseded_by_intake": 0,
         "migration_dlq_messages": 0,
         "intake_dlq_messages": 0,
+        "stale_items": 0,
     }
     assert {entry["application_id"] for entry in report["rejected"]} == invalid
     assert all(entry["reason"] for entry in report["rejected"])
@@ -255,3 +256,42 @@ def test_the_result_is_14_kib_with_10000_rejections_of_1000_character_reasons(st
 def test_segments_out_of_range_are_refused(stack, lambda_context):
     with pytest.raises(ValueError):
         validate.lambda_handler({"segments": 0}, lambda_context)
+
+
+def test_an_item_left_at_an_old_key_is_a_stale_item_and_makes_the_run_unclean(
+    stack, migrated, lambda_context
+):
+    # GIVEN a completed migration, and a copy of one migrated item left under another (older) key, as
+    # writes without a pointer left them when a resubmission changed submitted_at
+    record = _first_valid(migrated)
+    leftover = {
+        **stack_target(stack, record["application_id"]),
+        "sk": "ONBOARDING#2020-01-01T00:00:00.000000Z#x",
+    }
+    stack.dynamodb.put_item(TableName=stack.new_table, Item=to_attribute_map(leftover))
+
+    # WHEN validated
+    report = validate.lambda_handler({"segments": 2}, lambda_context)
+
+    # THEN the leftover is counted (and only it: the pointers are not items), and the run is not clean
+    assert report["counts"]["stale_items"] == 1
+    assert report["counts"]["migrated"] == len(_ids(migrated, RecordKind.ELIGIBLE_VALID))
+    assert report["clean"] is False
+
+
+def test_a_resubmission_that_moves_the_key_leaves_one_item_and_validates_clean(
+    stack, migrated, events, lambda_context
+):
+    # GIVEN a completed migration, then the live intake resubmits one application with a new submitted_at
+    record = {**_first_valid(migrated), "submitted_at": "2025-06-01T09:30:00+00:00"}
+    onboarding_intake.lambda_handler(events.sqs_event(json.dumps(record)), lambda_context)
+
+    # WHEN validated
+    report = validate.lambda_handler({"segments": 2}, lambda_context)
+
+    # THEN the application has exactly one item, the resubmitted one, and nothing is stale
+    [item] = [i for i in stack.new_items() if i["application_id"] == record["application_id"]]
+    assert (item["source"], item["submitted_at"]) == ("intake", "2025-06-01T09:30:00.000000Z")
+    assert report["counts"]["stale_items"] == 0
+    assert report["counts"]["superseded_by_intake"] == 0  # the legacy record still has the old date
+    assert report["counts"]["missing"] == 1

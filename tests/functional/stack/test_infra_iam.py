@@ -47,7 +47,7 @@ CONTRACT_GRANTS: Mapping[str, Mapping[str, frozenset[str]]] = {
         "intake_queue_arn": CONSUMER,
     },
     "onboarding_intake": {
-        "new_table_arn": frozenset({"dynamodb:PutItem", "dynamodb:GetItem"}),
+        "new_table_arn": frozenset({"dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:GetItem"}),
         "intake_dlq_arn": frozenset({"sqs:SendMessage"}),
         "intake_queue_arn": CONSUMER,
     },
@@ -58,7 +58,7 @@ CONTRACT_GRANTS: Mapping[str, Mapping[str, frozenset[str]]] = {
         "control_table_arn": frozenset({"dynamodb:PutItem"}),
     },
     "migrate_record": {
-        "new_table_arn": frozenset({"dynamodb:PutItem", "dynamodb:GetItem"}),
+        "new_table_arn": frozenset({"dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:GetItem"}),
         "control_table_arn": frozenset({"dynamodb:PutItem", "dynamodb:DeleteItem"}),
         "migration_queue_arn": CONSUMER,
     },

@@ -162,3 +162,19 @@ def test_every_price_names_its_source_and_date():
         assert price.usd_per_unit > 0
         assert price.source.startswith("https://aws.amazon.com/")
         assert price.as_published
+
+
+@pytest.mark.parametrize(("item_bytes", "units"), [(1, 2), (1024, 2), (1025, 4), (3000, 6)])
+def test_transactional_writes_cost_two_units_per_kilobyte(item_bytes: int, units: int) -> None:
+    # GIVEN an item written inside a TransactWriteItems / WHEN priced / THEN twice a standard write
+    from migration_cli.cost_model import transaction_write_units
+
+    assert transaction_write_units(item_bytes) == units
+
+
+def test_a_record_transaction_prices_its_item_and_its_pointer() -> None:
+    # GIVEN a migrated item of 3 standard units / WHEN its transaction (item + pointer) is priced
+    from migration_cli.cost_model import record_transaction_write_units
+
+    # THEN both items are written at 2 units per KB
+    assert record_transaction_write_units(3) == 2 * (3 + 1)

@@ -77,8 +77,9 @@ def test_usage_counts_one_send_receive_and_delete_per_batch_and_one_invocation_p
     assert plan.usage.sqs_requests == 800 + 2 * batches + polls
     enqueue_calls = 4 * max(1, math.ceil(plan.phases["migrate"] / 20))
     assert plan.usage.lambda_invocations == batches + enqueue_calls + 1
-    # a migrated item's write units each, one ledger put per invalid record, the control table's writes
-    assert plan.usage.dynamodb_write_units == pytest.approx(7_500 + 500 + 12)
+    # one transaction per migrated record (its 1-unit item and its pointer, at 2 units per KB each),
+    # one ledger put per invalid record, the control table's writes
+    assert plan.usage.dynamodb_write_units == pytest.approx(7_500 * 2 * (1 + 1) + 500 + 12)
     assert plan.usage.state_transitions == plan.state_transitions
 
 
