@@ -30,18 +30,40 @@ from datetime import datetime
 from typing import Any
 
 from onboarding.application_ids import application_id_of
-from onboarding.application_writes import Fate, is_pointer_item, pointer_from_item
+from onboarding.application_writes import (
+    Fate,
+    Pointer,
+    PointerKeyTooLong,
+    is_pointer_item,
+    pointer_from_item,
+    read_pointer,
+)
 from onboarding.bounded_sample import bounded_sample
+from onboarding.change_log import changed_since, record_changed
 from onboarding.checksum import checksum
+from onboarding.dynamodb_codec import from_attribute_map, to_attribute_map
 from onboarding.eligibility import is_eligible
 from onboarding.execution_input import DEFAULT_SEGMENTS, MAX_SEGMENTS
 from onboarding.legacy_scan import scan_segment
-from onboarding.migration_ledger import LAST_ERROR, REJECTED, LedgerEntry, read_ledger
+from onboarding.migration_ledger import (
+    LAST_ERROR,
+    REJECTED,
+    LedgerEntry,
+    ledger_entry,
+    ledger_pk,
+    read_ledger,
+)
 from onboarding.onboarding_item import Source, content_of, fitting_content, is_onboarding_item
 from onboarding.record_validation import RecordRejected, validate_record
 from onboarding.run_sentinels import is_sentinel
 from onboarding.timestamps import utc_now
-from onboarding.validation_result import Finding, RecordRef, ValidationCounts, ValidationResult
+from onboarding.validation_result import (
+    Finding,
+    RecordRef,
+    ValidationCounts,
+    ValidationResult,
+    ValidationScope,
+)
 
 
 @dataclass(frozen=True)
@@ -86,7 +108,10 @@ def verify_migration(
     intake_dlq_url: str,
     segments: int = DEFAULT_SEGMENTS,
     now: datetime | None = None,
+    record_suspects: bool = False,
 ) -> ValidationResult:
+    """Both tables in full. ``record_suspects``: mark every application found different as changed (an
+    online run's verification while the legacy backend still serves)."""
     if not 1 <= segments <= MAX_SEGMENTS:
         raise ValueError(f"segments must be between 1 and {MAX_SEGMENTS}")
     validation_time = now or utc_now()
@@ -107,12 +132,89 @@ def verify_migration(
         new = _merge_new(part.result() for part in new_parts)
         for part in ledger_parts:
             new.ledger.update(part.result())
-    return _compare(
+    result, suspects = _compare(
         legacy,
         new,
         migration_dlq_messages=queue_depth(sqs, migration_dlq_url),
         intake_dlq_messages=queue_depth(sqs, intake_dlq_url),
     )
+    if record_suspects:
+        # Online, the legacy backend still serves: a difference may be a change still on its way. Each one
+        # is marked changed, so the cut-over's re-verification looks at it again once the stream caught up.
+        record_changed(dynamodb, control_table_name, application_ids=suspects, at=validation_time)
+    return result
+
+
+def verify_changed_records(
+    *,
+    dynamodb: Any,
+    sqs: Any,
+    legacy_table_name: str,
+    new_table_name: str,
+    control_table_name: str,
+    migration_dlq_url: str,
+    intake_dlq_url: str,
+    since: datetime,
+    now: datetime | None = None,
+) -> ValidationResult:
+    """The cut-over's re-verification in an online run: only the applications marked changed since
+    ``since`` (by the change capture, or as suspects of the verification while serving), each read with
+    consistent GetItems - O(changes), not O(N), while the intake is paused. Counts are of that set."""
+    validation_time = now or utc_now()
+    changed = sorted(set(changed_since(dynamodb, control_table_name, since=since)))
+    legacy = _LegacySide()
+    new = _NewSide()
+    gone_but_live = 0
+    for application_id in changed:
+        record = _get(dynamodb, legacy_table_name, {"application_id": application_id})
+        pointer = _read_pointer_or_none(dynamodb, new_table_name, application_id)
+        if pointer is not None and pointer.fate is Fate.LIVE and pointer.item_key is not None:
+            new.current_items[application_id] = pointer.item_key
+            item = _get(dynamodb, new_table_name, {"pk": pointer.item_key[0], "sk": pointer.item_key[1]})
+            if item is not None:
+                _add_target(new, item)
+        elif pointer is not None:
+            new.current_items[application_id] = None
+        for kind in (REJECTED, LAST_ERROR):
+            entry = _get(dynamodb, control_table_name, {"pk": ledger_pk(application_id), "sk": kind})
+            ledger = ledger_entry(entry) if entry is not None else None
+            if ledger is not None:
+                new.ledger[(ledger.application_id, ledger.kind)] = ledger
+        if record is None:
+            # Deleted from the legacy table: its copy must be gone from the new one too.
+            gone_but_live += 1 if new.current_items.get(application_id) else 0
+            continue
+        legacy.legacy += 1
+        if is_eligible(record):
+            legacy.expected.append(expected_for(record, validation_time))
+        else:
+            legacy.ineligible += 1
+            # An ineligible record keeps no item: a live pointer is a copy that should have been retired.
+            gone_but_live += 1 if new.current_items.get(application_id) else 0
+    result, _ = _compare(
+        legacy,
+        new,
+        migration_dlq_messages=queue_depth(sqs, migration_dlq_url),
+        intake_dlq_messages=queue_depth(sqs, intake_dlq_url),
+        scope=ValidationScope.CHANGED,
+    )
+    if not gone_but_live:
+        return result
+    counts = result.counts.model_copy(update={"stale_items": result.counts.stale_items + gone_but_live})
+    return result.model_copy(update={"counts": counts, "clean": False})
+
+
+def _get(dynamodb: Any, table_name: str, key: dict[str, str]) -> dict[str, Any] | None:
+    response = dynamodb.get_item(TableName=table_name, Key=to_attribute_map(key), ConsistentRead=True)
+    item = response.get("Item")
+    return from_attribute_map(item) if item else None
+
+
+def _read_pointer_or_none(dynamodb: Any, table_name: str, application_id: str) -> Pointer | None:
+    try:
+        return read_pointer(dynamodb, table_name, application_id)
+    except PointerKeyTooLong:
+        return None  # such an id can never have been written: nothing to compare
 
 
 def queue_depth(sqs: Any, queue_url: str) -> int:
@@ -155,14 +257,18 @@ def _read_new_segment(dynamodb: Any, table: str, segment: int, segments: int) ->
             live = pointer.item_key if pointer.fate is Fate.LIVE else None
             side.current_items[str(item.get("application_id", ""))] = live
         elif is_onboarding_item(item):
-            side.item_apps[(item["pk"], item["sk"])] = str(item.get("application_id", ""))
-            side.targets[(item["pk"], item["sk"])] = _Target(
-                source=str(item.get("source", "")),
-                checksum=str(item.get("checksum", "")),
-                content_checksum=checksum(content_of(item)),
-            )
-            side.target_app_ids.add(str(item.get("application_id", "")))
+            _add_target(side, item)
     return side
+
+
+def _add_target(side: _NewSide, item: dict[str, Any]) -> None:
+    side.item_apps[(item["pk"], item["sk"])] = str(item.get("application_id", ""))
+    side.targets[(item["pk"], item["sk"])] = _Target(
+        source=str(item.get("source", "")),
+        checksum=str(item.get("checksum", "")),
+        content_checksum=checksum(content_of(item)),
+    )
+    side.target_app_ids.add(str(item.get("application_id", "")))
 
 
 def _read_ledger_segment(
@@ -197,7 +303,9 @@ def _compare(
     *,
     migration_dlq_messages: int,
     intake_dlq_messages: int,
-) -> ValidationResult:
+    scope: ValidationScope = ValidationScope.ALL,
+) -> tuple[ValidationResult, list[str]]:
+    """The result, and every application found different (missing, mismatched, stale): the suspects."""
     migrated = superseded = 0
     rejected: list[dict[str, str]] = []
     missing: list[dict[str, str]] = []
@@ -219,11 +327,12 @@ def _compare(
             mismatches.append({"application_id": app_id})
         else:
             missing.append({"application_id": app_id, "reason": _missing_reason(expected, new)})
-    stale_items = sum(
-        1
+    stale = [
+        app_id
         for key, app_id in new.item_apps.items()
         if app_id in new.current_items and new.current_items[app_id] != key
-    )
+    ]
+    stale_items = len(stale)
     counts = ValidationCounts(
         legacy=legacy.legacy,
         eligible=len(legacy.expected),
@@ -242,7 +351,9 @@ def _compare(
         bounded_sample(missing),
         bounded_sample(mismatches),
     )
+    suspects = [entry["application_id"] for entry in (*missing, *mismatches)] + stale
     return ValidationResult(
+        scope=scope,
         clean=counts.missing == 0
         and counts.checksum_mismatches == 0
         and counts.stale_items == 0
@@ -252,7 +363,7 @@ def _compare(
         missing=[Finding.model_validate(entry) for entry in missing_sample.entries],
         checksum_mismatches=[RecordRef.model_validate(entry) for entry in mismatch_sample.entries],
         truncated=rejected_sample.truncated or missing_sample.truncated or mismatch_sample.truncated,
-    )
+    ), suspects
 
 
 def _missing_reason(expected: _Expected, new: _NewSide) -> str:

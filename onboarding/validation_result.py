@@ -8,6 +8,7 @@ whole result stays far below Step Functions' 256 KiB state quota at any N.
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -54,11 +55,20 @@ class RecordRef(BaseModel):
     application_id: str
 
 
+class ValidationScope(StrEnum):
+    ALL = "all"
+    """Both tables in full."""
+    CHANGED = "changed"
+    """Only the applications changed during an online run (its cut-over's re-verification): the counts
+    are of that set."""
+
+
 class ValidationResult(BaseModel):
     model_config = RESULT_MODEL_CONFIG
 
     kind: Literal["validate_migration"] = VALIDATION_RESULT_KIND
     version: ResultVersion = RESULT_VERSION
+    scope: ValidationScope = ValidationScope.ALL
     clean: bool
     """No missing record, no checksum mismatch, no stale item, an empty migration DLQ."""
     counts: ValidationCounts

@@ -200,8 +200,18 @@ def pipeline_function_access(settings: StackSettings, r: PipelineResources) -> d
         ),
         VALIDATE_MIGRATION: FunctionAccess(
             [
-                allow("ScanBothTables", ["dynamodb:Scan"], [r.legacy_table_arn, r.new_table_arn]),
-                allow("ScanLedger", ["dynamodb:Scan"], [r.control_table_arn]),
+                # Scans for a full verification; GetItem for an online cut-over's changed records only.
+                allow(
+                    "ReadBothTables",
+                    ["dynamodb:Scan", "dynamodb:GetItem"],
+                    [r.legacy_table_arn, r.new_table_arn],
+                ),
+                # The ledger, the change marks, and (online, while serving) marking suspects as changed.
+                allow(
+                    "ReadLedgerAndMarkChanges",
+                    ["dynamodb:Scan", "dynamodb:GetItem", "dynamodb:BatchWriteItem"],
+                    [r.control_table_arn],
+                ),
                 allow(
                     "CountDeadLetters",
                     ["sqs:GetQueueAttributes"],

@@ -1,11 +1,14 @@
 """validate_migration: compare the legacy and new tables and report (see onboarding.migration_verification).
 
-Event: {"segments": int (default 4)} (plus an optional "correlation_id").
+Event: {"segments": int (default 4), "mode": "offline" | "online", "stage": "bulk" | "cut_over", "since":
+ISO time} (plus an optional "correlation_id"). Online, the verification while the legacy backend serves
+marks what differs; the cut-over's re-verifies only what changed since ``since``.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Any, Literal
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
@@ -13,8 +16,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field
 
 from onboarding import aws_clients, settings
-from onboarding.execution_input import DEFAULT_SEGMENTS, MAX_SEGMENTS
-from onboarding.migration_verification import verify_migration
+from onboarding.execution_input import DEFAULT_SEGMENTS, MAX_SEGMENTS, OFFLINE, ONLINE
+from onboarding.migration_verification import verify_changed_records, verify_migration
 
 logger = Logger()
 tracer = Tracer()
@@ -25,6 +28,11 @@ class ValidateRequest(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     segments: int = Field(default=DEFAULT_SEGMENTS, ge=1, le=MAX_SEGMENTS)
+    mode: Literal["offline", "online"] = OFFLINE
+    stage: Literal["bulk", "cut_over"] = "bulk"
+    """Online only: ``bulk`` while the legacy backend serves (suspects marked), ``cut_over`` in the pause."""
+    since: datetime | None = None
+    """Online cut-over: re-verify the applications changed since this moment (the execution's start)."""
 
 
 @metrics.log_metrics
@@ -33,16 +41,22 @@ class ValidateRequest(BaseModel):
 def lambda_handler(event: dict[str, Any] | None, context: LambdaContext) -> dict[str, Any]:
     metrics.add_metric(name="ValidationRuns", unit=MetricUnit.Count, value=1)
     request = ValidateRequest.model_validate(event or {})
-    report = verify_migration(
-        dynamodb=aws_clients.dynamodb(),
-        sqs=aws_clients.sqs(),
-        legacy_table_name=settings.legacy_table_name(),
-        new_table_name=settings.new_table_name(),
-        control_table_name=settings.control_table_name(),
-        migration_dlq_url=settings.migration_dlq_url(),
-        intake_dlq_url=settings.intake_dlq_url(),
-        segments=request.segments,
-    )
+    tables_and_queues = {
+        "dynamodb": aws_clients.dynamodb(),
+        "sqs": aws_clients.sqs(),
+        "legacy_table_name": settings.legacy_table_name(),
+        "new_table_name": settings.new_table_name(),
+        "control_table_name": settings.control_table_name(),
+        "migration_dlq_url": settings.migration_dlq_url(),
+        "intake_dlq_url": settings.intake_dlq_url(),
+    }
+    online = request.mode == ONLINE
+    if online and request.stage == "cut_over":
+        if request.since is None:
+            raise ValueError("since is required for the cut-over's re-verification")
+        report = verify_changed_records(**tables_and_queues, since=request.since)
+    else:
+        report = verify_migration(**tables_and_queues, segments=request.segments, record_suspects=online)
     counts = report.counts
     metrics.add_metric(name="MissingRecords", unit=MetricUnit.Count, value=counts.missing)
     metrics.add_metric(name="ChecksumMismatches", unit=MetricUnit.Count, value=counts.checksum_mismatches)
@@ -51,6 +65,11 @@ def lambda_handler(event: dict[str, Any] | None, context: LambdaContext) -> dict
     # Counts only: the bounded samples stay in the returned report, the full lists in the ledger.
     logger.info(
         "migration validated",
-        extra={"clean": report.clean, **counts.model_dump(), "truncated": report.truncated},
+        extra={
+            "clean": report.clean,
+            "scope": report.scope.value,
+            **counts.model_dump(),
+            "truncated": report.truncated,
+        },
     )
     return report.to_document()

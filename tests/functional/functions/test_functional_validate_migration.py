@@ -295,3 +295,78 @@ def test_a_resubmission_that_moves_the_key_leaves_one_item_and_validates_clean(
     assert report["counts"]["stale_items"] == 0
     assert report["counts"]["superseded_by_intake"] == 0  # the legacy record still has the old date
     assert report["counts"]["missing"] == 1
+
+
+def test_online_the_verification_while_serving_marks_suspects_and_the_cut_over_re_verifies_only_them(
+    stack, migrated, lambda_context
+):
+    # GIVEN a migrated table, then the legacy backend (still serving online) changes one valid record that
+    # the capture has not yet copied
+    from datetime import UTC, datetime
+
+    from onboarding.change_log import changed_since
+
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    changed = dict(_first_valid(migrated))
+    changed["steps_completed"] = ["account", "business"]
+    stack.put_legacy([changed])
+
+    # WHEN validated while serving (online, bulk stage)
+    bulk = validate.lambda_handler({"segments": 2, "mode": "online", "stage": "bulk"}, lambda_context)
+
+    # THEN the difference is reported and marked changed for the cut-over
+    assert bulk["clean"] is False and bulk["scope"] == "all"
+    assert bulk["counts"]["checksum_mismatches"] == 1
+    assert list(changed_since(stack.dynamodb, stack.control_table, since=start)) == [
+        changed["application_id"]
+    ]
+
+    # WHEN the cut-over re-verifies before the change was copied: still different, and only that one is read
+    before = validate.lambda_handler(
+        {"mode": "online", "stage": "cut_over", "since": start.isoformat()}, lambda_context
+    )
+    assert before["scope"] == "changed" and before["clean"] is False
+    assert before["counts"]["legacy"] == 1 and before["counts"]["checksum_mismatches"] == 1
+
+    # WHEN the change has been copied (its stream copy migrated) and the cut-over re-verifies
+    stack.sqs.send_message(
+        QueueUrl=stack.migration_queue_url,
+        MessageBody=json.dumps(changed),
+        MessageAttributes={"copy_version": {"DataType": "String", "StringValue": "1#" + "7".zfill(40)}},
+    )
+    stack.poll_until_empty(
+        queue_url=stack.migration_queue_url,
+        queue_arn=stack.migration_queue_arn,
+        handler=migrate.lambda_handler,
+        context=lambda_context,
+    )
+    after = validate.lambda_handler(
+        {"mode": "online", "stage": "cut_over", "since": start.isoformat()}, lambda_context
+    )
+
+    # THEN it is clean, on the one changed record alone
+    assert after["clean"] is True
+    assert (after["counts"]["legacy"], after["counts"]["migrated"]) == (1, 1)
+
+
+def test_the_cut_over_re_verification_finds_a_deleted_record_still_live(stack, migrated, lambda_context):
+    # GIVEN a migrated record deleted from the legacy table and marked changed, its removal not yet copied
+    from datetime import UTC, datetime
+
+    from onboarding.change_log import record_changed
+
+    record = _first_valid(migrated)
+    stack.dynamodb.delete_item(
+        TableName=stack.legacy_table, Key=to_attribute_map({"application_id": record["application_id"]})
+    )
+    at = datetime(2026, 6, 1, tzinfo=UTC)
+    record_changed(stack.dynamodb, stack.control_table, application_ids=[record["application_id"]], at=at)
+
+    # WHEN re-verified at the cut-over
+    report = validate.lambda_handler(
+        {"mode": "online", "stage": "cut_over", "since": at.isoformat()}, lambda_context
+    )
+
+    # THEN its live copy is stale, and the run is not clean
+    assert report["clean"] is False
+    assert report["counts"]["stale_items"] == 1

@@ -63,9 +63,9 @@ CONTRACT_GRANTS: Mapping[str, Mapping[str, frozenset[str]]] = {
         "migration_queue_arn": CONSUMER,
     },
     "validate_migration": {
-        "legacy_table_arn": frozenset({"dynamodb:Scan"}),
-        "new_table_arn": frozenset({"dynamodb:Scan"}),
-        "control_table_arn": frozenset({"dynamodb:Scan"}),
+        "legacy_table_arn": frozenset({"dynamodb:Scan", "dynamodb:GetItem"}),
+        "new_table_arn": frozenset({"dynamodb:Scan", "dynamodb:GetItem"}),
+        "control_table_arn": frozenset({"dynamodb:Scan", "dynamodb:GetItem", "dynamodb:BatchWriteItem"}),
         "migration_dlq_arn": frozenset({"sqs:GetQueueAttributes"}),
         "intake_dlq_arn": frozenset({"sqs:GetQueueAttributes"}),
     },
