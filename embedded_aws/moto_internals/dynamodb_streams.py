@@ -23,7 +23,7 @@ Here instead:
   UpdateItem that creates an item gives one INSERT, and a cancelled TransactWriteItems none
   (``dynamodb_transactions`` uses ``recording_one_request``).
 
-Internals used (contract tests: tests/functional/runtime/test_runtime_moto_contracts.py):
+Internals used (contract tests: tests/functional/runtime/test_runtime_moto_contracts_dynamodb_streams.py):
 ``StreamShard`` with ``table``, ``items``, ``starting_sequence_number``, ``add(old, new)`` called by
 ``Table.put_item`` / ``Table.delete_item`` / ``DynamoDBBackend.update_item`` after each write and
 ``get(start, quantity)`` called by the streams backend's ``ShardIterator`` (which also reads

@@ -14,7 +14,7 @@ transaction leaves no stream record, as on DynamoDB
 (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis.html: the items of a
 TransactWriteItems are written "in an all-or-nothing operation").
 
-Internals used (contract tests: tests/functional/runtime/test_runtime_moto_contracts.py):
+Internals used (contract tests: tests/functional/runtime/test_runtime_moto_contracts_dynamodb_streams.py):
 ``DynamoDBBackend.transact_write_items(transact_items)``, ``get_table``, ``get_keys_value``,
 ``get_item``, ``put_item`` / ``delete_item`` / ``update_item`` with the keyword arguments moto's own
 transaction passes; ``Table.items`` (a dict keyed by hash key, then by range key), ``hash_key_attr`` /

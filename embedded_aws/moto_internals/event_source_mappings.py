@@ -11,7 +11,8 @@ Internals used (contract tests: tests/functional/runtime/test_runtime_moto_contr
   ``LambdaBackend.get_event_source_mapping(uuid)``; ``EventSourceMapping`` attributes uuid, enabled,
   batch_size, event_source_arn, function_arn, function_response_types, scaling_config, max_batch_window,
   and for streams starting_position, max_retry_attempts, bisect_on_error, parallelization_factor.
-  (moto's inline DynamoDB Streams delivery is switched off in ``dynamodb_streams``.)
+  (moto's inline DynamoDB Streams delivery is switched off in ``dynamodb_streams``; the stream fields'
+  contract test is in test_runtime_moto_contracts_dynamodb_streams.py.)
 """
 
 from __future__ import annotations
