@@ -1,4 +1,5 @@
-"""The embedded AWS emulator: moto in-process on 127.0.0.1, with real Lambda execution and SQS pollers."""
+"""The embedded AWS emulator: moto in-process on 127.0.0.1, with real Lambda execution and the SQS and
+DynamoDB Streams pollers of event source mappings."""
 
 from __future__ import annotations
 
@@ -20,10 +21,12 @@ import boto3
 from botocore.config import Config
 
 from embedded_aws import moto_internals
+from embedded_aws.dynamodb_stream_event_source import DynamoDbStreamPollers, StreamPollerActivity
 from embedded_aws.heap_tuning import HeapTuning
 from embedded_aws.invocation_counter import InvocationCounter, InvocationPath
 from embedded_aws.lambda_runtime.runner import LambdaRunner, default_local_concurrency
 from embedded_aws.moto_internals import event_source_mappings, sqs_speed
+from embedded_aws.moto_internals.dynamodb_streams import MotoStreams
 from embedded_aws.moto_internals.lambda_functions import LambdaExecution, MotoLogSink, find_function
 from embedded_aws.moto_internals.server import MotoHttpServer
 from embedded_aws.moto_internals.sqs_backlog_bound import DEFAULT_BACKLOG_BOUND, BacklogBound
@@ -97,6 +100,7 @@ class EmbeddedAws:
         self._runner: LambdaRunner | None = None
         self._execution: LambdaExecution | None = None
         self._pollers: SqsEventSourcePollers | None = None
+        self._stream_pollers: DynamoDbStreamPollers | None = None
         self._status_events: StatusEventPublisher | None = None
         self._work_dir: Path | None = None
         self._previous_moto_port: str | None = None
@@ -160,6 +164,7 @@ class EmbeddedAws:
             self._deliver_to_lambda,
             lambda: self.states_history_quota,
             self._backlog_bound,
+            self._stream_unread_from,
         )
         self._pollers = SqsEventSourcePollers(
             list_mappings=lambda: event_source_mappings.list_sqs_mappings(self.account_id, self.region),
@@ -172,6 +177,14 @@ class EmbeddedAws:
             local_concurrency=self.lambda_concurrency,
             wait_for_message=sqs_speed.wait_for_message,
         ).start()
+        self._stream_pollers = DynamoDbStreamPollers(
+            list_mappings=lambda: event_source_mappings.list_stream_mappings(self.account_id, self.region),
+            read_mapping=lambda uuid: event_source_mappings.read_stream_mapping(
+                self.account_id, self.region, uuid
+            ),
+            streams=MotoStreams(self.account_id, self.region),
+            invoke=self._invoke_for_mapping,
+        ).start()
         self.requests.reset()
         self.invocations.reset()
 
@@ -179,6 +192,8 @@ class EmbeddedAws:
         # No new batches, then end the invocations in flight, then wait for the pollers to notice.
         if self._pollers is not None:
             self._pollers.request_stop()
+        if self._stream_pollers is not None:
+            self._stream_pollers.request_stop()
         if self._runner is not None:
             self._runner.shutdown()
             self._runner = None
@@ -186,6 +201,9 @@ class EmbeddedAws:
         if self._pollers is not None:
             self._pollers.join()
             self._pollers = None
+        if self._stream_pollers is not None:
+            self._stream_pollers.join()
+            self._stream_pollers = None
         if self._status_events is not None:
             self._status_events.stop()
             self._status_events = None
@@ -277,6 +295,13 @@ class EmbeddedAws:
             raise RuntimeError("the emulator is not running")
         return self._pollers.waits
 
+    def stream_event_source_activity(self, mapping_uuid: str) -> StreamPollerActivity:
+        """What the DynamoDB Streams pollers have done for one mapping so far (see
+        ``StreamPollerActivity``): tests wait on it instead of sleeping."""
+        if self._stream_pollers is None:
+            raise RuntimeError("the emulator is not running")
+        return self._stream_pollers.activity(mapping_uuid)
+
     def send_held_seconds(self, queue_name: str) -> float:
         """Seconds sends to ``queue_name`` waited for the backlog bound so far (0 without a bound)."""
         return self._backlog_bound.held_seconds(queue_name) if self._backlog_bound else 0.0
@@ -305,6 +330,10 @@ class EmbeddedAws:
     def _drained_queues(self, account_id: str, region: str) -> frozenset[str]:
         mappings = event_source_mappings.list_sqs_mappings(account_id, region)
         return frozenset(mapping.queue_arn for mapping in mappings if mapping.enabled)
+
+    def _stream_unread_from(self, stream_arn: str) -> int | None:
+        pollers = self._stream_pollers
+        return pollers.unread_from(stream_arn) if pollers is not None else None
 
     def _invoke_for_mapping(self, function_arn: str, event: dict[str, Any]) -> tuple[str, bool]:
         if self._execution is None:

@@ -14,6 +14,8 @@ from embedded_aws.moto_internals import (
     dynamodb_compact_items,
     dynamodb_scan_speed,
     dynamodb_speed,
+    dynamodb_streams,
+    dynamodb_transactions,
     event_source_mappings,
     eventbridge_lambda_targets,
     json_response_speed,
@@ -48,13 +50,15 @@ def install(
     deliver_to_lambda: LambdaDelivery,
     history_quota: int | Callable[[], int],
     backlog_bound: sqs_backlog_bound.BacklogBound | None = None,
+    stream_unread_from: dynamodb_streams.ProtectedFrom | None = None,
 ) -> PatchSet:
     """Apply every runtime patch; ``PatchSet.restore()`` undoes them all.
 
     ``status_listener`` gets each Step Functions execution status change; ``deliver_to_lambda`` each
     event an EventBridge rule sends to a Lambda target; ``history_quota`` is the number of history
     events at which an execution fails; ``backlog_bound``, if any, holds sends to a drained queue whose
-    backlog reached it."""
+    backlog reached it; ``stream_unread_from(stream_arn)`` the lowest sequence number an enabled mapping
+    of a DynamoDB stream still has to read (the stream keeps it)."""
     patches = PatchSet()
     try:
         execution.install(patches)
@@ -79,6 +83,9 @@ def install(
         dynamodb_speed.install(patches)
         dynamodb_compact_items.install(patches)
         dynamodb_scan_speed.install(patches)
+        # After dynamodb_compact_items: a request's stream records are written once its items are stored.
+        dynamodb_streams.install(patches, stream_unread_from)
+        dynamodb_transactions.install(patches)
         quiet_loggers.install(patches)
         # Last: it caches the response classes' methods, the message move shim's included.
         server_speed.install(patches)

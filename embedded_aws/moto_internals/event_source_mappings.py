@@ -1,4 +1,4 @@
-"""SQS event source mappings: moto's inline delivery switched off, mapping state read for the pollers.
+"""Event source mappings: moto's inline SQS delivery switched off, mapping state read for the pollers.
 
 moto delivers to a mapped function from inside ``SendMessage``, one record at a time, never delivers
 what waited while a mapping was disabled and re-runs good messages when one fails. The runtime's own
@@ -9,7 +9,10 @@ Internals used (contract tests: tests/functional/runtime/test_runtime_moto_contr
   deliver inline; replaced by an always-empty property so nothing is ever registered on a queue.
 - ``LambdaBackend.list_event_source_mappings(event_source_arn, function_name)`` and
   ``LambdaBackend.get_event_source_mapping(uuid)``; ``EventSourceMapping`` attributes uuid, enabled,
-  batch_size, event_source_arn, function_arn, function_response_types, scaling_config, max_batch_window.
+  batch_size, event_source_arn, function_arn, function_response_types, scaling_config, max_batch_window,
+  and for streams starting_position, max_retry_attempts, bisect_on_error, parallelization_factor.
+  (moto's inline DynamoDB Streams delivery is switched off in ``dynamodb_streams``; the stream fields'
+  contract test is in test_runtime_moto_contracts_dynamodb_streams.py.)
 """
 
 from __future__ import annotations
@@ -37,6 +40,22 @@ class SqsMapping:
     maximum_concurrency: int
     maximum_batching_window_seconds: float
     report_batch_item_failures: bool
+
+
+@dataclass(frozen=True)
+class StreamMapping:
+    """A DynamoDB Streams mapping, as the stream pollers need it."""
+
+    uuid: str
+    enabled: bool
+    stream_arn: str
+    function_arn: str
+    batch_size: int
+    maximum_batching_window_seconds: float
+    starting_position: str  # LATEST or TRIM_HORIZON
+    report_batch_item_failures: bool
+    maximum_retry_attempts: int  # -1: until the record expires
+    bisect_batch_on_function_error: bool
 
 
 def _inert_mappings(_queue: Any) -> dict[str, Any]:
@@ -77,3 +96,37 @@ def list_sqs_mappings(account_id: str, region: str) -> list[SqsMapping]:
 def read_sqs_mapping(account_id: str, region: str, uuid: str) -> SqsMapping | None:
     esm = get_lambda_backend(account_id, region).get_event_source_mapping(uuid)
     return _to_mapping(esm) if esm is not None else None
+
+
+def _is_dynamodb_stream(esm: Any) -> bool:
+    return esm.event_source_arn.split(":")[2] == "dynamodb"
+
+
+def _to_stream_mapping(esm: Any) -> StreamMapping:
+    retries = esm.max_retry_attempts
+    return StreamMapping(
+        uuid=esm.uuid,
+        enabled=bool(esm.enabled),
+        stream_arn=esm.event_source_arn,
+        function_arn=esm.function_arn,
+        batch_size=int(esm.batch_size),
+        maximum_batching_window_seconds=float(esm.max_batch_window or 0),
+        starting_position=str(esm.starting_position or "TRIM_HORIZON"),
+        report_batch_item_failures="ReportBatchItemFailures" in (esm.function_response_types or []),
+        maximum_retry_attempts=-1 if retries is None else int(retries),
+        bisect_batch_on_function_error=bool(esm.bisect_on_error),
+    )
+
+
+def list_stream_mappings(account_id: str, region: str) -> list[StreamMapping]:
+    backend = get_lambda_backend(account_id, region)
+    return [
+        _to_stream_mapping(esm)
+        for esm in backend.list_event_source_mappings(None, None)
+        if _is_dynamodb_stream(esm)
+    ]
+
+
+def read_stream_mapping(account_id: str, region: str, uuid: str) -> StreamMapping | None:
+    esm = get_lambda_backend(account_id, region).get_event_source_mapping(uuid)
+    return _to_stream_mapping(esm) if esm is not None and _is_dynamodb_stream(esm) else None

@@ -144,6 +144,15 @@ def event_source_mapping(ctx: DeployContext, name: str, inputs: dict[str, Any]) 
             if inputs.get("filterCriteria")
             else None,
             "StartingPosition": inputs.get("startingPosition"),
+            # Stream sources (DynamoDB Streams): retries, bisection, on-failure destination.
+            "MaximumRetryAttempts": as_int(inputs.get("maximumRetryAttempts")),
+            "MaximumRecordAgeInSeconds": as_int(inputs.get("maximumRecordAgeInSeconds")),
+            "BisectBatchOnFunctionError": inputs.get("bisectBatchOnFunctionError"),
+            "ParallelizationFactor": as_int(inputs.get("parallelizationFactor")),
+            "TumblingWindowInSeconds": as_int(inputs.get("tumblingWindowInSeconds")),
+            "DestinationConfig": {"OnFailure": {"Destination": on_failure["destinationArn"]}}
+            if (on_failure := (inputs.get("destinationConfig") or {}).get("onFailure"))
+            else None,
         }
     )
     created = ctx.client("lambda").create_event_source_mapping(**request)
