@@ -26,7 +26,7 @@ from migration_cli.history_events import (
 from onboarding.enqueue_result import EnqueueCounts, EnqueueResult
 from onboarding.execution_input import OFFLINE
 from onboarding.function_results import parse_function_result
-from onboarding.validation_result import ValidationResult
+from onboarding.validation_result import ValidationResult, ValidationScope
 from statemachines.phases import DESCRIPTIONS, PAUSE_STARTS, SERVING_RESTORED_BY, PhaseKey, phase_of
 
 GATE_RESOURCE = "publish.waitForTaskToken"
@@ -93,6 +93,13 @@ class ExecutionProgress:
     @property
     def latest_validation(self) -> ValidationResult | None:
         return self.validations[-1] if self.validations else None
+
+    @property
+    def latest_full_validation(self) -> ValidationResult | None:
+        """The last validation of both tables in full (an online cut-over's re-verification covers only
+        the changed applications, so the record counts come from the full one)."""
+        full = [v for v in self.validations if v.scope is ValidationScope.ALL]
+        return full[-1] if full else self.latest_validation
 
     @property
     def waiting_at_gate(self) -> bool:

@@ -34,6 +34,7 @@ from migration_cli.report_status import report_status
 from migration_cli.stack_data import approximate_depth
 from migration_cli.stack_outputs import StackOutputs
 from onboarding.migration_ledger import LedgerEntry
+from onboarding.validation_result import ValidationScope
 
 
 def requests_per_service(counts: dict[str, int] | None) -> dict[str, int] | None:
@@ -53,8 +54,8 @@ def _duration(description: dict[str, Any]) -> float | None:
 
 
 def record_counts(progress: ExecutionProgress) -> dict[str, int | None]:
-    """What happened to the legacy records, from the last validation (or the scan, when none ran)."""
-    validation = progress.latest_validation
+    """What happened to the legacy records, from the last full validation (or the scan, when none ran)."""
+    validation = progress.latest_full_validation
     if validation is not None:
         counts = validation.counts
         return {
@@ -155,6 +156,9 @@ def build_report(
                 missing=validation.counts.missing,
                 checksum_mismatches=[entry.model_dump() for entry in validation.checksum_mismatches],
                 truncated=validation.truncated,
+                changed_reverified=(
+                    validation.counts.legacy if validation.scope is ValidationScope.CHANGED else None
+                ),
             )
             if validation is not None
             else None

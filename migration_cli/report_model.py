@@ -60,6 +60,9 @@ class ValidationSummary(_Part):
     missing: int | None = None
     checksum_mismatches: list[dict[str, str]] = Field(default_factory=list)
     truncated: bool = False
+    changed_reverified: int | None = None
+    """Online: the last validation re-verified only the records changed during the run (this many, in
+    the cut-over's pause); the record counts come from the full verification made while serving."""
 
 
 class InvariantOutcome(_Part):

@@ -72,6 +72,11 @@ def _activity(report: MigrationReport) -> list[str]:
             f"checksum mismatches {len(validation.checksum_mismatches)}"
             + (f", stale items {report.counts.stale_items}" if report.counts.stale_items else "")
         )
+        if validation.changed_reverified is not None:
+            lines.append(
+                "  verified: every record while the legacy backend served, then in the pause the "
+                f"{validation.changed_reverified} records changed since ({state})"
+            )
     if report.gate_decisions:
         lines.append(f"Gate answered: {', '.join(report.gate_decisions)}")
     if report.requests is not None:

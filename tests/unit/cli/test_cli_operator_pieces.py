@@ -146,6 +146,7 @@ def test_human_report_shows_outcome_counts_and_reasons() -> None:
             "missing": 1,
             "checksum_mismatches": [],
             "truncated": False,
+            "changed_reverified": None,
         },
         "gate_decisions": ["abort"],
         "requests": {"sqs": 5, "lambda": 2, "dynamodb": 9, "states": 1},
