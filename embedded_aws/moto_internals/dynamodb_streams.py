@@ -36,6 +36,7 @@ that ``StreamShard.add`` walks; ``Item.to_json()["Attributes"]``, ``hash_key`` /
 
 from __future__ import annotations
 
+import copy
 import json
 import threading
 import time
@@ -281,8 +282,20 @@ def _ignore_assignment(_table: Any, _value: Any) -> None:
     return None
 
 
+def _shard_deepcopy(self: StreamShard, memo: dict[int, Any]) -> StreamShard:
+    # A table is deep-copied for a backup (CreateBackup) and a restore: the copy's stream state is its own,
+    # and its wait condition (a lock, which cannot be copied) is made afresh on first use.
+    cls = type(self)
+    copied = cls.__new__(cls)
+    memo[id(self)] = copied
+    state = {name: value for name, value in self.__dict__.items() if name != "_embedded_condition"}
+    copied.__dict__.update(copy.deepcopy(state, memo))
+    return copied
+
+
 def install(patches: PatchSet, protected_from: ProtectedFrom | None = None) -> None:
     patches.replace(Table, "lambda_event_source_mappings", property(_inert_mappings, _ignore_assignment))
+    patches.replace(StreamShard, "__deepcopy__", _shard_deepcopy)
     patches.replace(StreamShard, "add", _add)
     patches.replace(StreamShard, "get", _get)
     patches.replace(DynamoDBBackend, "update_item", _wrap_update_item(DynamoDBBackend.update_item))

@@ -27,6 +27,7 @@ transaction passes; ``Table.items`` (a dict keyed by hash key, then by range key
 from __future__ import annotations
 
 import copy
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,6 +50,11 @@ from embedded_aws.moto_internals.patching import PatchSet
 
 # DynamoDB's limit: "up to 100 action requests" per TransactWriteItems (moto's exception says the same).
 MAX_TRANSACTION_ITEMS = 100
+# DynamoDB isolates transactions from each other ("serializable isolation" between TransactWriteItems and
+# other transactions: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis.html).
+# The server runs requests on many threads: without this lock two transactions could both pass the same
+# condition and both write (the new table's pointer protocol relies on exactly that condition).
+_TRANSACTIONS = threading.Lock()
 _OPERATIONS = frozenset({"ConditionCheck", "Put", "Delete", "Update"})
 _ABSENT = object()
 
@@ -160,6 +166,11 @@ def _apply(backend: DynamoDBBackend, op_type: str, op: dict[str, Any], key: dict
 def transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> None:
     if len(transact_items) > MAX_TRANSACTION_ITEMS:
         raise TooManyTransactionsException()
+    with _TRANSACTIONS:
+        _transact(self, transact_items)
+
+
+def _transact(self: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> None:
     undo_log: list[_Undo] = []
     touched: set[tuple[str, str]] = set()
 

@@ -45,8 +45,8 @@ def e2e_options(**changes: Any) -> LocalRunOptions:
 
 def reset_stack(stack: LocalStack) -> None:
     """Back to the state right after deployment: no execution running, empty tables and queues (the control
-    table too: no lock, no run, legacy serving), the legacy consumer on and the new one off, no fault
-    injected."""
+    table too: no lock, no run, legacy serving), the legacy consumer on and the new one and the online
+    capture off, no fault injected."""
     outputs = StackOutputs.from_mapping(stack.outputs)
     sfn, sqs, dynamodb, lambda_client = (
         stack.aws.client(name) for name in ("stepfunctions", "sqs", "dynamodb", "lambda")
@@ -56,6 +56,7 @@ def reset_stack(stack: LocalStack) -> None:
         sfn.stop_execution(executionArn=execution["executionArn"], cause="test reset")
     lambda_client.update_event_source_mapping(UUID=outputs.legacy_mapping_uuid, Enabled=True)
     lambda_client.update_event_source_mapping(UUID=outputs.new_mapping_uuid, Enabled=False)
+    lambda_client.update_event_source_mapping(UUID=outputs.capture_mapping_uuid, Enabled=False)
     set_function_environment(
         lambda_client,
         outputs.migrate_record_function_name,

@@ -218,3 +218,61 @@ def test_an_item_too_large_cancels_the_transaction(aws):
     # THEN it is cancelled and the update undone
     assert raised.value.response["Error"]["Code"] in {"TransactionCanceledException", "ValidationException"}
     assert scan(aws, table) == {"kept/": {"pk": {"S": "kept"}, "v": {"S": "1"}}}
+
+
+def test_concurrent_transactions_on_one_condition_let_exactly_one_win(aws, monkeypatch):
+    # GIVEN many clients racing to create the same pointer item, each with the item it points to, in one
+    # transaction conditioned on the pointer not existing (the new table's write protocol); each operation
+    # takes a little longer than usual, so racing transactions overlap (the emulator runs in this process)
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    from embedded_aws.moto_internals import dynamodb_transactions
+
+    applied = dynamodb_transactions._apply
+
+    def slow_apply(*args: Any, **kwargs: Any) -> None:
+        applied(*args, **kwargs)
+        time.sleep(0.02)
+
+    monkeypatch.setattr(dynamodb_transactions, "_apply", slow_apply)
+    table, _ = make_table(aws)
+    attempts = 24
+
+    def attempt(number: int) -> bool:
+        client = aws.client("dynamodb")
+        pointer = put(table, "APPLICATION#a", item=f"item-{number}")
+        pointer["Put"]["ConditionExpression"] = "attribute_not_exists(pk)"
+        try:
+            client.transact_write_items(TransactItems=[pointer, put(table, f"item-{number}")])
+        except ClientError as error:
+            assert error.response["Error"]["Code"] == "TransactionCanceledException"
+            return False
+        return True
+
+    # WHEN they all run at once on the threaded server
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        won = list(pool.map(attempt, range(attempts)))
+
+    # THEN exactly one transaction wrote, and its item is the one the pointer names (no lost update, no
+    # orphan item from a transaction that passed the same condition)
+    assert won.count(True) == 1
+    items = scan(aws, table)
+    winner = items["APPLICATION#a/"]["item"]["S"]
+    assert set(items) == {"APPLICATION#a/", f"{winner}/"}
+
+
+def test_a_table_with_a_stream_can_be_backed_up(aws):
+    # GIVEN a stream-enabled table with a write on its stream (the legacy table of the stack)
+    table, stream_arn = make_table(aws, streamed=True)
+    dynamodb = aws.client("dynamodb")
+    dynamodb.put_item(TableName=table, Item={"pk": {"S": "a"}})
+    assert stream_event_names(aws, stream_arn) == ["INSERT"]
+
+    # WHEN backed up (what a migration with "backup": true does first)
+    backup = dynamodb.create_backup(TableName=table, BackupName=f"{table}-backup")["BackupDetails"]
+
+    # THEN the backup exists and the table's stream goes on as before
+    assert backup["BackupStatus"] in {"AVAILABLE", "CREATING"}
+    dynamodb.put_item(TableName=table, Item={"pk": {"S": "b"}})
+    assert stream_event_names(aws, stream_arn) == ["INSERT", "INSERT"]

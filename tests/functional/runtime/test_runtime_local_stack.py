@@ -85,9 +85,12 @@ def test_queues_and_mappings_in_the_emulator_match_their_declarations(aws, deplo
         actual = lambda_.get_event_source_mapping(UUID=mapping.outputs["uuid"])
         assert actual["State"] == ("Enabled" if mapping.inputs.get("enabled", True) else "Disabled")
         assert actual["BatchSize"] == int(mapping.inputs["batchSize"])
-        assert actual["ScalingConfig"]["MaximumConcurrency"] == int(
-            mapping.inputs["scalingConfig"]["maximumConcurrency"]
-        )
+        if "scalingConfig" in mapping.inputs:  # SQS mappings; the stream mapping has a starting position
+            assert actual["ScalingConfig"]["MaximumConcurrency"] == int(
+                mapping.inputs["scalingConfig"]["maximumConcurrency"]
+            )
+        else:
+            assert actual["StartingPosition"] == mapping.inputs["startingPosition"]
         assert actual["FunctionResponseTypes"] == mapping.inputs["functionResponseTypes"]
         assert actual["EventSourceArn"] == mapping.inputs["eventSourceArn"]
 

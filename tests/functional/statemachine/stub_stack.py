@@ -194,6 +194,12 @@ def build_stub_stack(aws: EmbeddedAws, max_receive_count: int = 2) -> StubStack:
     legacy_mapping = mapping(intake_arn, arns["legacy"], True)
     new_mapping = mapping(intake_arn, arns["new"], False)
     migrate_mapping = mapping(migration_arn, arns["migrate"], True)
+    # The online capture's mapping: the offline paths only ever switch it off (a stream mapping on AWS; any
+    # mapping will do for the calls the definition makes).
+    capture_arn = sqs.get_queue_attributes(
+        QueueUrl=sqs.create_queue(QueueName=f"{prefix}-capture")["QueueUrl"], AttributeNames=["QueueArn"]
+    )["Attributes"]["QueueArn"]
+    capture_mapping = mapping(capture_arn, arns["new"], False)
     gate_topic = aws.client("sns").create_topic(Name=f"{prefix}-gate")["TopicArn"]
 
     sfn = aws.client("stepfunctions")
@@ -210,6 +216,7 @@ def build_stub_stack(aws: EmbeddedAws, max_receive_count: int = 2) -> StubStack:
         {
             "LegacyMappingUuid": legacy_mapping,
             "NewMappingUuid": new_mapping,
+            "CaptureMappingUuid": capture_mapping,
             "IntakeQueueUrl": intake_url,
             "MigrationQueueUrl": migration_url,
             "MigrationQueueArn": migration_arn,
