@@ -40,6 +40,7 @@ import json
 import threading
 import time
 import uuid
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -121,11 +122,17 @@ def stream_arn_of(table: Table) -> str:
     return f"{table.table_arn}/stream/{table.latest_stream_label}"
 
 
+# One lock (and wake-up for waiting pollers) per shard, kept beside it rather than in it: tables are
+# deep-copied (backups, restores) and a lock cannot be copied.
+_conditions: weakref.WeakKeyDictionary[StreamShard, threading.Condition] = weakref.WeakKeyDictionary()
+_conditions_lock = threading.Lock()
+
+
 def _state(shard: StreamShard) -> threading.Condition:
-    condition: threading.Condition | None = shard.__dict__.get("_embedded_condition")
+    condition = _conditions.get(shard)
     if condition is None:
-        # setdefault is atomic: two first writers share one condition.
-        condition = shard.__dict__.setdefault("_embedded_condition", threading.Condition())
+        with _conditions_lock:
+            condition = _conditions.setdefault(shard, threading.Condition())
     return condition
 
 

@@ -218,3 +218,18 @@ def test_an_item_too_large_cancels_the_transaction(aws):
     # THEN it is cancelled and the update undone
     assert raised.value.response["Error"]["Code"] in {"TransactionCanceledException", "ValidationException"}
     assert scan(aws, table) == {"kept/": {"pk": {"S": "kept"}, "v": {"S": "1"}}}
+
+
+def test_a_stream_enabled_table_can_still_be_backed_up_and_restored(aws):
+    # GIVEN a stream-enabled table with an item and a stream record
+    table, _ = make_table(aws, streamed=True)
+    dynamodb = aws.client("dynamodb")
+    dynamodb.put_item(TableName=table, Item={"pk": {"S": "kept"}})
+
+    # WHEN it is backed up (moto deep-copies the table, its stream included) and restored
+    backup = dynamodb.create_backup(TableName=table, BackupName="before-migration")["BackupDetails"]
+    restored = unique("restored")
+    dynamodb.restore_table_from_backup(TargetTableName=restored, BackupArn=backup["BackupArn"])
+
+    # THEN the copy holds the item
+    assert set(scan(aws, restored)) == {"kept/"}
