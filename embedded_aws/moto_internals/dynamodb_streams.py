@@ -36,11 +36,11 @@ that ``StreamShard.add`` walks; ``Item.to_json()["Attributes"]``, ``hash_key`` /
 
 from __future__ import annotations
 
-import copy
 import json
 import threading
 import time
 import uuid
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -122,11 +122,17 @@ def stream_arn_of(table: Table) -> str:
     return f"{table.table_arn}/stream/{table.latest_stream_label}"
 
 
+# One lock (and wake-up for waiting pollers) per shard, kept beside it rather than in it: tables are
+# deep-copied (backups, restores) and a lock cannot be copied.
+_conditions: weakref.WeakKeyDictionary[StreamShard, threading.Condition] = weakref.WeakKeyDictionary()
+_conditions_lock = threading.Lock()
+
+
 def _state(shard: StreamShard) -> threading.Condition:
-    condition: threading.Condition | None = shard.__dict__.get("_embedded_condition")
+    condition = _conditions.get(shard)
     if condition is None:
-        # setdefault is atomic: two first writers share one condition.
-        condition = shard.__dict__.setdefault("_embedded_condition", threading.Condition())
+        with _conditions_lock:
+            condition = _conditions.setdefault(shard, threading.Condition())
     return condition
 
 
@@ -282,20 +288,8 @@ def _ignore_assignment(_table: Any, _value: Any) -> None:
     return None
 
 
-def _shard_deepcopy(self: StreamShard, memo: dict[int, Any]) -> StreamShard:
-    # A table is deep-copied for a backup (CreateBackup) and a restore: the copy's stream state is its own,
-    # and its wait condition (a lock, which cannot be copied) is made afresh on first use.
-    cls = type(self)
-    copied = cls.__new__(cls)
-    memo[id(self)] = copied
-    state = {name: value for name, value in self.__dict__.items() if name != "_embedded_condition"}
-    copied.__dict__.update(copy.deepcopy(state, memo))
-    return copied
-
-
 def install(patches: PatchSet, protected_from: ProtectedFrom | None = None) -> None:
     patches.replace(Table, "lambda_event_source_mappings", property(_inert_mappings, _ignore_assignment))
-    patches.replace(StreamShard, "__deepcopy__", _shard_deepcopy)
     patches.replace(StreamShard, "add", _add)
     patches.replace(StreamShard, "get", _get)
     patches.replace(DynamoDBBackend, "update_item", _wrap_update_item(DynamoDBBackend.update_item))
