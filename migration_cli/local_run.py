@@ -230,7 +230,7 @@ def run_on_stack(
     sent_bodies = [*(bodies if sent else []), *live_sent]
     intake_sent = len(sent_bodies)
 
-    data = read_snapshot(dynamodb, sqs, lambda_client, outputs)
+    data = read_snapshot(dynamodb, sqs, lambda_client, outputs, whole_legacy_records=options.online)
     report = build_report(
         sfn,
         sqs,

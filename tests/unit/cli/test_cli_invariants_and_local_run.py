@@ -34,6 +34,15 @@ def onboarding(application_id: str, source: str = "migration") -> dict[str, Any]
     }
 
 
+def pointer(application_id: str, fate: str) -> dict[str, Any]:
+    return {
+        "pk": f"APPLICATION#{application_id}",
+        "sk": "POINTER",
+        "application_id": application_id,
+        "fate": fate,
+    }
+
+
 def rejected(application_id: str) -> LedgerEntry:
     return LedgerEntry(application_id=application_id, kind=REJECTED, reason="business: field required")
 
@@ -207,7 +216,11 @@ def test_online_the_legacy_table_may_hold_what_the_intake_wrote_before_the_cut_o
     sent = [json.dumps({"application_id": "live-1", "status": "APPROVED"})]
     data = snapshot(
         legacy_items=[*snapshot().legacy_items, legacy("live-1", ELIGIBLE)],
-        new_items=[onboarding("m"), onboarding("live-1")],
+        new_items=[
+            onboarding("m", source="intake"),
+            onboarding("live-1", source="intake"),
+            *(pointer(app, fate) for app, fate in (("m", "live"), ("live-1", "live"), ("r", "rejected"))),
+        ],
     )
     stray = replace(data, legacy_items=[*data.legacy_items, legacy("stray", ELIGIBLE)])
 
