@@ -11,7 +11,10 @@ Duration model (every term printed by `plan`):
 - validate: ``records / VALIDATION_RECORDS_PER_SECOND`` (both tables and the ledger, in parallel);
 - drain:    the new mapping takes the waiting intake, then ``readings`` quiet readings;
 - fixed:    setup, lock, commit, cut-over, resume and starting child executions (``FIXED_SECONDS``).
-The intake is paused from the pause to the cut-over: pause + migrate + settle + validate.
+The intake is paused from the pause to the cut-over: pause + migrate + settle + validate. Online (the
+legacy backend serves during the copy) it adds capture (one sentinel reading) and, in the pause, catch-up
+(one reading) and revalidate (``readings`` quiet readings, then the changed records at
+``REVERIFIED_RECORDS_PER_SECOND``): the intake is paused for pause + catch-up + revalidate only.
 Concurrency is the tap's maximum concurrency, capped by ``worker_limit`` where one is known (the local
 runtime runs at most one execution per core per function; on AWS the account's concurrency applies).
 The default rates were measured with `local run --records 10000` on a shared 2-core machine (see
@@ -54,6 +57,9 @@ DEFAULT_SECONDS_PER_BATCH = 0.25
 SCAN_RECORDS_PER_SECOND = 125.0
 """Records one enqueue_records segment scans and sends a second."""
 VALIDATION_RECORDS_PER_SECOND = 600.0
+# Online cut-over: each changed record is re-read with four sequential consistent GetItems (legacy record,
+# pointer, item, ledger); a rough local figure, far below a Scan's rate per record.
+REVERIFIED_RECORDS_PER_SECOND = 150.0
 FIXED_SECONDS = 2.0
 POLL_OVERHEAD_SECONDS = 0.3
 """What one round of a wait loop takes beyond its Wait state (reading the queue, the Choice states)."""
@@ -92,7 +98,10 @@ class RunSettings:
     """Most executions of one function at once where known (the local runtime's), else None."""
     migrate_memory_mb: int = DEFAULT_MIGRATE_MEMORY_MB
     intake_messages: int = 0
-    """Intake messages expected while the intake is paused (taken by the new backend at the drain)."""
+    """Intake messages expected while the intake is paused (taken by the new backend at the drain); online,
+    the changes expected during the run (each re-verified in the pause)."""
+    online: bool = False
+    """The online mode: intake pauses only for the cut-over (see the module doc)."""
 
 
 @dataclass(frozen=True)
@@ -237,8 +246,17 @@ def estimate(
         "validate": counts.records / VALIDATION_RECORDS_PER_SECOND,
         "drain": settings.intake_messages / per_second + quiet,
     }
+    if settings.online:
+        # Capture live (one sentinel reading), then in the pause: quiet readings of the legacy consumer, the
+        # catch-up sentinel, the migration queue settling again and the changed records re-verified.
+        phases["capture"] = float(settings.poll_interval_seconds)
+        phases["catch_up"] = float(settings.poll_interval_seconds)
+        phases["revalidate"] = quiet + settings.intake_messages / REVERIFIED_RECORDS_PER_SECOND
     duration = sum(phases.values())
-    paused = phases["pause"] + phases["migrate"] + phases["settle"] + phases["validate"]
+    if settings.online:
+        paused = phases["pause"] + phases["catch_up"] + phases["revalidate"]
+    else:
+        paused = phases["pause"] + phases["migrate"] + phases["settle"] + phases["validate"]
 
     readings = settings.empty_readings_required
     poll_period = settings.poll_interval_seconds + POLL_OVERHEAD_SECONDS

@@ -19,7 +19,7 @@ from migration_cli.migration_plan import (
     estimate,
 )
 from migration_cli.report_model import MigrationReport, PlanBesideActual
-from onboarding.execution_input import DEFAULTS
+from onboarding.execution_input import DEFAULTS, ONLINE
 
 
 def plan_beside_actual(
@@ -45,6 +45,7 @@ def plan_beside_actual(
         worker_limit=worker_limit,
         migrate_memory_mb=migrate_memory_mb,
         intake_messages=report.counts.intake_received or 0,
+        online=config.get("mode") == ONLINE,
     )
     plan = estimate(counts_from_report(report.counts.model_dump()), tap, settings)
     return PlanBesideActual(

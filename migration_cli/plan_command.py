@@ -127,6 +127,7 @@ def build_plan(
         worker_limit=default_local_concurrency() if connection.is_local else None,
         migrate_memory_mb=memory_mb,
         intake_messages=args.intake_messages,
+        online=args.online,
     )
     counts = counts_from_sample(
         counted.records,
@@ -226,7 +227,14 @@ def register(subcommands: Any) -> None:
         "--intake-messages",
         type=integer_at_least(0),
         default=0,
-        help="intake messages expected while the intake is paused (default 0)",
+        help="intake messages expected while the intake is paused (online: changes expected during the run; "
+        "default 0)",
+    )
+    parser.add_argument(
+        "--online",
+        action="store_true",
+        help="estimate the online mode (the legacy backend serves during the copy; intake pauses for the "
+        "cut-over only)",
     )
     parser.add_argument("--json", action="store_true", help="print the plan as JSON")
     add_connection_arguments(parser)

@@ -13,6 +13,7 @@ from migration_cli.legacy_sample import RecordClass, classify
 from migration_cli.main import main
 from migration_cli.migration_plan import (
     FIXED_SECONDS,
+    REVERIFIED_RECORDS_PER_SECOND,
     SCAN_RECORDS_PER_SECOND,
     VALIDATION_RECORDS_PER_SECOND,
     RecordCounts,
@@ -52,6 +53,26 @@ def test_duration_is_the_sum_of_its_documented_phases() -> None:
     assert plan.duration_seconds == pytest.approx(sum(plan.phases.values()))
     # the intake waits from the pause to the cut-over, not during the fixed steps before it nor the drain
     assert plan.intake_paused_seconds == pytest.approx(plan.duration_seconds - FIXED_SECONDS - 6.0)
+
+
+def test_online_the_intake_pauses_only_for_the_cut_over_and_not_longer_with_more_records() -> None:
+    # GIVEN the same run offline and online, with 300 changes expected during the run
+    offline = estimate(COUNTS, TAP, replace(SETTINGS, intake_messages=300))
+    online = estimate(COUNTS, TAP, replace(SETTINGS, intake_messages=300, online=True))
+    bigger = estimate(
+        replace(COUNTS, records=100_000, migrates=75_000),
+        TAP,
+        replace(SETTINGS, intake_messages=300, online=True),
+    )
+
+    # THEN online adds a capture and a catch-up reading and a re-verification of the changes; the intake is
+    # paused for the pause, the catch-up and the re-verification only, whatever the record count
+    assert online.phases["capture"] == online.phases["catch_up"] == 2.0
+    assert online.phases["revalidate"] == pytest.approx(6.0 + 300 / REVERIFIED_RECORDS_PER_SECOND)
+    assert online.intake_paused_seconds == pytest.approx(6.0 + 2.0 + online.phases["revalidate"])
+    assert online.intake_paused_seconds < offline.intake_paused_seconds
+    assert bigger.intake_paused_seconds == pytest.approx(online.intake_paused_seconds)
+    assert online.duration_seconds > offline.duration_seconds
 
 
 def test_the_queue_drains_faster_with_more_concurrency_and_never_faster_than_the_workers_allow() -> None:
