@@ -230,7 +230,8 @@ def run_on_stack(
     sent_bodies = [*(bodies if sent else []), *live_sent]
     intake_sent = len(sent_bodies)
 
-    data = read_snapshot(dynamodb, sqs, lambda_client, outputs, whole_legacy_records=options.online)
+    legacy_served_intake = options.online or options.intake_rate > 0
+    data = read_snapshot(dynamodb, sqs, lambda_client, outputs, whole_legacy_records=legacy_served_intake)
     report = build_report(
         sfn,
         sqs,
@@ -252,7 +253,8 @@ def run_on_stack(
         data,
         loaded_ids={str(record["application_id"]) for record in records},
         sent_bodies=sent_bodies,
-        online=options.online,
+        # Live intake also reaches the legacy backend offline, until the pause: judge by final versions.
+        online=legacy_served_intake,
         status=report.status,
         dry_run=options.dry_run,
         validated=bool(watcher.progress.validations),
