@@ -145,21 +145,22 @@ def legacy_records_accounted_online(snapshot: StackSnapshot, record_ids: set[str
             wrong.append(f"{application_id} (fate {fates.get(application_id) or 'none'})")
         else:
             outcomes[place] += 1
+    return _accounted(
+        outcomes,
+        wrong,
+        failed=f"{len(wrong)} of {len(record_ids)} legacy records did not end where their final version "
+        "belongs",
+        held=f"each of {len(record_ids)} legacy records' final version in exactly one place",
+    )
+
+
+def _accounted(outcomes: Counter[str], wrong: list[str], *, failed: str, held: str) -> InvariantOutcome:
+    if wrong:
+        return InvariantOutcome("legacy_records_accounted", False, f"{failed}: {_listed(wrong)}")
     summary = ", ".join(
         f"{name} {outcomes[name]}" for name in ("migrated", "ineligible", "rejected", "dead-lettered")
     )
-    if wrong:
-        return InvariantOutcome(
-            "legacy_records_accounted",
-            False,
-            f"{len(wrong)} of {len(record_ids)} legacy records did not end where their final version "
-            f"belongs: {_listed(wrong)}",
-        )
-    return InvariantOutcome(
-        "legacy_records_accounted",
-        True,
-        f"each of {len(record_ids)} legacy records' final version in exactly one place: {summary}",
-    )
+    return InvariantOutcome("legacy_records_accounted", True, f"{held}: {summary}")
 
 
 def legacy_records_accounted(snapshot: StackSnapshot, loaded_ids: set[str]) -> InvariantOutcome:
@@ -186,20 +187,11 @@ def legacy_records_accounted(snapshot: StackSnapshot, loaded_ids: set[str]) -> I
             outcomes[places[0]] += 1
         else:
             wrong.append(f"{application_id} ({'+'.join(places) or 'nowhere'})")
-    summary = ", ".join(
-        f"{name} {outcomes[name]}" for name in ("migrated", "ineligible", "rejected", "dead-lettered")
-    )
-    if wrong:
-        return InvariantOutcome(
-            "legacy_records_accounted",
-            False,
-            f"{len(wrong)} of {len(loaded_ids)} legacy records are not in exactly one place: "
-            f"{_listed(wrong)}",
-        )
-    return InvariantOutcome(
-        "legacy_records_accounted",
-        True,
-        f"each of {len(loaded_ids)} legacy records in exactly one place: {summary}",
+    return _accounted(
+        outcomes,
+        wrong,
+        failed=f"{len(wrong)} of {len(loaded_ids)} legacy records are not in exactly one place",
+        held=f"each of {len(loaded_ids)} legacy records in exactly one place",
     )
 
 
