@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from onboarding.application_ids import application_id_of
@@ -145,6 +145,9 @@ def verify_migration(
     return result
 
 
+CLOCK_SKEW_MARGIN = timedelta(seconds=5)
+
+
 def verify_changed_records(
     *,
     dynamodb: Any,
@@ -159,9 +162,14 @@ def verify_changed_records(
 ) -> ValidationResult:
     """The cut-over's re-verification in an online run: only the applications marked changed since
     ``since`` (by the change capture, or as suspects of the verification while serving), each read with
-    consistent GetItems - O(changes), not O(N), while the intake is paused. Counts are of that set."""
+    consistent GetItems - O(changes), not O(N), while the intake is paused. Counts are of that set.
+
+    ``since`` is when the last verification made while serving began: a change before it was either
+    applied before that verification read the record (verified then) or found different and marked
+    (a suspect, marked at that verification's time), so only later marks need reading again."""
     validation_time = now or utc_now()
-    changed = sorted(set(changed_since(dynamodb, control_table_name, since=since)))
+    # The marks carry the capture's clock, ``since`` the state machine's: a margin for clock skew.
+    changed = sorted(set(changed_since(dynamodb, control_table_name, since=since - CLOCK_SKEW_MARGIN)))
     legacy = _LegacySide()
     new = _NewSide()
     gone_but_live = 0

@@ -134,10 +134,12 @@ PHASES: tuple[Phase, ...] = (
         *wait_states("CatchUp"),
         "CatchUpDeleteLiveSentinels",
         "CatchUpReverifyChanged",
+        "CatchUpReverifySince",
     ),
     _phase(
         PhaseKey.VALIDATE,
         "validating",
+        "ValidateNoteStart",
         "ValidateMigration",
         "ValidateCheckResult",
         "ValidateKeepSummary",

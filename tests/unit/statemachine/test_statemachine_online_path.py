@@ -77,3 +77,18 @@ def test_sentinel_ids_and_arrival_keys_are_spelled_as_the_code_reads_them() -> N
     key = child["Parameters"]["Key"]
     assert key["pk"]["S.$"].startswith(f"States.Format('{SENTINEL_ARRIVAL_PK_PREFIX}")
     assert key["sk"] == {"S": SENTINEL_ARRIVAL_SK}
+
+
+def test_the_cut_over_re_verifies_what_changed_since_the_last_verification_while_serving_began(
+    states: dict,
+) -> None:
+    # GIVEN every state that enters the validation
+    entering = [name for name, state in states.items() if state.get("Next") == "ValidateMigration"]
+
+    # THEN each validation notes when it starts, and the cut-over's re-verification reads from there
+    assert entering == ["ValidateNoteStart"]
+    assert states["ValidateNoteStart"]["Parameters"] == {"at.$": "$$.State.EnteredTime"}
+    assert states["ValidateMigration"]["Parameters"]["since.$"] == "$.reverify_since"
+    assert states["CatchUpReverifySince"]["InputPath"] == "$.validation_started.at"
+    assert states["CatchUpReverifySince"]["ResultPath"] == "$.reverify_since"
+    assert states["SetupState"]["Parameters"]["reverify_since.$"] == "$$.Execution.StartTime"
