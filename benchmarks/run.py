@@ -1,4 +1,5 @@
-"""Migration benchmarks: the pipeline against the direct floor and a per-record Map peer, with costs.
+"""Migration benchmarks: the pipeline against the direct floor and a per-record Map peer, with costs; and
+the state machine in each mode (offline, online) under live intake (``benchmarks.live_migration``).
 
     venv/bin/python -m benchmarks.run            # N = 1,000, 10,000 and 100,000 (make bench)
     venv/bin/python -m benchmarks.run --quick    # N = 1,000 and 10,000 (make bench-quick)
@@ -24,11 +25,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from benchmarks.live_migration import LIVE_APPROACHES
 from benchmarks.report import (
     SizeResult,
     aws_defaults_table,
     evaluate_targets,
     headline,
+    live_table,
     memory_table,
     phases_line,
     phases_table,
@@ -69,9 +72,9 @@ def run_part(records: int, approach: str, seed: str, timeout_seconds: float) -> 
         return part
 
 
-def run_size(records: int, seed: str, timeout_seconds: float, peer: bool) -> SizeResult:
+def run_size(records: int, seed: str, timeout_seconds: float, peer: bool, live: bool = True) -> SizeResult:
     """Each approach at this size in a process of its own, one after the other, merged into one result."""
-    approaches = ["direct", "pipeline", *(["peer"] if peer else [])]
+    approaches = ["direct", "pipeline", *(["peer"] if peer else []), *(LIVE_APPROACHES if live else [])]
     return size_from_parts(
         {approach: run_part(records, approach, seed, timeout_seconds) for approach in approaches}
     )
@@ -109,6 +112,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         type=int,
         help="run the peer only at sizes up to this many records (it takes ~45 min at 100,000 here)",
     )
+    parser.add_argument(
+        "--no-live",
+        action="store_true",
+        help="skip the state machine under live intake (offline-live, online-live)",
+    )
     parser.add_argument("--seed", default="bench", help="seed of the synthetic records (default bench)")
     parser.add_argument(
         "--timeout", type=float, default=4 * 3600, help="seconds allowed per execution (default 4 h)"
@@ -123,11 +131,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     for records in sizes:
         peer = not args.no_peer and (args.peer_max_records is None or records <= args.peer_max_records)
         _log(f"N={records:,}: in its own process")
-        result = run_size(records, args.seed, args.timeout, peer)
+        result = run_size(records, args.seed, args.timeout, peer, live=not args.no_live)
         results.append(result)
         # Partial results on stderr as each size completes: a long run can be read while it goes.
         _log(f"N={records:,} done\n{throughput_table([result])}\n{phases_line(result.pipeline)}")
         _log(requests_table(result))
+        if result.live:
+            _log(live_table([result]))
 
     print()
     print(throughput_table(results))
@@ -138,6 +148,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     for result in results:
         print()
         print(requests_table(result))
+    if any(result.live for result in results):
+        print()
+        print(live_table(results))
     print()
     print(aws_defaults_table(results))
     print()
