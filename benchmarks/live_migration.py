@@ -23,8 +23,8 @@ Cost: the service's own requests are not the migration's and are left out of bot
 intake ``source`` of the item they put, see ``benchmarks.metering``). What stays is what the migration
 pays: its scans, queue, functions, state transitions, and online the stream consumer's invocations and
 the extra copies of changed records. The stream's reads are not billed when a Lambda trigger makes them
-("GetRecords API calls invoked by AWS Lambda as part of DynamoDB triggers are free",
-https://aws.amazon.com/dynamodb/pricing/on-demand/, "Change data capture for DynamoDB Streams").
+("Read requests made by AWS Lambda-based consumers of DynamoDB Streams are free": Evaluate your DynamoDB
+streams usage, https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/CostOptimization_StreamsUsage.html).
 """
 
 from __future__ import annotations
