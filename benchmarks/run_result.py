@@ -81,6 +81,8 @@ class RunResult:
     """Live approaches: the longest any intake message waited between its send and being written."""
     intake_items: int = 0
     """Live approaches: items the intake consumers wrote to the new table (not migrated records)."""
+    invariants_broken: list[str] = field(default_factory=list)
+    """Live approaches: the invariants `local run` checks that did not hold after the run, with details."""
     service_requests_excluded: int = 0
     """Live approaches: the service's own requests left out of the migration's (the traffic's sends, the
     intake consumers' writes and invocations): the live service pays them whether or not it migrates."""

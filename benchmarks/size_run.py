@@ -85,6 +85,8 @@ def measure(
             f"N={records:,} {approach}: {run.live_messages_sent} live messages, intake paused"
             f" {run.intake_paused_seconds} s, longest intake wait {run.intake_max_wait_seconds} s"
         )
+        for broken in run.invariants_broken:
+            log(f"N={records:,} {approach}: INVARIANT BROKEN {broken}")
     check(data, run)
     return data, run
 
