@@ -275,6 +275,18 @@ def live_targets(results: Sequence[SizeResult]) -> list[Target]:
             growth is not None and growth <= ONLINE_PAUSE_GROWTH_TARGET,
         ),
     ]
+    broken = {
+        result.data.records: len(run.invariants_broken)
+        for result in with_online
+        if (run := live_run(result, "online")) is not None and run.invariants_broken
+    }
+    targets.append(
+        Target(
+            "online mode under live intake: every invariant holds (each N)",
+            ", ".join(f"N = {n:,}: {count} broken" for n, count in broken.items()) or "all held",
+            not broken,
+        )
+    )
     if ratio is not None:
         online, offline = live_run(largest, "online"), live_run(largest, "offline")
         assert online is not None and offline is not None  # a ratio needs both
@@ -309,8 +321,10 @@ def live_table(results: Sequence[SizeResult]) -> str:
         " migrated: records the migration wrote (the traffic's own items apart); requests and US$ per"
         " migrated record, the service's own requests left out",
         f"{'N':>9} {'approach':<13}{'records/s':>10}{'migrated/s':>11}{'seconds':>9}{'migrated':>9}"
-        f"{'req/rec':>9}{'US$/M':>8}{'paused s':>9}{'max wait s':>11}{'sent':>7}{'intake items':>13}",
+        f"{'req/rec':>9}{'US$/M':>8}{'paused s':>9}{'max wait s':>11}{'sent':>7}{'intake items':>13}"
+        f"  invariants",
     ]
+    broken: list[str] = []
     for result in results:
         for approach, run in result.live.items():
             lines.append(
@@ -320,7 +334,14 @@ def live_table(results: Sequence[SizeResult]) -> str:
                 f"{cost_per_million(run).total:>8.2f}"
                 f"{_optional(run.intake_paused_seconds):>9}{_optional(run.intake_max_wait_seconds):>11}"
                 f"{run.live_messages_sent:>7,}{run.intake_items:>13,}"
+                f"  {f'{len(run.invariants_broken)} broken' if run.invariants_broken else 'held'}"
             )
+            broken.extend(
+                f"  N = {result.data.records:,} {approach}: {detail}" for detail in run.invariants_broken
+            )
+    if broken:
+        lines.extend(["Invariants that did not hold (the run's figures stand, its migration was not right):"])
+        lines.extend(broken)
     return "\n".join(lines)
 
 

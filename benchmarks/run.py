@@ -40,7 +40,7 @@ from benchmarks.report import (
     targets_table,
     throughput_table,
 )
-from benchmarks.result_json import size_from_parts, size_to_json
+from benchmarks.result_json import size_from_json, size_from_parts, size_to_json
 
 FULL_SIZES = (1_000, 10_000, 100_000)
 QUICK_SIZES = (1_000, 10_000)
@@ -124,7 +124,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--results-dir", type=Path, default=RESULTS_DIR, help="where latest.json and latest.svg go"
     )
+    parser.add_argument(
+        "--report-from",
+        type=Path,
+        help="run nothing: print the report of a saved run (a latest.json) and draw its chart again",
+    )
     args = parser.parse_args(argv)
+    if args.report_from is not None:
+        document = json.loads(args.report_from.read_text())
+        return report([size_from_json(size) for size in document["sizes"]], args.results_dir)
     sizes = sorted(args.sizes or (QUICK_SIZES if args.quick else FULL_SIZES))
 
     results: list[SizeResult] = []
@@ -138,7 +146,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         _log(requests_table(result))
         if result.live:
             _log(live_table([result]))
+    return report(results, args.results_dir)
 
+
+def report(results: Sequence[SizeResult], results_dir: Path) -> int:
+    """Print the whole run's report and keep it (latest.json, latest.svg) in ``results_dir``."""
     print()
     print(throughput_table(results))
     print()
@@ -160,7 +172,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     largest_peak = results[-1].memory.peak_rss_mib if results[-1].memory else 0.0
     print(targets_table(evaluate_targets(results, largest_peak)))
     figures = headline(results, largest_peak)
-    chart = write_results(results, figures, args.results_dir)
+    chart = write_results(results, figures, results_dir)
     _log(f"results: {chart.parent / 'latest.json'}, chart: {chart}")
     print(figures, flush=True)
     return 0
