@@ -60,6 +60,10 @@ class TargetContents:
     intake_items: int = 0
     """Items the intake consumer wrote (``source`` intake): the live service's, not migrated records."""
 
+    def write_units_for(self, migrated: int) -> int:
+        """The write units of ``migrated`` items the size of this table's migrated ones, on average."""
+        return math.ceil(self.migrated_write_units * migrated / self.migrated) if self.migrated else 0
+
 
 @dataclass
 class BenchStack:

@@ -318,8 +318,8 @@ def live_table(results: Sequence[SizeResult]) -> str:
     lines = [
         f"Under live intake (~{rate} messages/s sent from the execution's start to its end): the state"
         " machine in each mode. records/s: legacy records (N) per second of the execution, as above;"
-        " migrated: records the migration wrote (the traffic's own items apart); requests and US$ per"
-        " migrated record, the service's own requests left out",
+        " migrated: records the run's full validation counted migrated (the table moves on after it);"
+        " requests and US$ per migrated record, the service's own requests left out",
         f"{'N':>9} {'approach':<13}{'records/s':>10}{'migrated/s':>11}{'seconds':>9}{'migrated':>9}"
         f"{'req/rec':>9}{'US$/M':>8}{'paused s':>9}{'max wait s':>11}{'sent':>7}{'intake items':>13}"
         f"  invariants",

@@ -8,7 +8,7 @@ import json
 from collections import Counter
 from dataclasses import replace
 
-from benchmarks.bench_stack import DataSet
+from benchmarks.bench_stack import DataSet, TargetContents
 from benchmarks.chart import paused_series
 from benchmarks.live_migration import without_service_requests
 from benchmarks.metering import FunctionMeter, OperationKey, resource_of, writes_intake_item
@@ -263,3 +263,12 @@ def test_broken_invariants_miss_the_target_and_are_listed_under_the_table():
     assert target.measured == "N = 10,000: 1 broken"
     assert f"N = 10,000 online-live: {broken}" in table
     assert "1 broken" in table
+
+
+def test_write_units_scale_to_the_validated_count_at_the_table_average():
+    # GIVEN a table where 40 migrated items survived the traffic, 170 write units in all
+    target = TargetContents(migrated=40, migrated_write_units=170, bytes=0, intake_items=900)
+
+    # WHEN / THEN 750 validated migrated records cost the same per item, rounded up; none without items
+    assert target.write_units_for(750) == 3188  # 170 * 750 / 40 = 3187.5
+    assert TargetContents(0, 0, 0).write_units_for(750) == 0
