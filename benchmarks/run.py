@@ -80,7 +80,9 @@ def run_size(records: int, seed: str, timeout_seconds: float, peer: bool, live: 
     )
 
 
-def write_results(results: Sequence[SizeResult], figures: str, directory: Path) -> Path:
+def write_results(
+    results: Sequence[SizeResult], figures: str, directory: Path, notes: str | None = None
+) -> Path:
     """The run's results (headline and every size) as JSON, and the chart drawn from that same run."""
     from benchmarks.chart import write_chart  # matplotlib is imported only once the run is done
 
@@ -89,6 +91,7 @@ def write_results(results: Sequence[SizeResult], figures: str, directory: Path) 
         "measured_on": time.strftime("%Y-%m-%d"),
         "headline": json.loads(figures),
         "sizes": [size_to_json(result) for result in results],
+        **({"notes": notes} if notes else {}),
     }
     (directory / "latest.json").write_text(json.dumps(document, indent=1) + "\n")
     return write_chart(
@@ -132,7 +135,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.report_from is not None:
         document = json.loads(args.report_from.read_text())
-        return report([size_from_json(size) for size in document["sizes"]], args.results_dir)
+        sizes = [size_from_json(size) for size in document["sizes"]]
+        return report(sizes, args.results_dir, notes=document.get("notes"))
     sizes = sorted(args.sizes or (QUICK_SIZES if args.quick else FULL_SIZES))
 
     results: list[SizeResult] = []
@@ -149,7 +153,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return report(results, args.results_dir)
 
 
-def report(results: Sequence[SizeResult], results_dir: Path) -> int:
+def report(results: Sequence[SizeResult], results_dir: Path, notes: str | None = None) -> int:
     """Print the whole run's report and keep it (latest.json, latest.svg) in ``results_dir``."""
     print()
     print(throughput_table(results))
@@ -172,7 +176,7 @@ def report(results: Sequence[SizeResult], results_dir: Path) -> int:
     largest_peak = results[-1].memory.peak_rss_mib if results[-1].memory else 0.0
     print(targets_table(evaluate_targets(results, largest_peak)))
     figures = headline(results, largest_peak)
-    chart = write_results(results, figures, results_dir)
+    chart = write_results(results, figures, results_dir, notes)
     _log(f"results: {chart.parent / 'latest.json'}, chart: {chart}")
     print(figures, flush=True)
     return 0
