@@ -42,6 +42,7 @@ check-html: venv
 # Each approach at each size runs in its own process; both write benchmarks/results/latest.json and latest.svg (the chart).
 # The peer (an inline Map state invoking one Lambda per record) runs at 1,000 records only: at 10,000 its one
 # execution passes the 25,000-event history quota (AWS and the emulator alike) and fails.
+# Both modes under live intake (offline-live, online-live: benchmarks/live_migration.py) run at every size.
 bench-quick: venv
 	$(BIN)/python -m benchmarks.run --quick --peer-max-records 1000
 

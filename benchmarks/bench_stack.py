@@ -27,6 +27,7 @@ from migration_cli.cost_model import item_size_bytes, record_transaction_write_u
 from onboarding.application_writes import POINTER_PK_PREFIX
 from onboarding.dynamodb_codec import to_attribute_map
 from onboarding.migration_ledger import PK_PREFIX as LEDGER_PK_PREFIX
+from onboarding.onboarding_item import Source
 from onboarding.synthetic_records import RecordKind, RecordMix, synthetic_record
 
 # Local retries back off in seconds; tables must be deletable to be emptied between sizes.
@@ -56,6 +57,12 @@ class TargetContents:
     migrated: int
     migrated_write_units: int
     bytes: int
+    intake_items: int = 0
+    """Items the intake consumer wrote (``source`` intake): the live service's, not migrated records."""
+
+    def write_units_for(self, migrated: int) -> int:
+        """The write units of ``migrated`` items the size of this table's migrated ones, on average."""
+        return math.ceil(self.migrated_write_units * migrated / self.migrated) if self.migrated else 0
 
 
 @dataclass
@@ -107,9 +114,14 @@ class BenchStack:
         )
         return name
 
-    def load_legacy(self, records: int, seed: str, mix: RecordMix = BENCH_MIX) -> DataSet:
-        """Empty the legacy table and load ``records`` synthetic records into it with BatchWriteItem."""
-        self.recreate_table(self.legacy_table)
+    def load_legacy(
+        self, records: int, seed: str, mix: RecordMix = BENCH_MIX, *, recreate: bool = True
+    ) -> DataSet:
+        """Empty the legacy table (``recreate``) and load ``records`` synthetic records into it with
+        BatchWriteItem. Not recreated for an online run: the deployed table's stream, which the stack's
+        capture mapping reads, would not survive (``recreate_table`` keeps keys and billing only)."""
+        if recreate:
+            self.recreate_table(self.legacy_table)
         dynamodb = self.client("dynamodb")
         customers = max(1, records // 2)  # as onboarding.synthetic_records.legacy_records
         kinds: dict[RecordKind, int] = dict.fromkeys(RecordKind, 0)
@@ -154,19 +166,22 @@ class BenchStack:
         """Migrated items and their write units: a target with applications' pointers was written by
         transactions (item and pointer, 2 units per KB each: ``record_transaction_write_units``); one
         without (a peer approach's PutItem) by standard writes."""
-        migrated = size = pointers = 0
+        migrated = size = pointers = intake = 0
         units = 0.0
         for item in self.scan_items(name):
             item_bytes = item_size_bytes(item)
             size += item_bytes
             if item["pk"]["S"].startswith(ONBOARDING_PK_PREFIX):
+                if item.get("source", {}).get("S") == Source.INTAKE:
+                    intake += 1
+                    continue
                 migrated += 1
                 units += write_units(item_bytes)
             elif item["pk"]["S"].startswith(POINTER_PK_PREFIX):
                 pointers += 1
         if pointers:
             units = record_transaction_write_units(units / migrated) * migrated if migrated else 0.0
-        return TargetContents(migrated, math.ceil(units), size)
+        return TargetContents(migrated, math.ceil(units), size, intake)
 
     def ledger_items(self, name: str) -> int:
         """Ledger entries (REJECTED, LAST_ERROR) in a control table or a scratch ledger."""

@@ -28,8 +28,12 @@ from embedded_aws import EmbeddedAws
 from embedded_aws import emulator as emulator_module
 from embedded_aws.request_counter import INTERNAL_USER_AGENT, service_of
 from migration_cli.cost_model import gb_seconds
+from onboarding.onboarding_item import Source
 
 _RESOURCE_FIELDS = {"sqs": "QueueUrl", "dynamodb": "TableName"}
+INTAKE_SOURCE = Source.INTAKE.value
+INTAKE_WRITE_SUFFIX = ":intake"
+"""Appended to the operation of a request that writes an intake item (see ``writes_intake_item``)."""
 # Idle Lambda workers go after 3 s instead of the runtime's 60 s: a phase's workers (the enqueue's
 # after the scan, the consumers' after the settle) do not linger into the validation, which sets the
 # peak (10,000 records, 10 s: two idle enqueue workers, 123 MiB, still alive there). Every phase keeps
@@ -67,20 +71,54 @@ def operation_of(environ: dict[str, Any]) -> str:
     return f"{method} {path.split('?')[0][:40]}"
 
 
+def _document(body: bytes) -> Any:
+    try:
+        return json.loads(body) if body else None
+    except ValueError:
+        return None
+
+
 def resource_of(service: str, body: bytes) -> str:
     """The queue or table a JSON-protocol request is about ("" when it names none)."""
-    if service not in _RESOURCE_FIELDS or not body:
+    if service not in _RESOURCE_FIELDS:
         return ""
-    try:
-        document = json.loads(body)
-    except ValueError:
+    document = _document(body)
+    if not isinstance(document, dict):
         return ""
-    value = document.get(_RESOURCE_FIELDS[service]) if isinstance(document, dict) else None
+    value = document.get(_RESOURCE_FIELDS[service])
     if isinstance(value, str):
         return value.rstrip("/").rsplit("/", 1)[-1]
     if service == "dynamodb" and isinstance(document.get("RequestItems"), dict):
         return ",".join(sorted(document["RequestItems"]))
+    if service == "dynamodb" and isinstance(document.get("TransactItems"), list):
+        # A transaction names its tables in each action (the migration's: an item and its pointer).
+        return ",".join(sorted(_transaction_tables(document["TransactItems"])))
     return ""
+
+
+def _transaction_tables(actions: list[Any]) -> set[str]:
+    return {
+        str(action[kind]["TableName"])
+        for action in actions
+        if isinstance(action, dict)
+        for kind in ("Put", "Delete", "Update", "ConditionCheck")
+        if isinstance(action.get(kind), dict) and "TableName" in action[kind]
+    }
+
+
+def writes_intake_item(service: str, operation: str, body: bytes) -> bool:
+    """A transaction putting an item whose ``source`` is the intake: the new service's intake consumer
+    writing live traffic (the migration's copies carry ``source`` migration)."""
+    if service != "dynamodb" or operation != "TransactWriteItems":
+        return False
+    document = _document(body)
+    actions = document.get("TransactItems") if isinstance(document, dict) else None
+    return isinstance(actions, list) and any(
+        isinstance(action, dict)
+        and isinstance(action.get("Put"), dict)
+        and action["Put"].get("Item", {}).get("source", {}).get("S") == INTAKE_SOURCE
+        for action in actions
+    )
 
 
 @dataclass(frozen=True)
@@ -126,7 +164,11 @@ class OperationTap:
             body = environ["wsgi.input"].read(length) if length else b""
             environ["wsgi.input"] = io.BytesIO(body)
         internal = INTERNAL_USER_AGENT in str(environ.get("HTTP_USER_AGENT", ""))
-        self._counts.add(OperationKey(service, operation_of(environ), resource_of(service, body), internal))
+        operation = operation_of(environ)
+        if writes_intake_item(service, operation, body):
+            # Counted apart: the live service's own writes, which no migration approach is billed for.
+            operation += INTAKE_WRITE_SUFFIX
+        self._counts.add(OperationKey(service, operation, resource_of(service, body), internal))
         return self._app(environ, start_response)
 
 

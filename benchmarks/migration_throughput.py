@@ -12,12 +12,15 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import replace
+from typing import Protocol
 
 from benchmarks.aws_defaults_cost import WaitSettings
 from benchmarks.bench_stack import BenchStack, DataSet
 from benchmarks.execution_stats import count_transitions, phase_seconds, read_history, wait_for_execution
 from benchmarks.metering import FunctionMeter, difference, invocation_difference
 from benchmarks.run_result import RunResult, ScanVolume, attributed
+from migration_cli.history_reader import read_progress
+from onboarding.execution_input import OFFLINE
 
 LOCAL_WAITS = WaitSettings(interval_seconds=1, readings_required=1)
 LOCAL_INPUT = {
@@ -34,7 +37,28 @@ class PipelineFailed(RuntimeError):
     pass
 
 
-def run_pipeline(stack: BenchStack, data: DataSet, timeout_seconds: float) -> RunResult:
+class Traffic(Protocol):
+    """Live intake sent while the execution runs (``benchmarks.live_migration``)."""
+
+    def start(self) -> object: ...
+
+    def stop(self) -> int:
+        """Stop sending, wait until what was sent has been consumed; the number of messages sent."""
+        ...
+
+
+def run_pipeline(
+    stack: BenchStack,
+    data: DataSet,
+    timeout_seconds: float,
+    *,
+    approach: str = "pipeline",
+    mode: str = OFFLINE,
+    traffic: Traffic | None = None,
+) -> RunResult:
+    """The state machine in ``mode`` over ``data``; with ``traffic``, live intake from the execution's start
+    to its end (the run's figures then include the service's requests: ``benchmarks.live_migration``
+    sorts them out)."""
     stack.recreate_table(stack.new_table)
     # Empty too: it holds the ledger (and the previous run's lock and run record).
     stack.recreate_table(stack.control_table)
@@ -47,14 +71,21 @@ def run_pipeline(stack: BenchStack, data: DataSet, timeout_seconds: float) -> Ru
 
     migration_queue = _queue_name(stack.outputs["migration_queue_url"])
     held_before = stack.aws.send_held_seconds(migration_queue)
+    intake_queue_arn = str(stack.outputs["intake_queue_arn"])
+    stack.aws.message_waits.reset(intake_queue_arn)
     operations_before = stack.meters.operations.snapshot()
     invocations_before = stack.meters.invocations.snapshot()
     execution_arn = sfn.start_execution(
         stateMachineArn=stack.state_machine_arn,
         name=f"bench-{data.records}-{uuid.uuid4().hex[:6]}",
-        input=json.dumps(LOCAL_INPUT),
+        input=json.dumps({**LOCAL_INPUT, "mode": mode}),
     )["executionArn"]
-    description = wait_for_execution(sfn, execution_arn, timeout_seconds)
+    if traffic is not None:
+        traffic.start()
+    try:
+        description = wait_for_execution(sfn, execution_arn, timeout_seconds)
+    finally:
+        live_sent = traffic.stop() if traffic is not None else 0
     operations = attributed(
         difference(stack.meters.operations.snapshot(), operations_before),
         # The control table's requests count: the ledger's writes, and the run's own bookkeeping (the lock
@@ -77,21 +108,33 @@ def run_pipeline(stack: BenchStack, data: DataSet, timeout_seconds: float) -> Ru
     seconds = (description["stopDate"] - description["startDate"]).total_seconds()
     output = json.loads(description.get("output") or "{}")
     events = read_history(sfn, execution_arn)
+    # The report's own reading of the history (the parent's events: the pause and the cut-over are there).
+    progress = read_progress(sfn, execution_arn)
     transitions = count_transitions(events)
     target = stack.target_contents(stack.new_table)
+    migrated, write_units = target.migrated, target.migrated_write_units
+    full_validation = progress.latest_full_validation
+    if traffic is not None and full_validation is not None:
+        # Under live intake the new consumer replaces migrated items with the traffic's after the cut-over
+        # (offline) and the stream adds the traffic's new applications (online): what survives in the table
+        # is not what the migration migrated. The run's own validation of both tables in full counted that.
+        migrated = full_validation.counts.migrated
+        write_units = target.write_units_for(migrated)
     validation = (output.get("validation") or {}).get("counts", {})
-    if validation and validation.get("migrated") != target.migrated:
+    # Under live intake the table moves on after the validation (changes, the intake's own items): those
+    # runs are checked against their invariants instead (``benchmarks.live_migration``).
+    if traffic is None and validation and validation.get("migrated") != target.migrated:
         raise PipelineFailed(
             f"validation counted {validation.get('migrated')} migrated, table has {target.migrated}"
         )
     return RunResult(
-        approach="pipeline",
+        approach=approach,
         records=data.records,
-        migrated=target.migrated,
+        migrated=migrated,
         seconds=seconds,
         operations=operations,
         invocations=invocations,
-        migrated_write_units=target.migrated_write_units,
+        migrated_write_units=write_units,
         scans=ScanVolume(LEGACY_SCANS * legacy_bytes + TARGET_SCANS * target.bytes),
         ledger_items=stack.ledger_items(stack.control_table),
         state_transitions=transitions.total,
@@ -105,6 +148,11 @@ def run_pipeline(stack: BenchStack, data: DataSet, timeout_seconds: float) -> Ru
         waits_per_phase=transitions.waits_per_phase,
         polling_per_phase=transitions.polling_per_phase,
         send_hold_seconds=held,
+        mode=mode,
+        live_messages_sent=live_sent,
+        intake_paused_seconds=progress.intake_paused_seconds,
+        intake_max_wait_seconds=stack.aws.message_waits.longest_seconds(intake_queue_arn),
+        intake_items=target.intake_items,
     )
 
 

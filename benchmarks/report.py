@@ -18,6 +18,11 @@ GIB_MIB = 1024.0
 # The cost target at the AWS defaults, against the direct floor (issue 16).
 AWS_DEFAULTS_COST_TARGET = 1.3
 RATIO_TARGET_10K = 0.8
+# Issue 12: the online mode pauses intake only for the cut-over, and that pause does not grow with N.
+ONLINE_PAUSE_TARGET_SECONDS = 30.0
+ONLINE_PAUSE_TARGET_RECORDS = 100_000
+ONLINE_PAUSE_GROWTH_TARGET = 1.5
+ONLINE_COST_TARGET = 1.25
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,8 @@ class SizeResult:
     memory: SizeMemory | None = None
     local_waits: WaitSettings | None = None
     """The wait settings the pipeline ran with (None: not repriced at the AWS defaults)."""
+    live: dict[str, RunResult] = field(default_factory=dict)
+    """The state machine under live intake, by approach (``offline-live``, ``online-live``)."""
 
     def at_aws_defaults(self) -> RepricedRun | None:
         if self.local_waits is None:
@@ -187,6 +194,7 @@ def evaluate_targets(results: Sequence[SizeResult], peak_rss_mib: float) -> list
                " / ".join(f"{r.pipeline.fixed_transitions} (+{r.pipeline.paging_transitions} paging)"
                           for r in results), len(set(fixed)) == 1),
         *_issue_16_targets(results),
+        *live_targets(results),
     ]  # fmt: skip
 
 
@@ -215,6 +223,130 @@ def _issue_16_targets(results: Sequence[SizeResult]) -> list[Target]:
             )
         )
     return targets  # fmt: skip
+
+
+def live_run(result: SizeResult, mode: str) -> RunResult | None:
+    """The state machine under live intake in ``mode`` (offline, online) at this size, if it ran."""
+    return result.live.get(f"{mode}-live")
+
+
+def paused_by_records(results: Sequence[SizeResult], mode: str) -> dict[str, float | None]:
+    return {
+        str(result.data.records): run.intake_paused_seconds
+        for result in results
+        if (run := live_run(result, mode)) is not None
+    }
+
+
+def online_cost_vs_offline(result: SizeResult) -> float | None:
+    online, offline = live_run(result, "online"), live_run(result, "offline")
+    if online is None or offline is None:
+        return None
+    offline_cost = cost_per_million(offline).total
+    return cost_per_million(online).total / offline_cost if offline_cost > 0 else None
+
+
+def live_targets(results: Sequence[SizeResult]) -> list[Target]:
+    """Issue 12: the online mode's pause short and flat in N, its cost close to the offline mode's."""
+    with_online = [result for result in results if live_run(result, "online") is not None]
+    if not with_online:
+        return []
+    smallest, largest = with_online[0], with_online[-1]
+    at = f"N = {largest.data.records:,}"
+    setting = (
+        ""
+        if largest.data.records == ONLINE_PAUSE_TARGET_RECORDS
+        else (f"; the target is set at N = {ONLINE_PAUSE_TARGET_RECORDS:,}")
+    )
+    paused = _online_paused(largest)
+    first = _online_paused(smallest)
+    growth = paused / first if paused is not None and first else None
+    ratio = online_cost_vs_offline(largest)
+    targets = [
+        Target(
+            f"online mode: intake paused < {ONLINE_PAUSE_TARGET_SECONDS:.0f} s ({at}{setting})",
+            _seconds(paused),
+            paused is not None and paused < ONLINE_PAUSE_TARGET_SECONDS,
+        ),
+        Target(
+            f"online mode: intake paused at {at} <= {ONLINE_PAUSE_GROWTH_TARGET} x paused at"
+            f" N = {smallest.data.records:,}",
+            f"{_seconds(paused)} vs {_seconds(first)}: " + (f"{growth:.2f} x" if growth else "n/a"),
+            growth is not None and growth <= ONLINE_PAUSE_GROWTH_TARGET,
+        ),
+    ]
+    broken = {
+        result.data.records: len(run.invariants_broken)
+        for result in with_online
+        if (run := live_run(result, "online")) is not None and run.invariants_broken
+    }
+    targets.append(
+        Target(
+            "online mode under live intake: every invariant holds (each N)",
+            ", ".join(f"N = {n:,}: {count} broken" for n, count in broken.items()) or "all held",
+            not broken,
+        )
+    )
+    if ratio is not None:
+        online, offline = live_run(largest, "online"), live_run(largest, "offline")
+        assert online is not None and offline is not None  # a ratio needs both
+        targets.append(
+            Target(
+                f"online mode US$ per million <= {ONLINE_COST_TARGET} x the offline mode's, both under"
+                f" live intake ({at})",
+                f"${cost_per_million(online).total:.2f} vs ${cost_per_million(offline).total:.2f}:"
+                f" {ratio:.2f} x",
+                ratio <= ONLINE_COST_TARGET,
+            )
+        )
+    return targets  # fmt: skip
+
+
+def _online_paused(result: SizeResult) -> float | None:
+    run = live_run(result, "online")
+    return run.intake_paused_seconds if run is not None else None
+
+
+def _seconds(value: float | None) -> str:
+    return "not measured" if value is None else f"{value:.1f} s"
+
+
+def live_table(results: Sequence[SizeResult]) -> str:
+    """Both modes under the same live intake, side by side per N."""
+    rate = next((f"{run.live_messages_sent / run.seconds:.1f}" for r in results for run in r.live.values()
+                 if run.seconds > 0), "-")  # fmt: skip
+    lines = [
+        f"Under live intake (~{rate} messages/s sent from the execution's start to its end): the state"
+        " machine in each mode. records/s: legacy records (N) per second of the execution, as above;"
+        " migrated: records the run's full validation counted migrated (the table moves on after it);"
+        " requests and US$ per migrated record, the service's own requests left out",
+        f"{'N':>9} {'approach':<13}{'records/s':>10}{'migrated/s':>11}{'seconds':>9}{'migrated':>9}"
+        f"{'req/rec':>9}{'US$/M':>8}{'paused s':>9}{'max wait s':>11}{'sent':>7}{'intake items':>13}"
+        f"  invariants",
+    ]
+    broken: list[str] = []
+    for result in results:
+        for approach, run in result.live.items():
+            lines.append(
+                f"{result.data.records:>9,} {approach:<13}{run.records_per_second:>10.1f}"
+                f"{run.migrated / run.seconds if run.seconds else 0.0:>11.1f}{run.seconds:>9.1f}"
+                f"{run.migrated:>9,}{_per(run.total_requests, run):>9.3f}"
+                f"{cost_per_million(run).total:>8.2f}"
+                f"{_optional(run.intake_paused_seconds):>9}{_optional(run.intake_max_wait_seconds):>11}"
+                f"{run.live_messages_sent:>7,}{run.intake_items:>13,}"
+                f"  {f'{len(run.invariants_broken)} broken' if run.invariants_broken else 'held'}"
+            )
+            broken.extend(
+                f"  N = {result.data.records:,} {approach}: {detail}" for detail in run.invariants_broken
+            )
+    if broken:
+        lines.extend(["Invariants that did not hold (the run's figures stand, its migration was not right):"])
+        lines.extend(broken)
+    return "\n".join(lines)
+
+
+def _optional(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
 
 
 def size_at(results: Sequence[SizeResult], records: int) -> SizeResult | None:
@@ -263,8 +395,26 @@ def headline(results: Sequence[SizeResult], peak_rss_mib: float) -> str:
                 for result in results
                 if result.memory
             },
+            **live_headline(results),
         }
     )
+
+
+def live_headline(results: Sequence[SizeResult]) -> dict[str, object]:
+    """Issue 12's figures: the intake's pause in each mode at the largest N (and by N), and what the online
+    mode costs against the offline one."""
+    largest = results[-1]
+    online, offline = live_run(largest, "online"), live_run(largest, "offline")
+    ratio = online_cost_vs_offline(largest)
+    return {
+        "online_intake_paused_seconds": online.intake_paused_seconds if online else None,
+        "offline_intake_paused_seconds": offline.intake_paused_seconds if offline else None,
+        "intake_paused_seconds_by_records": {
+            "online": paused_by_records(results, "online"),
+            "offline": paused_by_records(results, "offline"),
+        },
+        "online_cost_vs_offline": round(ratio, 3) if ratio is not None else None,
+    }
 
 
 def aws_defaults_table(results: Sequence[SizeResult]) -> str:

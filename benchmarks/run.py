@@ -1,4 +1,5 @@
-"""Migration benchmarks: the pipeline against the direct floor and a per-record Map peer, with costs.
+"""Migration benchmarks: the pipeline against the direct floor and a per-record Map peer, with costs; and
+the state machine in each mode (offline, online) under live intake (``benchmarks.live_migration``).
 
     venv/bin/python -m benchmarks.run            # N = 1,000, 10,000 and 100,000 (make bench)
     venv/bin/python -m benchmarks.run --quick    # N = 1,000 and 10,000 (make bench-quick)
@@ -24,11 +25,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from benchmarks.live_migration import LIVE_APPROACHES
 from benchmarks.report import (
     SizeResult,
     aws_defaults_table,
     evaluate_targets,
     headline,
+    live_table,
     memory_table,
     phases_line,
     phases_table,
@@ -37,7 +40,7 @@ from benchmarks.report import (
     targets_table,
     throughput_table,
 )
-from benchmarks.result_json import size_from_parts, size_to_json
+from benchmarks.result_json import size_from_json, size_from_parts, size_to_json
 
 FULL_SIZES = (1_000, 10_000, 100_000)
 QUICK_SIZES = (1_000, 10_000)
@@ -69,15 +72,17 @@ def run_part(records: int, approach: str, seed: str, timeout_seconds: float) -> 
         return part
 
 
-def run_size(records: int, seed: str, timeout_seconds: float, peer: bool) -> SizeResult:
+def run_size(records: int, seed: str, timeout_seconds: float, peer: bool, live: bool = True) -> SizeResult:
     """Each approach at this size in a process of its own, one after the other, merged into one result."""
-    approaches = ["direct", "pipeline", *(["peer"] if peer else [])]
+    approaches = ["direct", "pipeline", *(["peer"] if peer else []), *(LIVE_APPROACHES if live else [])]
     return size_from_parts(
         {approach: run_part(records, approach, seed, timeout_seconds) for approach in approaches}
     )
 
 
-def write_results(results: Sequence[SizeResult], figures: str, directory: Path) -> Path:
+def write_results(
+    results: Sequence[SizeResult], figures: str, directory: Path, notes: str | None = None
+) -> Path:
     """The run's results (headline and every size) as JSON, and the chart drawn from that same run."""
     from benchmarks.chart import write_chart  # matplotlib is imported only once the run is done
 
@@ -86,6 +91,7 @@ def write_results(results: Sequence[SizeResult], figures: str, directory: Path) 
         "measured_on": time.strftime("%Y-%m-%d"),
         "headline": json.loads(figures),
         "sizes": [size_to_json(result) for result in results],
+        **({"notes": notes} if notes else {}),
     }
     (directory / "latest.json").write_text(json.dumps(document, indent=1) + "\n")
     return write_chart(
@@ -109,6 +115,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         type=int,
         help="run the peer only at sizes up to this many records (it takes ~45 min at 100,000 here)",
     )
+    parser.add_argument(
+        "--no-live",
+        action="store_true",
+        help="skip the state machine under live intake (offline-live, online-live)",
+    )
     parser.add_argument("--seed", default="bench", help="seed of the synthetic records (default bench)")
     parser.add_argument(
         "--timeout", type=float, default=4 * 3600, help="seconds allowed per execution (default 4 h)"
@@ -116,19 +127,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--results-dir", type=Path, default=RESULTS_DIR, help="where latest.json and latest.svg go"
     )
+    parser.add_argument(
+        "--report-from",
+        type=Path,
+        help="run nothing: print the report of a saved run (a latest.json) and draw its chart again",
+    )
     args = parser.parse_args(argv)
+    if args.report_from is not None:
+        document = json.loads(args.report_from.read_text())
+        sizes = [size_from_json(size) for size in document["sizes"]]
+        return report(sizes, args.results_dir, notes=document.get("notes"))
     sizes = sorted(args.sizes or (QUICK_SIZES if args.quick else FULL_SIZES))
 
     results: list[SizeResult] = []
     for records in sizes:
         peer = not args.no_peer and (args.peer_max_records is None or records <= args.peer_max_records)
         _log(f"N={records:,}: in its own process")
-        result = run_size(records, args.seed, args.timeout, peer)
+        result = run_size(records, args.seed, args.timeout, peer, live=not args.no_live)
         results.append(result)
         # Partial results on stderr as each size completes: a long run can be read while it goes.
         _log(f"N={records:,} done\n{throughput_table([result])}\n{phases_line(result.pipeline)}")
         _log(requests_table(result))
+        if result.live:
+            _log(live_table([result]))
+    return report(results, args.results_dir)
 
+
+def report(results: Sequence[SizeResult], results_dir: Path, notes: str | None = None) -> int:
+    """Print the whole run's report and keep it (latest.json, latest.svg) in ``results_dir``."""
     print()
     print(throughput_table(results))
     print()
@@ -138,6 +164,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     for result in results:
         print()
         print(requests_table(result))
+    if any(result.live for result in results):
+        print()
+        print(live_table(results))
     print()
     print(aws_defaults_table(results))
     print()
@@ -147,7 +176,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     largest_peak = results[-1].memory.peak_rss_mib if results[-1].memory else 0.0
     print(targets_table(evaluate_targets(results, largest_peak)))
     figures = headline(results, largest_peak)
-    chart = write_results(results, figures, args.results_dir)
+    chart = write_results(results, figures, results_dir, notes)
     _log(f"results: {chart.parent / 'latest.json'}, chart: {chart}")
     print(figures, flush=True)
     return 0

@@ -71,6 +71,21 @@ class RunResult:
     send_hold_seconds: float = 0.0
     """Pipeline only: seconds the enqueue's sends waited for the local backlog bound (left out of its
     billed duration: AWS does not make a sender wait)."""
+    mode: str | None = None
+    """The state machine runs: the execution input's ``mode`` (offline, online); None for the others."""
+    live_messages_sent: int = 0
+    """Live approaches only: intake messages sent at a fixed rate from the execution's start to its end."""
+    intake_paused_seconds: float | None = None
+    """Live approaches: seconds no consumer took the intake (from the execution's history)."""
+    intake_max_wait_seconds: float | None = None
+    """Live approaches: the longest any intake message waited between its send and being written."""
+    intake_items: int = 0
+    """Live approaches: items the intake consumers wrote to the new table (not migrated records)."""
+    invariants_broken: list[str] = field(default_factory=list)
+    """Live approaches: the invariants `local run` checks that did not hold after the run, with details."""
+    service_requests_excluded: int = 0
+    """Live approaches: the service's own requests left out of the migration's (the traffic's sends, the
+    intake consumers' writes and invocations): the live service pays them whether or not it migrates."""
 
     @property
     def fixed_transitions(self) -> int:

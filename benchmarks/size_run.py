@@ -23,6 +23,7 @@ from typing import Any
 
 from benchmarks.bench_stack import BenchStack, DataSet, bench_stack
 from benchmarks.direct_floor import run_direct
+from benchmarks.live_migration import LIVE_APPROACHES, run_live
 from benchmarks.memory_probe import PeakMemory
 from benchmarks.migration_throughput import LOCAL_WAITS, run_pipeline
 from benchmarks.per_record_map_peer import PerRecordMapPeer
@@ -30,7 +31,7 @@ from benchmarks.result_json import run_to_json
 from benchmarks.run_result import RunResult
 from embedded_aws.heap_tuning import limit_malloc_arenas, release_free_memory
 
-APPROACHES = ("direct", "pipeline", "peer")
+APPROACHES = ("direct", "pipeline", "peer", *LIVE_APPROACHES)
 
 
 class InconsistentResults(RuntimeError):
@@ -42,8 +43,13 @@ def log(message: str) -> None:
 
 
 def check(data: DataSet, *runs: RunResult | None) -> None:
+    """Every eligible valid record migrated. Not for the live approaches: their traffic adds records and
+    makes some ineligible while they run, so ``run_live`` checks them against the migration's invariants
+    (the final legacy table, every intake message) instead of the loaded data set's count."""
     for run in runs:
-        if run is not None and run.migrated != data.eligible_valid:
+        if run is None or run.approach in LIVE_APPROACHES:
+            continue
+        if run.migrated != data.eligible_valid:
             raise InconsistentResults(
                 f"{run.approach} migrated {run.migrated} of {data.eligible_valid} eligible valid records "
                 f"(N = {data.records})"
@@ -60,17 +66,27 @@ def measure(
     stack: BenchStack, approach: str, records: int, seed: str, timeout_seconds: float, memory: PeakMemory
 ) -> tuple[DataSet, RunResult]:
     log(f"N={records:,} {approach}: loading the legacy table")
-    data = stack.load_legacy(records, seed=f"{seed}-{records}")
+    # Each process deploys a fresh stack: its legacy table is empty, and the live runs need its stream.
+    data = stack.load_legacy(records, seed=f"{seed}-{records}", recreate=approach not in LIVE_APPROACHES)
     _phase_done(memory, "load")
     log(f"N={records:,} {approach}: running")
     if approach == "direct":
         run = run_direct(stack, data)
     elif approach == "pipeline":
         run = run_pipeline(stack, data, timeout_seconds)
+    elif approach in LIVE_APPROACHES:
+        run = run_live(stack, data, approach, timeout_seconds)
     else:
         run = PerRecordMapPeer(stack).run(data, timeout_seconds)
     _phase_done(memory, approach)
     log(f"N={records:,} {approach}: {run.records_per_second:.1f} records/s")
+    if approach in LIVE_APPROACHES:
+        log(
+            f"N={records:,} {approach}: {run.live_messages_sent} live messages, intake paused"
+            f" {run.intake_paused_seconds} s, longest intake wait {run.intake_max_wait_seconds} s"
+        )
+        for broken in run.invariants_broken:
+            log(f"N={records:,} {approach}: INVARIANT BROKEN {broken}")
     check(data, run)
     return data, run
 
