@@ -224,7 +224,9 @@ def run_on_stack(
         err.write("intake not sent: the legacy consumer was never paused\n")
     finished = time.monotonic()
 
-    if snapshot.progress.error == MigrationError.ROLLED_BACK:
+    if snapshot.progress.error == MigrationError.ROLLED_BACK or snapshot.progress.cut_over:
+        # After a rollback the legacy consumer takes what waited; after a cut-over the drain ends once
+        # nothing is visible, with the last batches still being written: let them land before the checks.
         _wait_until_quiet(sqs, outputs.intake_queue_url)
     after = EmulatorCounts.read(stack.aws)
     sent_bodies = [*(bodies if sent else []), *live_sent]
