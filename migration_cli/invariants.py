@@ -30,11 +30,10 @@ from migration_cli.stack_data import approximate_depth, peek_messages, scan_item
 from migration_cli.stack_outputs import StackOutputs
 from onboarding.application_ids import application_id_of
 from onboarding.application_writes import Fate, is_pointer_item
-from onboarding.checksum import checksum
 from onboarding.eligibility import is_eligible
 from onboarding.migration_ledger import REJECTED, LedgerEntry, read_ledger
-from onboarding.onboarding_item import fitting_content, is_onboarding_item
-from onboarding.record_validation import RecordRejected, validate_record
+from onboarding.migration_verification import expected_for
+from onboarding.onboarding_item import is_onboarding_item
 from onboarding.run_sentinels import is_sentinel
 from onboarding.timestamps import utc_now
 
@@ -104,7 +103,11 @@ def _online_place(
     if fate == Fate.LIVE:
         if item is not None and item.get("source") == "intake":
             return "migrated"  # resubmitted after the cut-over: the intake's copy is newer than the legacy's
-        if item is not None and is_eligible(record) and item.get("checksum") == _expected_checksum(record):
+        if (
+            item is not None
+            and is_eligible(record)
+            and item.get("checksum") == expected_for(record, utc_now()).checksum
+        ):
             return "migrated"
         return "dead-lettered" if dead else None  # the final version failed; an older one is in the table
     if fate == Fate.INELIGIBLE or (fate is None and not is_eligible(record)):
@@ -112,13 +115,6 @@ def _online_place(
     if fate == Fate.REJECTED or (fate is None and rejected):
         return "rejected" if rejected else None
     return "dead-lettered" if dead else None
-
-
-def _expected_checksum(record: dict[str, Any]) -> str | None:
-    try:
-        return checksum(fitting_content(validate_record(record, now=utc_now())))
-    except RecordRejected:
-        return None
 
 
 def legacy_records_accounted_online(snapshot: StackSnapshot, record_ids: set[str]) -> InvariantOutcome:

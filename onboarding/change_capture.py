@@ -57,18 +57,20 @@ class ChangeCapture:
             copies = [change for change in changes if not change.is_sentinel]
             sentinels = [change for change in changes if change.is_sentinel]
             now = self.clock()
-            messages = [_copy(change) for change in copies]
-            for change, message in zip(copies, messages, strict=True):
-                if not message_fits(message):
-                    # As the bulk copy does with a record no SQS message can carry: rejected, with a reason.
-                    record_rejected(
-                        self.dynamodb,
-                        self.control_table_name,
-                        application_id=change.application_id,
-                        reason=f"record too large to migrate ({too_large_reason(message)})",
-                        at=now,
-                    )
-            fitting = [message for message in messages if message_fits(message)]
+            fitting: list[MigrationCopy] = []
+            for change in copies:
+                message = _copy(change)
+                if message_fits(message):
+                    fitting.append(message)
+                    continue
+                # As the bulk copy does with a record no SQS message can carry: rejected, with a reason.
+                record_rejected(
+                    self.dynamodb,
+                    self.control_table_name,
+                    application_id=change.application_id,
+                    reason=f"record too large to migrate ({too_large_reason(message)})",
+                    at=now,
+                )
             send_copies(self.sqs, queue_url=self.migration_queue_url, copies=fitting)
             record_changed(
                 self.dynamodb,
