@@ -2,7 +2,7 @@
 
 The benchmark runs the state machine with local wait settings (``LOCAL_INPUT``: a reading every second,
 one quiet reading trusted, because the emulator's queue counts are exact). On AWS the defaults
-(``onboarding.execution_input.KEYS``: every 30 s, 3 consecutive quiet readings, because SQS's
+(``migration_runtime.execution_input.KEYS``: every 30 s, 3 consecutive quiet readings, because SQS's
 ``ApproximateNumberOf*`` counts are approximate) poll far less. Only the waits' polling changes with
 them: every other request, the scans and the Lambda durations are the ones measured.
 
@@ -29,8 +29,8 @@ from dataclasses import dataclass, replace
 from benchmarks.run_result import RunResult
 from migration_cli.cost_model import Cost, cost_of
 from migration_cli.migration_plan import TRANSITIONS_PER_ENQUEUE_CALL, TRANSITIONS_PER_POLL
-from onboarding.execution_input import KEYS
-from onboarding.settings import DEFAULT_ENQUEUE_CALL_SLICE_SECONDS
+from migration_runtime.execution_input import KEYS
+from migration_runtime.settings import DEFAULT_ENQUEUE_CALL_SLICE_SECONDS
 from onboarding_stack.function_names import ENQUEUE_RECORDS
 
 _DEFAULTS = {key.name: key.default for key in KEYS}

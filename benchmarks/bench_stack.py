@@ -19,16 +19,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from record_mappings.onboarding.onboarding_item import Source
+
 from benchmarks.metering import Meters, metered_emulator
+from demo_data.onboarding_records import RecordKind, RecordMix, synthetic_record
 from embedded_aws import EmbeddedAws
 from embedded_aws.local_stack import find_program_dir
 from embedded_aws.stack_deploy import deploy_stack
 from migration_cli.cost_model import item_size_bytes, record_transaction_write_units, write_units
-from onboarding.application_writes import POINTER_PK_PREFIX
-from onboarding.dynamodb_codec import to_attribute_map
-from onboarding.migration_ledger import PK_PREFIX as LEDGER_PK_PREFIX
-from onboarding.onboarding_item import Source
-from onboarding.synthetic_records import RecordKind, RecordMix, synthetic_record
+from migration_runtime.application_writes import POINTER_PK_PREFIX
+from migration_runtime.dynamodb_codec import to_attribute_map
+from migration_runtime.migration_ledger import PK_PREFIX as LEDGER_PK_PREFIX
 
 # Local retries back off in seconds; tables must be deletable to be emptied between sizes.
 STACK_CONFIG: dict[str, Any] = {
@@ -123,7 +124,7 @@ class BenchStack:
         if recreate:
             self.recreate_table(self.legacy_table)
         dynamodb = self.client("dynamodb")
-        customers = max(1, records // 2)  # as onboarding.synthetic_records.legacy_records
+        customers = max(1, records // 2)  # as demo_data.onboarding_records.legacy_records
         kinds: dict[RecordKind, int] = dict.fromkeys(RecordKind, 0)
 
         def chunks() -> Iterator[list[dict[str, Any]]]:

@@ -2,7 +2,7 @@
 
 Read the legacy table with Scan (strongly consistent, as enqueue_records reads it) and, for each record,
 do exactly what migrate_record does (eligibility, validation, transform, one TransactWriteItems of the
-item and its pointer, ``onboarding.application_writes``; a ledger
+item and its pointer, ``migration_runtime.application_writes``; a ledger
 write for a rejected record, into a scratch ledger defined like the control table) with the project's own
 ``RecordMigrator``, into an empty table defined like the new table. One request at a time: the emulator's
 limit for one caller, the yardstick of the pipeline.
@@ -16,9 +16,9 @@ from typing import Any
 from benchmarks.bench_stack import BenchStack, DataSet
 from benchmarks.metering import difference
 from benchmarks.run_result import RunResult, ScanVolume, attributed
-from onboarding.dynamodb_codec import from_attribute_map
-from onboarding.json_values import dumps
-from onboarding.record_migration import MigrationMessage, RecordMigrator
+from migration_runtime.dynamodb_codec import from_attribute_map
+from migration_runtime.json_values import dumps
+from migration_runtime.record_migration import MigrationMessage, RecordMigrator
 
 SCAN_PAGE_SIZE = 1000
 

@@ -40,12 +40,12 @@ from benchmarks.bench_stack import BENCH_MIX, BenchStack, DataSet
 from benchmarks.metering import INTAKE_WRITE_SUFFIX, FunctionMeter, OperationKey
 from benchmarks.migration_throughput import run_pipeline
 from benchmarks.run_result import RunResult
+from demo_data.onboarding_records import synthetic_record
 from migration_cli.invariants import check_invariants, read_snapshot
 from migration_cli.live_intake import LiveIntakeSender, live_messages
 from migration_cli.progress import queue_depths
 from migration_cli.stack_outputs import StackOutputs
-from onboarding.execution_input import OFFLINE, ONLINE
-from onboarding.synthetic_records import synthetic_record
+from migration_runtime.execution_input import OFFLINE, ONLINE
 from onboarding_stack.function_names import INTAKE_CONSUMERS
 
 # Messages per second sent to the intake queue during each live run, the same for both modes.

@@ -20,7 +20,7 @@ from benchmarks.execution_stats import count_transitions, phase_seconds, read_hi
 from benchmarks.metering import FunctionMeter, difference, invocation_difference
 from benchmarks.run_result import RunResult, ScanVolume, attributed
 from migration_cli.history_reader import read_progress
-from onboarding.execution_input import OFFLINE
+from migration_runtime.execution_input import OFFLINE
 
 LOCAL_WAITS = WaitSettings(interval_seconds=1, readings_required=1)
 LOCAL_INPUT = {

@@ -24,10 +24,11 @@ from benchmarks.execution_stats import count_transitions, read_history, wait_for
 from benchmarks.metering import difference, invocation_difference
 from benchmarks.run_result import RunResult, ScanVolume, attributed
 from components.migration_state_machine import render_definition
+from components.python_function import DEFAULT_MAPPING_PACKAGE, FAULT_INJECTION_PACKAGE, RUNTIME_PACKAGE
 
 PEER_DIR = Path(__file__).resolve().parent / "peer"
 DEFINITION = PEER_DIR / "per_record_map.asl.json"
-ONBOARDING_DIR = Path(__file__).resolve().parent.parent / "onboarding"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PAGE_SIZE = 250  # records per Map state: about 175 KB of state, under the 256 KB payload limit
 MEMORY_MB = 256  # as migrate_record
 
@@ -37,12 +38,14 @@ class PeerFailed(RuntimeError):
 
 
 def function_zip(handler_file: Path) -> bytes:
-    """``handler.py`` plus the ``onboarding`` package: the layout the stack's own functions use."""
+    """``handler.py`` plus the runtime and mapping packages: the layout the stack's own functions use."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.write(handler_file, "handler.py")
-        for path in sorted(ONBOARDING_DIR.rglob("*.py")):
-            archive.write(path, f"onboarding/{path.relative_to(ONBOARDING_DIR).as_posix()}")
+        archive.write(PROJECT_ROOT / "record_mappings" / "__init__.py", "record_mappings/__init__.py")
+        for package in (RUNTIME_PACKAGE, DEFAULT_MAPPING_PACKAGE, FAULT_INJECTION_PACKAGE):
+            for path in sorted((PROJECT_ROOT / package).rglob("*.py")):
+                archive.write(path, path.relative_to(PROJECT_ROOT).as_posix())
     return buffer.getvalue()
 
 

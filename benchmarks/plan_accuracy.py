@@ -20,12 +20,12 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.execution_stats import count_transitions, phase_seconds, read_history
+from demo_data.onboarding_records import legacy_records
 from embedded_aws.local_stack import local_stack
 from migration_cli.local_data_loading import write_legacy_records
 from migration_cli.local_run import run_on_stack
 from migration_cli.local_run_options import DEFAULT_INTAKE, LOCAL_STACK_CONFIG, LocalRunOptions
 from migration_cli.main import main as cli_main
-from onboarding.synthetic_records import legacy_records
 
 ACTUAL_COUNTS = ("legacy", "migrated", "ineligible", "rejected")
 

@@ -1,4 +1,4 @@
-"""The Setup states of the migration state machine, generated from ``onboarding/execution_input.py``.
+"""The Setup states of the migration state machine, generated from ``migration_runtime/execution_input.py``.
 
 The definition file holds these states verbatim (it stays a readable, complete ASL document); a test
 checks they equal what ``setup_states()`` generates, so the module is the one source of truth. After a
@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from onboarding.execution_input import (
+from migration_runtime.execution_input import (
     DEFAULTS,
     INVALID_INPUT_ERROR,
     KEYS,
@@ -74,7 +74,8 @@ def setup_states() -> dict[str, dict[str, Any]]:
     states: dict[str, dict[str, Any]] = {
         FIRST_STATE: {
             "Type": "Pass",
-            "Comment": "Generated from onboarding/execution_input.py (components/execution_input_states.py): "
+            "Comment": "Generated from migration_runtime/execution_input.py "
+            "(components/execution_input_states.py): "
             "the defaults, overridden by any key of the execution input.",
             "Parameters": {"defaults": dict(DEFAULTS), "input.$": "$"},
             "Next": "SetupMergeInput",

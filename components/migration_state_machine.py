@@ -257,7 +257,7 @@ class MigrationStateMachineArgs:
     """Invoked after the migration queue has emptied (and after each redrive)."""
 
     control_table_name: pulumi.Input[str]
-    """Where each run is recorded (lock, run record, serving backend; see onboarding/run_control.py)."""
+    """Where each run is recorded (lock, run record, serving backend; migration_runtime/run_control.py)."""
 
     control_table_arn: pulumi.Input[str]
     """For the grant on the control table."""
@@ -408,8 +408,8 @@ class MigrationStateMachine(pulumi.ComponentResource):
                 "Resource": [args.legacy_table_arn],
             },
             {
-                # Only sentinel items (reserved ids, onboarding/run_sentinels.py): written and deleted again
-                # by an online run to prove the change stream caught up.
+                # Only sentinel items (reserved ids, migration_runtime/run_sentinels.py): written and
+                # deleted again by an online run to prove the change stream caught up.
                 "Sid": "WriteSentinelsToLegacyTable",
                 "Effect": "Allow",
                 "Action": ["dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"],

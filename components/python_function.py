@@ -35,13 +35,17 @@ import pulumi
 import pulumi_aws as aws
 
 from components.log_retention import DEFAULT_LOG_RETENTION_DAYS, check_log_retention_days
-from onboarding.settings import DEFAULT_METRICS_NAMESPACE, POWERTOOLS_METRICS_NAMESPACE
+from migration_runtime.settings import DEFAULT_METRICS_NAMESPACE, POWERTOOLS_METRICS_NAMESPACE
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 RUNTIME = "python3.12"
 ARCHITECTURE = "x86_64"
 HANDLER = "handler.lambda_handler"
-SHARED_PACKAGE = "onboarding"
+# What every archive holds beside the handler: the migration machine's runtime and the record mapping the
+# stack chose (``record_mappings/<name>``). Demo data and fault injection are not runtime code.
+RUNTIME_PACKAGE = "migration_runtime"
+DEFAULT_MAPPING_PACKAGE = "record_mappings/onboarding"
+FAULT_INJECTION_PACKAGE = "fault_injection"
 
 POWERTOOLS_LAYER_ACCOUNT = "017000801446"
 
@@ -102,24 +106,34 @@ def _is_packaged(relative: Path) -> bool:
     return relative.suffix not in _EXCLUDED_SUFFIXES
 
 
-def build_function_archive(source_name: str, source_root: Path, build_dir: Path) -> FunctionArchive:
-    """Zip `functions/<source_name>/handler.py` (at the archive root) with the whole shared package.
+def build_function_archive(
+    source_name: str,
+    source_root: Path,
+    build_dir: Path,
+    packages: Sequence[str] = (RUNTIME_PACKAGE, DEFAULT_MAPPING_PACKAGE, FAULT_INJECTION_PACKAGE),
+) -> FunctionArchive:
+    """Zip `functions/<source_name>/handler.py` (at the archive root) with the given package folders.
 
-    Deterministic: sorted entries, fixed timestamps and modes, no bytecode. Only rewrites the file when
-    its bytes change.
+    Each package is a folder relative to `source_root`; the `__init__.py` of each folder above it comes
+    too, so `record_mappings/onboarding` imports as `record_mappings.onboarding`. Deterministic: sorted
+    entries, fixed timestamps and modes, no bytecode. Only rewrites the file when its bytes change.
     """
     handler = source_root / "functions" / source_name / "handler.py"
     if not handler.is_file():
         raise FileNotFoundError(f"function {source_name!r} has no handler: {handler} does not exist")
-    package = source_root / SHARED_PACKAGE
-    if not package.is_dir():
-        raise FileNotFoundError(f"shared package {package} does not exist")
-
     members: dict[str, Path] = {"handler.py": handler}
-    for path in package.rglob("*"):
-        relative = path.relative_to(source_root)
-        if path.is_file() and _is_packaged(relative):
-            members[relative.as_posix()] = path
+    for package_name in packages:
+        package = source_root / package_name
+        if not package.is_dir():
+            raise FileNotFoundError(f"package {package} does not exist")
+        for parent in Path(package_name).parents:
+            parent_init = source_root / parent / "__init__.py"
+            if parent != Path(".") and parent_init.is_file():
+                members[(parent / "__init__.py").as_posix()] = parent_init
+        for path in package.rglob("*"):
+            relative = path.relative_to(source_root)
+            if path.is_file() and _is_packaged(relative):
+                members[relative.as_posix()] = path
 
     buffer = io.BytesIO()
     entries = tuple(sorted(members))

@@ -8,7 +8,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.email_subscription import email_subscription
-from onboarding.aws_limits import SQS_MAX_MESSAGE_BYTES
+from migration_runtime.aws_limits import SQS_MAX_MESSAGE_BYTES
 
 # SQS limits (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/quotas-queues.html).
 MAX_VISIBILITY_TIMEOUT_SECONDS = 43_200

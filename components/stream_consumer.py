@@ -63,7 +63,7 @@ class StreamConsumer(pulumi.ComponentResource):
     LATEST, not TRIM_HORIZON: a first enable must not replay up to 24 hours of the live table's changes
     (the bulk copy reads the table as it is). Whatever position Lambda starts from on an enable, the run
     first proves the capture live with a sentinel write before the bulk copy starts, and a replayed older
-    change loses to any newer copy by the version rule (onboarding/copy_versions.py).
+    change loses to any newer copy by the version rule (migration_runtime/copy_versions.py).
     """
 
     mapping: aws.lambda_.EventSourceMapping

@@ -33,7 +33,7 @@ from embedded_aws.moto_internals.sqs_backlog_bound import DEFAULT_BACKLOG_BOUND,
 from embedded_aws.request_counter import INTERNAL_USER_AGENT, CountingMiddleware, RequestCounter
 from embedded_aws.sqs_event_source import MessageWaits, PollerActivity, SqsEventSourcePollers
 from embedded_aws.status_events import StatusEventPublisher
-from onboarding.aws_limits import STATES_MAX_HISTORY_EVENTS
+from migration_runtime.aws_limits import STATES_MAX_HISTORY_EVENTS
 
 DEFAULT_REGION = "us-east-1"
 # moto's default account: every request signed with a key it does not know lands there.

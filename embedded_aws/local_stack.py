@@ -11,7 +11,7 @@ from typing import Any
 from embedded_aws.emulator import EmbeddedAws
 from embedded_aws.heap_tuning import limit_malloc_arenas
 from embedded_aws.stack_deploy import DEFAULT_STACK, Deployment, deploy_stack
-from onboarding.aws_limits import STATES_MAX_HISTORY_EVENTS
+from migration_runtime.aws_limits import STATES_MAX_HISTORY_EVENTS
 
 _PROJECT_ROOT = Path(__file__).resolve().parent.parent
 

@@ -8,7 +8,7 @@ benchmarks (measured usage) and `plan` (estimated usage), so both price a run th
   conditional put the larger of the old and new item); a transactional write (TransactWriteItems) costs
   two write request units per 1 KB of each item it writes ("transactional write requests require 2 write
   request units to perform one write for items up to 1 KB", https://aws.amazon.com/dynamodb/pricing/on-demand/),
-  so a migrated or intake record (its item and its pointer, ``onboarding.application_writes``) costs
+  so a migrated or intake record (its item and its pointer, ``migration_runtime.application_writes``) costs
   ``record_transaction_write_units``; a strongly consistent read costs one read request
   unit per 4 KB (half when eventually consistent), and a Scan rounds the sum of the item sizes it read.
 - Step Functions standard: one price per state transition.
@@ -22,7 +22,7 @@ import math
 from dataclasses import dataclass, fields
 
 from migration_cli import aws_prices
-from onboarding.dynamodb_item_size import attribute_value_size, item_size_bytes
+from migration_runtime.dynamodb_item_size import attribute_value_size, item_size_bytes
 
 # The item size rules live with the domain (the batching and the record limits use them too).
 __all__ = ["attribute_value_size", "item_size_bytes"]

@@ -17,7 +17,7 @@ from migration_cli.execution_commands import (
     with_errors_handled,
 )
 from migration_cli.execution_history import GATE_ACTIONS
-from onboarding.execution_input import MAX_SEGMENTS
+from migration_runtime.execution_input import MAX_SEGMENTS
 
 
 def register(subcommands: Any) -> None:

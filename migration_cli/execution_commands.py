@@ -34,8 +34,8 @@ from migration_cli.report import build_report
 from migration_cli.report_text import format_report
 from migration_cli.run_picture.stack_sources import write_run_picture
 from migration_cli.stack_outputs import StackOutputs, StackOutputsError, recorded_endpoint, resolve_outputs
-from onboarding import run_control
-from onboarding.execution_input import ONLINE, InvalidExecutionInput
+from migration_runtime import run_control
+from migration_runtime.execution_input import ONLINE, InvalidExecutionInput
 
 EXIT_OK = 0
 EXIT_FAILED = 1

@@ -3,7 +3,8 @@
 The history is the one record every target keeps the same way (AWS and the local runtime), so progress,
 the gate's task token and the reports are all derived from it: the phase from the state entered (looked up
 in ``statemachines/phases.py``), the scan totals from each `enqueue_records` result, the validation reports
-from each `validate_migration` result (both recognised by the contract they name, typed in ``onboarding/``),
+from each `validate_migration` result (both recognised by the contract they name, typed in
+``migration_runtime/``),
 and the gate's token from the parameters of its `sns:publish.waitForTaskToken` task. A child execution's
 `enqueue_records` results and state transitions count as the run's own; its start and end do not.
 """
@@ -23,10 +24,10 @@ from migration_cli.history_events import (
     event_moment,
     unwrap_child_failure,
 )
-from onboarding.enqueue_result import EnqueueCounts, EnqueueResult
-from onboarding.execution_input import OFFLINE
-from onboarding.function_results import parse_function_result
-from onboarding.validation_result import ValidationResult, ValidationScope
+from migration_runtime.enqueue_result import EnqueueCounts, EnqueueResult
+from migration_runtime.execution_input import OFFLINE
+from migration_runtime.function_results import parse_function_result
+from migration_runtime.validation_result import ValidationResult, ValidationScope
 from statemachines.phases import DESCRIPTIONS, PAUSE_STARTS, SERVING_RESTORED_BY, PhaseKey, phase_of
 
 GATE_RESOURCE = "publish.waitForTaskToken"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from onboarding import settings as env
+from migration_runtime import settings as env
 
 
 def set_function_environment(lambda_client: Any, function_name: str, **variables: str) -> None:

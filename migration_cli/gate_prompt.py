@@ -7,7 +7,7 @@ from typing import TextIO
 
 from migration_cli.execution_history import GATE_ACTIONS
 from migration_cli.report_model import ListedRecord
-from onboarding.validation_result import ValidationResult
+from migration_runtime.validation_result import ValidationResult
 
 GATE_PROMPT_SHOWN = 10
 

@@ -3,7 +3,8 @@
 A legacy line is refused when the legacy table could not hold it on AWS either: not UTF-8, not JSON, not
 an object, NaN/Infinity, a number DynamoDB cannot store, a lone surrogate, nesting over 32 levels, an empty
 attribute name, a missing, non-string, empty, blank or over-2,048-byte ``application_id`` (the table's
-partition key), or an item over 400 KB (see ``onboarding.dynamodb_storable`` for the rules and sources).
+partition key), or an item over 400 KB (see
+``migration_runtime.dynamodb_storable`` for the rules and sources).
 
 An intake line is refused only when it could not be sent at all: over SQS's 1 MiB message size, or holding
 a character SQS does not accept in a message body (allowed: #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to
@@ -21,11 +22,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from onboarding.application_ids import APPLICATION_ID, application_id_of
-from onboarding.aws_limits import DYNAMODB_MAX_PARTITION_KEY_BYTES, SQS_MAX_MESSAGE_BYTES
-from onboarding.dynamodb_storable import item_size_problem, storage_problem
-from onboarding.json_values import NotAJsonObject, parse_object
-from onboarding.safe_text import utf8_size
+from migration_runtime.application_ids import APPLICATION_ID, application_id_of
+from migration_runtime.aws_limits import DYNAMODB_MAX_PARTITION_KEY_BYTES, SQS_MAX_MESSAGE_BYTES
+from migration_runtime.dynamodb_storable import item_size_problem, storage_problem
+from migration_runtime.json_values import NotAJsonObject, parse_object
+from migration_runtime.safe_text import utf8_size
 
 _SQS_REFUSED = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 

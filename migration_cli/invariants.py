@@ -25,17 +25,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from record_mappings.onboarding.eligibility import is_eligible
+from record_mappings.onboarding.onboarding_item import is_onboarding_item
+
 from migration_cli.report_model import InvariantOutcome
 from migration_cli.stack_data import approximate_depth, peek_messages, scan_items
 from migration_cli.stack_outputs import StackOutputs
-from onboarding.application_ids import application_id_of
-from onboarding.application_writes import Fate, is_pointer_item
-from onboarding.eligibility import is_eligible
-from onboarding.migration_ledger import REJECTED, LedgerEntry, read_ledger
-from onboarding.migration_verification import expected_for
-from onboarding.onboarding_item import is_onboarding_item
-from onboarding.run_sentinels import is_sentinel
-from onboarding.timestamps import utc_now
+from migration_runtime.application_ids import application_id_of
+from migration_runtime.application_writes import Fate, is_pointer_item
+from migration_runtime.migration_ledger import REJECTED, LedgerEntry, read_ledger
+from migration_runtime.migration_verification import expected_for
+from migration_runtime.run_sentinels import is_sentinel
+from migration_runtime.timestamps import utc_now
 
 _SHOWN_VIOLATIONS = 10
 

@@ -19,13 +19,14 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from migration_cli.local_data_loading import send_intake
-from onboarding.eligibility import is_eligible
-from onboarding.synthetic_records import (
+from record_mappings.onboarding.eligibility import is_eligible
+
+from demo_data.onboarding_records import (
     INELIGIBLE_STATUSES,
     SyntheticIntakeMessage,
     synthetic_intake_messages,
 )
+from migration_cli.local_data_loading import send_intake
 
 
 class LiveChange(StrEnum):

@@ -11,13 +11,22 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from demo_data.onboarding_records import legacy_records, synthetic_intake_messages
 from migration_cli.input_file_checks import InputFileError, read_intake_file, read_legacy_file
 from migration_cli.local_run_options import LocalRunError, LocalRunOptions
-from onboarding.application_ids import application_id_of
-from onboarding.dynamodb_codec import to_attribute_map
-from onboarding.migration_queue_sender import EnqueueFailed, message_fits, send_bodies, too_large_reason
-from onboarding.size_bounded_batches import DYNAMODB_BATCH_WRITE, dynamodb_item_size, size_bounded_batches
-from onboarding.synthetic_records import legacy_records, synthetic_intake_messages
+from migration_runtime.application_ids import application_id_of
+from migration_runtime.dynamodb_codec import to_attribute_map
+from migration_runtime.migration_queue_sender import (
+    EnqueueFailed,
+    message_fits,
+    send_bodies,
+    too_large_reason,
+)
+from migration_runtime.size_bounded_batches import (
+    DYNAMODB_BATCH_WRITE,
+    dynamodb_item_size,
+    size_bounded_batches,
+)
 
 _LOAD_THREADS = 4
 

@@ -16,6 +16,8 @@ import time
 from dataclasses import dataclass
 from typing import Any, TextIO
 
+from record_mappings.onboarding.onboarding_item import Source, is_onboarding_item
+
 from embedded_aws.local_stack import LocalStack, local_stack
 from migration_cli.fault_toggles import inject_faults, lift_faults
 from migration_cli.gate_policy import gate_answer
@@ -53,9 +55,8 @@ from migration_cli.run_picture.model import DepthSample
 from migration_cli.run_picture.stack_sources import write_run_picture
 from migration_cli.stack_export import export_stack_data
 from migration_cli.stack_outputs import StackOutputs
-from onboarding.execution_input import DEFAULTS
-from onboarding.migration_errors import MigrationError
-from onboarding.onboarding_item import Source, is_onboarding_item
+from migration_runtime.execution_input import DEFAULTS
+from migration_runtime.migration_errors import MigrationError
 from statemachines.phases import PhaseKey
 
 # Until the pause has completed the legacy consumer still serves: intake sent then would test nothing.

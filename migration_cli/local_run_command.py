@@ -26,7 +26,7 @@ from migration_cli.local_run_options import (
     execution_document,
 )
 from migration_cli.report_text import format_invariants, format_report
-from onboarding.execution_input import InvalidExecutionInput
+from migration_runtime.execution_input import InvalidExecutionInput
 
 
 def _ids(text: str) -> tuple[str, ...]:

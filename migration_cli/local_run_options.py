@@ -8,7 +8,7 @@ from typing import Any
 
 from migration_cli.execution_history import GATE_ACTIONS
 from migration_cli.migration_control import execution_input
-from onboarding.execution_input import OFFLINE, ONLINE
+from migration_runtime.execution_input import OFFLINE, ONLINE
 
 DEFAULT_RECORDS = 10_000
 DEFAULT_INTAKE = 200

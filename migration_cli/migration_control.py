@@ -15,9 +15,9 @@ from typing import Any
 
 from migration_cli.execution_history import GATE_ACTIONS
 from migration_cli.history_reader import read_progress
-from onboarding import run_control
-from onboarding.execution_input import InvalidExecutionInput, check_execution_input
-from onboarding.run_control import Backend
+from migration_runtime import run_control
+from migration_runtime.execution_input import InvalidExecutionInput, check_execution_input
+from migration_runtime.run_control import Backend
 
 EXECUTION_ARN_PREFIX = "arn:"
 _TERMINAL_MOVE_STATUSES = frozenset({"COMPLETED", "CANCELLED", "FAILED"})
@@ -73,7 +73,7 @@ def execution_input(
 
     ``overrides`` are ``--set KEY=VALUE`` pairs; ``dry_run``, ``segments`` and ``explicit`` are what the
     command's own options set (None: not given). Both kinds merge; the same key given both ways with
-    different values is a conflict. The result is checked against ``onboarding.execution_input``, the
+    different values is a conflict. The result is checked against ``migration_runtime.execution_input``, the
     limits the state machine's Setup applies. Raises InvalidExecutionInput naming the key.
     """
     document: dict[str, Any] = dict(overrides or {})

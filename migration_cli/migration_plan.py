@@ -43,8 +43,8 @@ from migration_cli.cost_model import (
     record_transaction_write_units,
     scan_read_units,
 )
-from onboarding.aws_limits import SQS_MAX_BATCH_ENTRIES, STATES_MAX_HISTORY_EVENTS
-from onboarding.settings import DEFAULT_ENQUEUE_CALL_SLICE_SECONDS
+from migration_runtime.aws_limits import SQS_MAX_BATCH_ENTRIES, STATES_MAX_HISTORY_EVENTS
+from migration_runtime.settings import DEFAULT_ENQUEUE_CALL_SLICE_SECONDS
 from onboarding_stack.function_names import (
     ENQUEUE_RECORDS,
     FUNCTION_DEFAULTS,

@@ -19,7 +19,7 @@ from migration_cli.migration_plan import (
     estimate,
 )
 from migration_cli.report_model import MigrationReport, PlanBesideActual
-from onboarding.execution_input import DEFAULTS, ONLINE
+from migration_runtime.execution_input import DEFAULTS, ONLINE
 
 
 def plan_beside_actual(

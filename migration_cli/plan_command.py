@@ -33,8 +33,8 @@ from migration_cli.migration_plan import (
     estimate,
 )
 from migration_cli.stack_outputs import StackOutputs
-from onboarding.aws_limits import STATES_MAX_HISTORY_EVENTS
-from onboarding.execution_input import DEFAULTS, MAX_SEGMENTS
+from migration_runtime.aws_limits import STATES_MAX_HISTORY_EVENTS
+from migration_runtime.execution_input import DEFAULTS, MAX_SEGMENTS
 from statemachines import history_budget
 from statemachines.wait_phase_states import wait_child_max_polls
 

@@ -33,8 +33,8 @@ from migration_cli.report_sources import (
 from migration_cli.report_status import report_status
 from migration_cli.stack_data import approximate_depth
 from migration_cli.stack_outputs import StackOutputs
-from onboarding.migration_ledger import LedgerEntry
-from onboarding.validation_result import ValidationScope
+from migration_runtime.migration_ledger import LedgerEntry
+from migration_runtime.validation_result import ValidationScope
 
 
 def requests_per_service(counts: dict[str, int] | None) -> dict[str, int] | None:

@@ -14,12 +14,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from record_mappings.onboarding.onboarding_item import Source
+
 from migration_cli.report_model import ListedRecord
 from migration_cli.stack_data import count_items, peek_messages
 from migration_cli.stack_outputs import StackOutputs
-from onboarding.application_ids import application_id_of
-from onboarding.dynamodb_codec import from_attribute_map
-from onboarding.migration_ledger import (
+from migration_runtime.application_ids import application_id_of
+from migration_runtime.dynamodb_codec import from_attribute_map
+from migration_runtime.migration_ledger import (
     LAST_ERROR,
     REJECTED,
     LedgerEntry,
@@ -27,7 +29,6 @@ from onboarding.migration_ledger import (
     ledger_pk,
     read_ledger,
 )
-from onboarding.onboarding_item import Source
 
 
 def _sorted(entries: Iterable[ListedRecord]) -> list[ListedRecord]:

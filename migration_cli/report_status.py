@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from onboarding.migration_errors import MigrationError
+from migration_runtime.migration_errors import MigrationError
 
 
 def report_status(description: dict[str, Any]) -> str:

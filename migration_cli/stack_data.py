@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from onboarding.dynamodb_codec import from_attribute_map
+from migration_runtime.dynamodb_codec import from_attribute_map
 
 PEEK_VISIBILITY_SECONDS = 30
 _EMPTY_RECEIVES_BEFORE_DONE = 3

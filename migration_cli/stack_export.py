@@ -8,7 +8,7 @@ from typing import Any
 
 from migration_cli.stack_data import peek_messages, scan_items
 from migration_cli.stack_outputs import StackOutputs
-from onboarding.migration_ledger import ledger_scan_arguments
+from migration_runtime.migration_ledger import ledger_scan_arguments
 
 
 def export_stack_data(dynamodb: Any, sqs: Any, outputs: StackOutputs, directory: Path) -> list[Path]:

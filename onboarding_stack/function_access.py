@@ -2,7 +2,7 @@
 
 Built by pure functions from the resources' names and ARNs (Pulumi Outputs on a deployment, plain strings
 in a test), so the least-privilege grants and the environment contract are testable without mocks. The
-variable names come from `onboarding/settings.py`, where the functions read them.
+variable names come from `migration_runtime/settings.py`, where the functions read them.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from components.dynamo_table import DynamoTable
 from components.queue_consumer import QueueConsumer
 from components.queue_with_dead_letter import QueueWithDeadLetter
 from components.stream_consumer import StreamConsumer
-from onboarding import settings as env
+from migration_runtime import settings as env
 from onboarding_stack.function_names import (
     CAPTURE_LEGACY_CHANGES,
     ENQUEUE_RECORDS,

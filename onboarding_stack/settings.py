@@ -1,7 +1,8 @@
 """Every tunable of the stack, read from the `onboarding` config namespace with defaults that work.
 
 E.g. `pulumi config set onboarding:maxReceiveCount 5`. Defaults the functions also fall back to (retry
-delays, receive count, enqueue slices, metrics namespace) come from `onboarding/settings.py`, so the stack
+delays, receive count, enqueue slices, metrics namespace) come from
+`migration_runtime/settings.py`, so the stack
 and the code it deploys cannot disagree.
 """
 
@@ -16,7 +17,7 @@ import pulumi_aws as aws
 
 from components.log_retention import DEFAULT_LOG_RETENTION_DAYS
 from components.python_function import powertools_layer_arn, powertools_layer_parameter_name
-from onboarding import settings as function_settings
+from migration_runtime import settings as function_settings
 from onboarding_stack.function_names import FUNCTION_DEFAULTS
 
 CONFIG_NAMESPACE = "onboarding"

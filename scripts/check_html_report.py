@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from onboarding.synthetic_records import legacy_records  # noqa: E402
+from demo_data.onboarding_records import legacy_records  # noqa: E402
 from tests.fixtures.picture_parsing import by_id, parse, with_class  # noqa: E402
 
 RECORDS = 1000

@@ -2,7 +2,7 @@
 
 Two generators own parts of the migration's definition; everything else in it is written by hand:
 
-- the Setup states, from the execution input schema ``onboarding/execution_input.py``
+- the Setup states, from the execution input schema ``migration_runtime/execution_input.py``
   (``components/execution_input_states.py``);
 - the waits' states (Capture, Pause, Settle, Redrive, OnlinePause, CatchUp, Drain), from one spec per phase
   (``statemachines/wait_phase_states.py``).

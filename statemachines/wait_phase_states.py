@@ -37,8 +37,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from onboarding.migration_errors import MigrationError
-from onboarding.run_sentinels import SENTINEL_PREFIX
+from migration_runtime.migration_errors import MigrationError
+from migration_runtime.run_sentinels import SENTINEL_PREFIX
 from statemachines.history_budget import WAIT_CHILDREN_PER_WAIT
 
 WAIT_STATE_MACHINE_ARN = "${WaitUntilQuietStateMachineArn}"
@@ -83,7 +83,7 @@ class WaitPhase:
     """Outcomes of the child besides quiet / timed out / budget spent, and the state each goes to."""
     sentinel: str | None = None
     """For the ``sentinel_arrived`` probe: the sentinel's purpose (its id is
-    ``__migration_sentinel__#<execution name>#<purpose>``, onboarding/run_sentinels.py)."""
+    ``__migration_sentinel__#<execution name>#<purpose>``, migration_runtime/run_sentinels.py)."""
     readings_required: int | None = None
     """Readings in a row the condition must hold; None: the execution input's ``empty_readings_required``
     (an arrival cannot be undone, so one reading proves it; queue depths are approximate and need more)."""

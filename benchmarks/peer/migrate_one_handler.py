@@ -9,9 +9,9 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from onboarding import aws_clients
-from onboarding.json_values import dumps
-from onboarding.record_migration import MigrationMessage, RecordMigrator
+from migration_runtime import aws_clients
+from migration_runtime.json_values import dumps
+from migration_runtime.record_migration import MigrationMessage, RecordMigrator
 
 
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, str]:

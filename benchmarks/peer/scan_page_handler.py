@@ -8,8 +8,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from onboarding import aws_clients
-from onboarding.legacy_scan import scan_page
+from migration_runtime import aws_clients
+from migration_runtime.legacy_scan import scan_page
 
 
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

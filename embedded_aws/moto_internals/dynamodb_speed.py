@@ -33,8 +33,8 @@ from moto.dynamodb.models.utilities import bytesize
 from embedded_aws.moto_internals.patching import PatchSet
 
 # The service's limit, 400 KB counted as 400 x 1,024 bytes (measured limits lie between 409 and 410 KB).
-# Deliberately not onboarding.aws_limits.DYNAMODB_MAX_ITEM_BYTES: the application may read "400 KB" more
-# strictly (as 400,000 bytes) to stay safe; the emulator must refuse only what AWS refuses.
+# Deliberately not migration_runtime.aws_limits.DYNAMODB_MAX_ITEM_BYTES: the application may read "400 KB"
+# more strictly (as 400,000 bytes) to stay safe; the emulator must refuse only what AWS refuses.
 ITEM_SIZE_LIMIT = 400 * 1024
 # moto's own limit (its comment: "the actual limit is between 409 and 410KB", it picked 405,000).
 MOTO_ITEM_SIZE_LIMIT = 405000

@@ -40,7 +40,7 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration impo
 from moto.stepfunctions.parser.asl.component.state.exec.state_parallel import branches_decl
 
 from embedded_aws.moto_internals.patching import PatchSet
-from onboarding.aws_limits import STATES_MAX_PAYLOAD_BYTES
+from migration_runtime.aws_limits import STATES_MAX_PAYLOAD_BYTES
 
 DATA_LIMIT_EXCEEDED = "States.DataLimitExceeded"
 RUNTIME = "States.Runtime"

@@ -22,7 +22,7 @@ from moto.stepfunctions.exceptions import ValidationException
 from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
 from embedded_aws.moto_internals.patching import PatchSet
-from onboarding.aws_limits import STATES_MAX_PAYLOAD_BYTES
+from migration_runtime.aws_limits import STATES_MAX_PAYLOAD_BYTES
 
 
 def check_input_size(execution_input: str | None) -> None:

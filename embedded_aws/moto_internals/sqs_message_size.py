@@ -29,7 +29,7 @@ from moto.sqs.exceptions import BatchRequestTooLong, InvalidParameterValue
 from moto.sqs.models import SQSBackend
 
 from embedded_aws.moto_internals.patching import PatchSet
-from onboarding.aws_limits import SQS_MAX_BATCH_BYTES
+from migration_runtime.aws_limits import SQS_MAX_BATCH_BYTES
 
 
 def _utf8(text: Any) -> int:

@@ -1,8 +1,9 @@
 """capture_legacy_changes: the legacy table's stream consumer during an online migration.
 
-Thin wiring only; the logic is ``onboarding.change_capture``. Its event source mapping exists disabled and
-is enabled by the migration's state machine for the run. A failed batch answers with the sequence number
-to retry from (ReportBatchItemFailures), never an exception, so Lambda keeps the shard's order.
+Thin wiring only; the logic is ``migration_runtime.change_capture``. Its event source mapping exists
+disabled and is enabled by the migration's state machine for the run. A failed batch answers with
+the sequence number to retry from (ReportBatchItemFailures), never an exception, so Lambda keeps the
+shard's order.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from onboarding import aws_clients, settings
-from onboarding.change_capture import ChangeCapture
+from migration_runtime import aws_clients, settings
+from migration_runtime.change_capture import ChangeCapture
 
 logger = Logger()
 tracer = Tracer()

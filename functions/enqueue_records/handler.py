@@ -13,9 +13,9 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from onboarding import aws_clients, settings
-from onboarding.call_time_slice import sliced_remaining_time_ms
-from onboarding.segment_enqueue import EnqueueRequest, enqueue_segment
+from migration_runtime import aws_clients, settings
+from migration_runtime.call_time_slice import sliced_remaining_time_ms
+from migration_runtime.segment_enqueue import EnqueueRequest, enqueue_segment
 
 logger = Logger()
 tracer = Tracer()

@@ -12,9 +12,9 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from onboarding import aws_clients, settings
-from onboarding.intake_batch import process_intake_batch
-from onboarding.intake_processing import IntakeOutcome, LegacyIntake
+from migration_runtime import aws_clients, settings
+from migration_runtime.intake_batch import process_intake_batch
+from migration_runtime.intake_processing import IntakeOutcome, LegacyIntake
 
 logger = Logger()
 tracer = Tracer()

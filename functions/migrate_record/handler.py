@@ -1,8 +1,8 @@
 """migrate_record: consume the migration queue, one legacy record per message, partial batch failures.
 
-Thin wiring only; the per-record logic is ``onboarding.record_migration``. A failed record raises, so
+Thin wiring only; the per-record logic is ``migration_runtime.record_migration``. A failed record raises, so
 Powertools reports exactly that message in ``batchItemFailures``; the others are deleted. A message's
-``copy_version`` and ``copy_change`` attributes (``onboarding.migration_copies``) say which copy it is;
+``copy_version`` and ``copy_change`` attributes (``migration_runtime.migration_copies``) say which copy it is;
 a bulk-copy message has neither (a scanned upsert).
 """
 
@@ -17,16 +17,16 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from onboarding import aws_clients, settings
-from onboarding.fault_injection import FaultInjector
-from onboarding.migration_copies import copy_attributes_from_event
-from onboarding.record_migration import (
+from fault_injection.record_faults import FaultInjector
+from migration_runtime import aws_clients, settings
+from migration_runtime.migration_copies import copy_attributes_from_event
+from migration_runtime.record_migration import (
     MigrationAttemptFailed,
     MigrationMessage,
     MigrationOutcome,
     RecordMigrator,
 )
-from onboarding.retry_backoff import RetryBackoff
+from migration_runtime.retry_backoff import RetryBackoff
 
 logger = Logger()
 tracer = Tracer()

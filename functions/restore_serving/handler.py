@@ -1,5 +1,5 @@
 """restore_serving: the watchdog. After a migration execution ends FAILED, TIMED_OUT or ABORTED, make sure
-exactly one backend serves the intake (see onboarding.serving_restore).
+exactly one backend serves the intake (see migration_runtime.serving_restore).
 
 Event: the EventBridge "Step Functions Execution Status Change" event
 ({"detail": {"executionArn", "status", ...}}).
@@ -14,9 +14,9 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict
 
-from onboarding import aws_clients, settings
-from onboarding.serving_restore import MappingIds, restore_after_abnormal_end
-from onboarding.timestamps import utc_now
+from migration_runtime import aws_clients, settings
+from migration_runtime.serving_restore import MappingIds, restore_after_abnormal_end
+from migration_runtime.timestamps import utc_now
 
 logger = Logger()
 tracer = Tracer()

@@ -1,4 +1,6 @@
-"""validate_migration: compare the legacy and new tables and report (see onboarding.migration_verification).
+"""validate_migration: compare the legacy and new tables and report.
+
+The logic is ``migration_runtime.migration_verification``.
 
 Event: {"segments": int (default 4), "mode": "offline" | "online", "stage": "bulk" | "cut_over", "since":
 ISO time} (plus an optional "correlation_id"). Online, the verification while the legacy backend serves
@@ -15,9 +17,9 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field
 
-from onboarding import aws_clients, settings
-from onboarding.execution_input import DEFAULT_SEGMENTS, MAX_SEGMENTS, OFFLINE, ONLINE
-from onboarding.migration_verification import verify_changed_records, verify_migration
+from migration_runtime import aws_clients, settings
+from migration_runtime.execution_input import DEFAULT_SEGMENTS, MAX_SEGMENTS, OFFLINE, ONLINE
+from migration_runtime.migration_verification import verify_changed_records, verify_migration
 
 logger = Logger()
 tracer = Tracer()

@@ -8,13 +8,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from demo_data.onboarding_records import RecordKind, SyntheticRecord, synthetic_records
 from embedded_aws.local_stack import LocalStack
 from migration_cli.fault_toggles import set_function_environment
 from migration_cli.local_run import LocalRunResult
 from migration_cli.local_run_options import LOCAL_STACK_CONFIG, LocalRunOptions
 from migration_cli.stack_outputs import StackOutputs
-from onboarding import settings as env
-from onboarding.synthetic_records import RecordKind, SyntheticRecord, synthetic_records
+from migration_runtime import settings as env
 
 PROGRAM_DIR = Path(os.environ.get("E2E_PROGRAM_DIR") or Path(__file__).resolve().parents[2])
 # Three receives and one-second backoffs: a permanently failing record dead-letters in a few seconds.

@@ -8,11 +8,11 @@ import json
 import random
 from typing import Any
 
+from demo_data.onboarding_records import valid_record
 from embedded_aws.local_stack import LocalStack
 from migration_cli.local_run import run_on_stack
 from migration_cli.stack_outputs import StackOutputs
-from onboarding.record_validation import MAX_REASON_LENGTH
-from onboarding.synthetic_records import valid_record
+from migration_runtime.record_validation import MAX_REASON_LENGTH
 from tests.e2e.e2e_support import assert_invariants_hold, e2e_options
 
 REJECTED_RECORDS = 5_000

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from demo_data.onboarding_records import RecordKind
 from embedded_aws.local_stack import LocalStack, local_stack
 from migration_cli.fault_toggles import set_function_environment
 from migration_cli.history_reader import read_progress
@@ -25,9 +26,8 @@ from migration_cli.local_data_loading import intake_bodies, write_legacy_records
 from migration_cli.migration_control import start_migration
 from migration_cli.stack_data import scan_items
 from migration_cli.stack_outputs import StackOutputs
-from onboarding import run_control
-from onboarding import settings as env
-from onboarding.synthetic_records import RecordKind
+from migration_runtime import run_control
+from migration_runtime import settings as env
 from tests.e2e.e2e_support import E2E_OPTIONS, E2E_STACK_CONFIG, PROGRAM_DIR, ids_of, labelled, reset_stack
 from tests.functional.runtime.runtime_helpers import handler_zip
 from tests.functional.runtime.runtime_helpers import wait_until as runtime_wait_until

@@ -10,8 +10,8 @@ import json
 from collections import Counter
 from pathlib import Path
 
+from demo_data.onboarding_records import IntakeKind, RecordKind, synthetic_intake_messages
 from migration_cli.local_run import run_local_migration
-from onboarding.synthetic_records import IntakeKind, RecordKind, synthetic_intake_messages
 from tests.e2e.e2e_support import E2E_OPTIONS, assert_invariants_hold, e2e_options, ids_of, labelled
 
 

@@ -11,15 +11,15 @@ import random
 from pathlib import Path
 from typing import Any
 
+from demo_data.onboarding_records import (
+    RecordKind,
+    valid_record,
+)
 from embedded_aws.local_stack import LocalStack
 from migration_cli.local_run import run_on_stack
 from migration_cli.stack_data import scan_items
 from migration_cli.stack_outputs import StackOutputs
-from onboarding.migration_ledger import ledger_scan_arguments
-from onboarding.synthetic_records import (
-    RecordKind,
-    valid_record,
-)
+from migration_runtime.migration_ledger import ledger_scan_arguments
 from tests.e2e.e2e_support import E2E_OPTIONS, assert_invariants_hold, e2e_options, ids_of, labelled
 
 

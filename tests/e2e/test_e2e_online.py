@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from record_mappings.onboarding.onboarding_item import is_onboarding_item
+
+from demo_data.onboarding_records import RecordKind
 from embedded_aws.local_stack import LocalStack
 from migration_cli.local_run import run_on_stack
 from migration_cli.stack_outputs import StackOutputs
-from onboarding.application_writes import is_pointer_item
-from onboarding.onboarding_item import is_onboarding_item
-from onboarding.run_sentinels import is_sentinel
-from onboarding.synthetic_records import RecordKind
+from migration_runtime.application_writes import is_pointer_item
+from migration_runtime.run_sentinels import is_sentinel
 from tests.e2e.e2e_support import assert_invariants_hold, e2e_options, ids_of, labelled
 
 # Live traffic for the whole run: the e2e runs last tens of seconds, so a few hundred messages.
@@ -20,7 +21,7 @@ LIVE_RATE = 8.0
 
 
 def scan_all(stack: LocalStack, table: str) -> list[dict[str, Any]]:
-    from onboarding.dynamodb_codec import from_attribute_map
+    from migration_runtime.dynamodb_codec import from_attribute_map
 
     dynamodb = stack.aws.client("dynamodb")
     pages = dynamodb.get_paginator("scan").paginate(TableName=table, ConsistentRead=True)

@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 
+from demo_data.onboarding_records import RecordKind, synthetic_records
 from embedded_aws.local_stack import LocalStack
 from migration_cli import execution_command_parsers, execution_commands
 from migration_cli.fault_toggles import set_function_environment
 from migration_cli.local_data_loading import write_legacy_records
 from migration_cli.stack_data import scan_items
 from migration_cli.stack_outputs import StackOutputs
-from onboarding import settings as env
-from onboarding.synthetic_records import RecordKind, synthetic_records
+from migration_runtime import settings as env
 from tests.fixtures.picture_parsing import by_id, parse, with_class
 
 

@@ -10,13 +10,13 @@ from typing import Any
 
 import pytest
 
+from demo_data.onboarding_records import RecordKind, synthetic_records
 from embedded_aws.local_stack import LocalStack
 from migration_cli.cost_model import Usage, cost_of
 from migration_cli.local_data_loading import write_legacy_records
 from migration_cli.main import main
 from migration_cli.stack_data import scan_items
 from migration_cli.stack_outputs import StackOutputs
-from onboarding.synthetic_records import RecordKind, synthetic_records
 
 PLAN_KEYS = {
     "counts",

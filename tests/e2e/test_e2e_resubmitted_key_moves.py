@@ -7,12 +7,12 @@ import json
 import random
 from pathlib import Path
 
+from demo_data.onboarding_records import valid_record
 from embedded_aws.local_stack import LocalStack
 from migration_cli.local_run import run_on_stack
 from migration_cli.stack_data import scan_items
 from migration_cli.stack_outputs import StackOutputs
-from onboarding.application_writes import is_pointer_item
-from onboarding.synthetic_records import valid_record
+from migration_runtime.application_writes import is_pointer_item
 from tests.e2e.e2e_support import assert_invariants_hold, e2e_options
 
 RECORDS = 200

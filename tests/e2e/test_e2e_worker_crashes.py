@@ -16,9 +16,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from demo_data.onboarding_records import RecordKind
 from embedded_aws.local_stack import LocalStack, local_stack
 from migration_cli.local_run import run_on_stack
-from onboarding.synthetic_records import RecordKind
 from tests.e2e.e2e_support import (
     E2E_STACK_CONFIG,
     PROGRAM_DIR,

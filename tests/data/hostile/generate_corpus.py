@@ -184,8 +184,8 @@ def legacy_corpus() -> list[tuple[dict[str, Any], str]]:
 
 def big_item_record() -> tuple[dict[str, Any], str]:
     """Fits the legacy table (estimate under 400 KB) but not once transformed (keys, plan, extra added)."""
-    from onboarding.aws_limits import DYNAMODB_MAX_ITEM_BYTES
-    from onboarding.dynamodb_storable import item_size
+    from migration_runtime.aws_limits import DYNAMODB_MAX_ITEM_BYTES
+    from migration_runtime.dynamodb_storable import item_size
 
     base = record("h-L-76", u_fill="")
     base["u_fill"] = "f" * (DYNAMODB_MAX_ITEM_BYTES - item_size(base) - 40)

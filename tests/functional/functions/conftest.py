@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 from moto import mock_aws
 
-from onboarding import aws_clients
-from onboarding import settings as env
+from migration_runtime import aws_clients
+from migration_runtime import settings as env
 from tests.fixtures.dynamodb_tables import create_pk_sk_table
 from tests.fixtures.function_fixtures import (  # noqa: F401  (fixtures, found by name)
     REGION,
@@ -50,25 +50,25 @@ class Stack:
 
     def new_items(self) -> list[dict[str, Any]]:
         """The onboarding items of the new table (not the applications' pointers: ``pointers``)."""
-        from onboarding.application_writes import is_pointer_item
+        from migration_runtime.application_writes import is_pointer_item
 
         return [item for item in self.new_table_items() if not is_pointer_item(item)]
 
     def pointers(self) -> dict[str, dict[str, Any]]:
         """Each application's pointer item in the new table, by application id."""
-        from onboarding.application_writes import is_pointer_item
+        from migration_runtime.application_writes import is_pointer_item
 
         return {item["application_id"]: item for item in self.new_table_items() if is_pointer_item(item)}
 
     def new_table_items(self) -> list[dict[str, Any]]:
-        from onboarding.dynamodb_codec import from_attribute_map
+        from migration_runtime.dynamodb_codec import from_attribute_map
 
         pages = self.dynamodb.get_paginator("scan").paginate(TableName=self.new_table, ConsistentRead=True)
         return [from_attribute_map(item) for page in pages for item in page["Items"]]
 
     def control_items(self) -> list[dict[str, Any]]:
         """Every item of the control table (the ledger, and run control's items when a test wrote any)."""
-        from onboarding.dynamodb_codec import from_attribute_map
+        from migration_runtime.dynamodb_codec import from_attribute_map
 
         pages = self.dynamodb.get_paginator("scan").paginate(
             TableName=self.control_table, ConsistentRead=True
@@ -76,13 +76,13 @@ class Stack:
         return [from_attribute_map(item) for page in pages for item in page["Items"]]
 
     def legacy_items(self) -> list[dict[str, Any]]:
-        from onboarding.dynamodb_codec import from_attribute_map
+        from migration_runtime.dynamodb_codec import from_attribute_map
 
         items = self.dynamodb.scan(TableName=self.legacy_table, ConsistentRead=True)["Items"]
         return [from_attribute_map(item) for item in items]
 
     def put_legacy(self, records: list[dict[str, Any]]) -> None:
-        from onboarding.dynamodb_codec import to_attribute_map
+        from migration_runtime.dynamodb_codec import to_attribute_map
 
         for record in records:
             self.dynamodb.put_item(TableName=self.legacy_table, Item=to_attribute_map(record))

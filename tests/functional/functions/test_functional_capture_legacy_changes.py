@@ -10,17 +10,17 @@ from typing import Any
 import pytest
 
 from functions.capture_legacy_changes import handler as capture_handler
-from onboarding.change_capture import ChangeCapture
-from onboarding.change_log import (
+from migration_runtime.change_capture import ChangeCapture
+from migration_runtime.change_log import (
     CHANGED_SK,
     SENTINEL_ARRIVAL_PK_PREFIX,
     SENTINEL_ARRIVAL_SK,
     changed_since,
 )
-from onboarding.copy_versions import stream_copy_version
-from onboarding.dynamodb_codec import to_attribute_map
-from onboarding.migration_copies import COPY_CHANGE_ATTRIBUTE, COPY_VERSION_ATTRIBUTE
-from onboarding.run_sentinels import sentinel_application_id
+from migration_runtime.copy_versions import stream_copy_version
+from migration_runtime.dynamodb_codec import to_attribute_map
+from migration_runtime.migration_copies import COPY_CHANGE_ATTRIBUTE, COPY_VERSION_ATTRIBUTE
+from migration_runtime.run_sentinels import sentinel_application_id
 
 NOW = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
 

@@ -7,15 +7,15 @@ import json
 from typing import Any
 
 from functions.migrate_record import handler as migrate
-from onboarding.copy_versions import stream_copy_version
-from onboarding.migration_copies import (
+from migration_runtime.copy_versions import stream_copy_version
+from migration_runtime.migration_copies import (
     COPY_CHANGE_ATTRIBUTE,
     COPY_VERSION_ATTRIBUTE,
     CopyChange,
     MigrationCopy,
 )
-from onboarding.migration_queue_sender import send_copies
-from onboarding.run_sentinels import sentinel_application_id
+from migration_runtime.migration_queue_sender import send_copies
+from migration_runtime.run_sentinels import sentinel_application_id
 
 
 def _stream(events: Any, record: dict[str, Any], sequence: int, change: str = "upsert") -> dict[str, Any]:

@@ -7,11 +7,11 @@ from collections import Counter
 
 import pytest
 
+from demo_data.onboarding_records import RecordKind, synthetic_records
 from functions.enqueue_records import handler as enqueue
-from onboarding import aws_clients
-from onboarding import settings as env
-from onboarding.migration_queue_sender import EnqueueFailed, send_bodies
-from onboarding.synthetic_records import RecordKind, synthetic_records
+from migration_runtime import aws_clients
+from migration_runtime import settings as env
+from migration_runtime.migration_queue_sender import EnqueueFailed, send_bodies
 
 
 @pytest.fixture(autouse=True)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from record_mappings.onboarding.onboarding_item import is_onboarding_item
 
 from functions.enqueue_records import handler as enqueue
 from functions.legacy_intake import handler as legacy_intake
@@ -18,8 +19,7 @@ from functions.migrate_record import handler as migrate
 from functions.onboarding_intake import handler as onboarding_intake
 from functions.validate_migration import handler as validate
 from migration_cli.input_file_checks import read_intake_file, read_legacy_file
-from onboarding.migration_ledger import REJECTED, ledger_entry
-from onboarding.onboarding_item import is_onboarding_item
+from migration_runtime.migration_ledger import REJECTED, ledger_entry
 
 CORPUS = Path(__file__).resolve().parents[2] / "data" / "hostile"
 

@@ -8,8 +8,8 @@ import pytest
 
 from functions.legacy_intake import handler as legacy_intake
 from functions.onboarding_intake import handler as onboarding_intake
-from onboarding import settings as env
-from onboarding.intake_rejection import REJECTION_REASON_ATTRIBUTE, SOURCE_QUEUE_ATTRIBUTE
+from migration_runtime import settings as env
+from migration_runtime.intake_rejection import REJECTION_REASON_ATTRIBUTE, SOURCE_QUEUE_ATTRIBUTE
 
 MALFORMED = [
     ("not_json", '{"contact": {"first_name": "Harriet", "email": "harriet@exa', "body: not valid JSON"),

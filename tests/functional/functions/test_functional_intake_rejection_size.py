@@ -5,14 +5,14 @@ from __future__ import annotations
 import boto3
 import pytest
 
-from onboarding.aws_limits import SQS_MAX_MESSAGE_BYTES
-from onboarding.intake_rejection import (
+from migration_runtime.aws_limits import SQS_MAX_MESSAGE_BYTES
+from migration_runtime.intake_rejection import (
     REJECTION_REASON_ATTRIBUTE,
     SOURCE_QUEUE_ATTRIBUTE,
     rejection_attributes,
     send_to_intake_dlq,
 )
-from onboarding.size_bounded_batches import sqs_message_size
+from migration_runtime.size_bounded_batches import sqs_message_size
 
 REASON = "business.tax_id: must be 9 digits or NN-NNNNNNN"
 

@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 
 from functions.migrate_record import handler as migrate
-from onboarding import settings as env
-from onboarding.dynamodb_codec import from_attribute_map
-from onboarding.migration_ledger import LAST_ERROR, REJECTED, ledger_pk
-from onboarding.record_migration import RecordMigrator
-from onboarding.timestamps import to_utc_z
+from migration_runtime import settings as env
+from migration_runtime.dynamodb_codec import from_attribute_map
+from migration_runtime.migration_ledger import LAST_ERROR, REJECTED, ledger_pk
+from migration_runtime.record_migration import RecordMigrator
+from migration_runtime.timestamps import to_utc_z
 
 
 class SteppingClock:
@@ -298,7 +298,7 @@ def test_unforeseen_error_keeps_last_error_and_backs_off_the_message(
 def test_permanent_fault_reaches_the_dlq_and_transient_faults_never_do(stack, lambda_context, monkeypatch):
     # GIVEN 20 records through the real queue: every attempt faults transiently (rate 1.0), and two
     # records fail permanently; no backoff delay so the test runs fast
-    from onboarding.synthetic_records import RecordMix, legacy_records
+    from demo_data.onboarding_records import RecordMix, legacy_records
 
     records = legacy_records(20, seed=77, mix=RecordMix(ineligible=0, eligible_invalid=0))
     permanent = {records[0]["application_id"], records[9]["application_id"]}
@@ -356,7 +356,7 @@ def test_a_redelivery_of_a_written_record_also_clears_its_last_error(
 ):
     # GIVEN a record already written, and a LAST_ERROR from an attempt whose reply was lost (the write
     # happened, the delete of the message did not)
-    from onboarding.migration_ledger import record_last_error
+    from migration_runtime.migration_ledger import record_last_error
 
     record = make_record(seed=61)
     assert migrate.lambda_handler(events.sqs_event(json.dumps(record)), lambda_context) == {

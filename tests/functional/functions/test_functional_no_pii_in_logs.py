@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 
+from demo_data.onboarding_records import RecordMix, synthetic_intake_messages, synthetic_records
 from functions.enqueue_records import handler as enqueue
 from functions.legacy_intake import handler as legacy_intake
 from functions.migrate_record import handler as migrate
 from functions.onboarding_intake import handler as onboarding_intake
 from functions.validate_migration import handler as validate
-from onboarding import settings as env
-from onboarding.synthetic_records import RecordMix, synthetic_intake_messages, synthetic_records
+from migration_runtime import settings as env
 from tests.fixtures.log_leak_check import find_leaks
 
 

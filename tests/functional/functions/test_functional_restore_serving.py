@@ -14,10 +14,10 @@ import boto3
 import pytest
 
 from functions.restore_serving import handler as restore_serving
-from onboarding import aws_clients, run_control
-from onboarding import settings as env
-from onboarding.dynamodb_codec import to_attribute_map
-from onboarding.run_control import Backend
+from migration_runtime import aws_clients, run_control
+from migration_runtime import settings as env
+from migration_runtime.dynamodb_codec import to_attribute_map
+from migration_runtime.run_control import Backend
 
 EXECUTION = "arn:aws:states:us-east-1:123456789012:execution:migration:run-1"
 OTHER_EXECUTION = "arn:aws:states:us-east-1:123456789012:execution:migration:run-2"

@@ -12,9 +12,9 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
-from onboarding.aws_limits import SQS_MAX_BATCH_BYTES
-from onboarding.migration_queue_sender import send_bodies
-from onboarding.size_bounded_batches import sqs_message_size
+from migration_runtime.aws_limits import SQS_MAX_BATCH_BYTES
+from migration_runtime.migration_queue_sender import send_bodies
+from migration_runtime.size_bounded_batches import sqs_message_size
 
 
 def _entries(bodies: list[str]) -> list[dict[str, str]]:

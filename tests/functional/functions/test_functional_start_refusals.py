@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from migration_cli.migration_control import MigrationRefused, check_can_start, execution_input
-from onboarding import run_control
-from onboarding.dynamodb_codec import to_attribute_map
+from migration_runtime import run_control
+from migration_runtime.dynamodb_codec import to_attribute_map
 
 CONTROL_TABLE = "migration-control"  # created by the `stack` fixture (conftest.py)
 

@@ -6,15 +6,15 @@ import json
 
 import pytest
 
+from demo_data.onboarding_records import RecordKind, synthetic_records
 from functions.enqueue_records import handler as enqueue
 from functions.migrate_record import handler as migrate
 from functions.onboarding_intake import handler as onboarding_intake
 from functions.validate_migration import handler as validate
-from onboarding import aws_clients
-from onboarding.bounded_sample import MAX_SAMPLE_ENTRIES, MAX_SAMPLE_TEXT_CHARS
-from onboarding.dynamodb_codec import to_attribute_map
-from onboarding.migration_verification import verify_migration
-from onboarding.synthetic_records import RecordKind, synthetic_records
+from migration_runtime import aws_clients
+from migration_runtime.bounded_sample import MAX_SAMPLE_ENTRIES, MAX_SAMPLE_TEXT_CHARS
+from migration_runtime.dynamodb_codec import to_attribute_map
+from migration_runtime.migration_verification import verify_migration
 
 
 @pytest.fixture
@@ -107,7 +107,7 @@ def test_a_missing_target_is_reported_with_the_last_error(stack, migrated, lambd
         )
     from datetime import UTC, datetime
 
-    from onboarding.migration_ledger import record_last_error
+    from migration_runtime.migration_ledger import record_last_error
 
     record_last_error(
         stack.dynamodb,
@@ -207,7 +207,7 @@ def test_the_result_is_14_kib_with_10000_rejections_of_1000_character_reasons(st
     # GIVEN the worst case of issue 10: 10,000 eligible records rejected, each ledger entry with a
     # 1,000-character reason, plus 30 records missing with a 2,000-character last error each
     # (measured 2026-12: the result is 14,671 bytes of JSON, against the 256 KiB Step Functions quota)
-    from onboarding.migration_ledger import LAST_ERROR, REJECTED, ledger_pk
+    from migration_runtime.migration_ledger import LAST_ERROR, REJECTED, ledger_pk
 
     rejected_ids = [f"app-rejected-{index:05d}" for index in range(10_000)]
     missing_ids = [f"app-missing-{index:02d}" for index in range(30)]
@@ -304,7 +304,7 @@ def test_online_the_verification_while_serving_marks_suspects_and_the_cut_over_r
     # the capture has not yet copied
     from datetime import UTC, datetime
 
-    from onboarding.change_log import changed_since
+    from migration_runtime.change_log import changed_since
 
     start = datetime(2026, 1, 1, tzinfo=UTC)
     changed = dict(_first_valid(migrated))
@@ -353,7 +353,7 @@ def test_the_cut_over_re_verification_finds_a_deleted_record_still_live(stack, m
     # GIVEN a migrated record deleted from the legacy table and marked changed, its removal not yet copied
     from datetime import UTC, datetime
 
-    from onboarding.change_log import record_changed
+    from migration_runtime.change_log import record_changed
 
     record = _first_valid(migrated)
     stack.dynamodb.delete_item(

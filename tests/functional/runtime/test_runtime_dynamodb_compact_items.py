@@ -21,6 +21,7 @@ from moto.dynamodb.models import dynamodb_backends
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import Table
 
+from demo_data.onboarding_records import legacy_records
 from embedded_aws.moto_internals import (
     dynamodb_compact_items,
     dynamodb_scan_speed,
@@ -30,8 +31,7 @@ from embedded_aws.moto_internals import (
 )
 from embedded_aws.moto_internals.dynamodb_compact_items import PackedItem
 from embedded_aws.moto_internals.patching import PatchSet
-from onboarding.dynamodb_codec import to_attribute_map
-from onboarding.synthetic_records import legacy_records
+from migration_runtime.dynamodb_codec import to_attribute_map
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"

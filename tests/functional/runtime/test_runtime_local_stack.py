@@ -141,7 +141,7 @@ def test_the_state_machine_definition_is_wired_to_the_emulators_resources(aws, d
 
 
 def legacy_record(application_id: str) -> dict[str, Any]:
-    from onboarding.synthetic_records import RecordMix, synthetic_record
+    from demo_data.onboarding_records import RecordMix, synthetic_record
 
     record = synthetic_record(1, seed="runtime-test", mix=RecordMix(ineligible=0, eligible_invalid=0)).record
     return {**record, "application_id": application_id}

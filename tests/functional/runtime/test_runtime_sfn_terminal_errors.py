@@ -14,7 +14,7 @@ import botocore.exceptions
 import pytest
 from sfn_helpers import create_machine, run, start, state_names_entered, wait_for_end
 
-from onboarding.aws_limits import STATES_MAX_PAYLOAD_BYTES
+from migration_runtime.aws_limits import STATES_MAX_PAYLOAD_BYTES
 
 RETURNS_BIG = """
 def lambda_handler(event, context):

@@ -11,7 +11,7 @@ import pytest
 from runtime_helpers import unique
 
 from embedded_aws.moto_internals.dynamodb_speed import ITEM_SIZE_LIMIT
-from onboarding.aws_limits import SQS_MAX_BATCH_BYTES, SQS_MAX_MESSAGE_BYTES
+from migration_runtime.aws_limits import SQS_MAX_BATCH_BYTES, SQS_MAX_MESSAGE_BYTES
 
 
 @pytest.fixture(scope="module")

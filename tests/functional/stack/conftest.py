@@ -33,8 +33,13 @@ def run_stack() -> Callable[[Mapping[str, str]], CapturedStack]:
 
 @pytest.fixture
 def source_tree(tmp_path: Path) -> Path:
-    """A minimal project tree (handlers and shared package) for building functions in isolation."""
-    package = tmp_path / "onboarding"
+    """A minimal project tree (handlers, the runtime package, a mapping, fault injection) for building
+    functions in isolation."""
+    for folder in ("record_mappings/onboarding", "fault_injection", "demo_data"):
+        (tmp_path / folder).mkdir(parents=True)
+        (tmp_path / folder / "__init__.py").write_text("")
+    (tmp_path / "record_mappings" / "__init__.py").write_text("")
+    package = tmp_path / "migration_runtime"
     (package / "models").mkdir(parents=True)
     (package / "__init__.py").write_text('"""shared"""\n')
     (package / "models" / "__init__.py").write_text("")

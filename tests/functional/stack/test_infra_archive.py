@@ -19,15 +19,19 @@ def test_archive_holds_the_handler_at_the_root_and_the_shared_package_without_by
     # WHEN the migrate_record archive is built
     archive = build_function_archive("migrate_record", source_tree, tmp_path / "build")
 
-    # THEN it holds that function's handler at the root, every source file of the package, nothing else
+    # THEN it holds that function's handler at the root, every source file of the runtime package, the
+    # default mapping (with its parent package), fault injection, and no demo data
     with zipfile.ZipFile(archive.path) as zipped:
         names = zipped.namelist()
         handler = zipped.read("handler.py").decode()
     assert names == [
+        "fault_injection/__init__.py",
         "handler.py",
-        "onboarding/__init__.py",
-        "onboarding/models/__init__.py",
-        "onboarding/models/record.py",
+        "migration_runtime/__init__.py",
+        "migration_runtime/models/__init__.py",
+        "migration_runtime/models/record.py",
+        "record_mappings/__init__.py",
+        "record_mappings/onboarding/__init__.py",
     ]
     assert "'migrate_record'" in handler
     assert archive.entries == tuple(names)
@@ -64,7 +68,7 @@ def test_a_change_in_the_shared_package_changes_every_function_hash(source_tree:
     before = build_function_archive("validate_migration", source_tree, tmp_path)
 
     # WHEN a shared module changes
-    (source_tree / "onboarding" / "models" / "record.py").write_text("RECORD = 2\n")
+    (source_tree / "migration_runtime" / "models" / "record.py").write_text("RECORD = 2\n")
     after = build_function_archive("validate_migration", source_tree, tmp_path)
 
     # THEN the hash changes, so `pulumi up` ships the new code

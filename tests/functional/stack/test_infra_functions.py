@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 
-from onboarding import settings as env
+from migration_runtime import settings as env
 from tests.functional.stack.pulumi_harness import FUNCTION_NAMES, REGION, CapturedStack, RegisteredResource
 
 FUNCTION = "aws:lambda/function:Function"
@@ -13,7 +13,8 @@ LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 ROLE = "aws:iam/role:Role"
 PINNED_POWERTOOLS = "3.37.0"
 
-# What each function reads (names from onboarding/settings.py, where the functions read them), and which
+# What each function reads (names from migration_runtime/settings.py, where the functions read them), and
+# which
 # export holds the value.
 CONTRACT_ENVIRONMENT: Mapping[str, Mapping[str, str]] = {
     "legacy_intake": {env.LEGACY_TABLE_NAME: "legacy_table_name", env.INTAKE_DLQ_URL: "intake_dlq_url"},

@@ -38,7 +38,8 @@ CONSUMER = frozenset(
     {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"}
 )
 
-# What each function calls (its handler and the onboarding/ modules it uses; README "Functions"): action
+# What each function calls (its handler and the migration_runtime/ modules it uses; README "Functions"):
+# action
 # set per resource (named by its export).
 CONTRACT_GRANTS: Mapping[str, Mapping[str, frozenset[str]]] = {
     "legacy_intake": {

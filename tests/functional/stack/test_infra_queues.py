@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 
-from onboarding import settings as env
+from migration_runtime import settings as env
 from tests.functional.stack.pulumi_harness import CapturedStack, RegisteredResource, as_list, statements
 
 QUEUE = "aws:sqs/queue:Queue"

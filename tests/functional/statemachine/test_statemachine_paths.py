@@ -14,7 +14,7 @@ from typing import Any
 
 from migration_cli.history_events import child_execution_arn
 from migration_cli.migration_control import answer_gate
-from onboarding.migration_errors import MigrationError
+from migration_runtime.migration_errors import MigrationError
 from tests.functional.statemachine.stub_stack import FAST_INPUT, StubStack
 
 ENABLED, DISABLED = "Enabled", "Disabled"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from migration_cli.history_events import unwrap_child_failure
-from onboarding.migration_errors import MigrationError
+from migration_runtime.migration_errors import MigrationError
 
 
 def test_a_child_failure_is_named_by_the_child_error_and_cause():

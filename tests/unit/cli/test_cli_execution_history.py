@@ -7,9 +7,9 @@ from typing import Any
 
 from migration_cli.execution_history import ExecutionProgress, describe_phase
 from migration_cli.history_reader import HistoryReader
-from onboarding.enqueue_result import EnqueueCounts, EnqueueResult
-from onboarding.migration_errors import MigrationError
-from onboarding.validation_result import ValidationCounts, ValidationResult
+from migration_runtime.enqueue_result import EnqueueCounts, EnqueueResult
+from migration_runtime.migration_errors import MigrationError
+from migration_runtime.validation_result import ValidationCounts, ValidationResult
 from statemachines.phases import phase_of
 
 

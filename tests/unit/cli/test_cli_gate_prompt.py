@@ -6,7 +6,7 @@ import io
 
 from migration_cli.gate_prompt import GATE_PROMPT_SHOWN, ask_at_the_gate, gate_prompt
 from migration_cli.report_model import ListedRecord
-from onboarding.validation_result import ValidationCounts, ValidationResult
+from migration_runtime.validation_result import ValidationCounts, ValidationResult
 
 
 def test_the_prompt_shows_counts_dead_letters_with_their_errors_and_the_timeout():

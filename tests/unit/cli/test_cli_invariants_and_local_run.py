@@ -14,7 +14,7 @@ from migration_cli.gate_policy import gate_answer
 from migration_cli.invariants import StackSnapshot, check_invariants
 from migration_cli.local_data_loading import load_legacy_file
 from migration_cli.local_run_options import LocalRunError, LocalRunOptions
-from onboarding.migration_ledger import LAST_ERROR, REJECTED, LedgerEntry
+from migration_runtime.migration_ledger import LAST_ERROR, REJECTED, LedgerEntry
 
 ELIGIBLE = {"status": "APPROVED"}
 INELIGIBLE = {"status": "DRAFT"}

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from demo_data.onboarding_records import RecordKind, synthetic_records
 from migration_cli.cost_model import Usage, cost_of
 from migration_cli.legacy_sample import RecordClass, classify
 from migration_cli.main import main
@@ -24,7 +25,6 @@ from migration_cli.migration_plan import (
     counts_from_sample,
     estimate,
 )
-from onboarding.synthetic_records import RecordKind, synthetic_records
 
 COUNTS = RecordCounts(records=10_000, migrates=7_500, ineligible=2_000, invalid=500, mean_legacy_bytes=900)
 TAP = Tap(batch_size=10, max_concurrency=10)

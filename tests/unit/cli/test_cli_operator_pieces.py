@@ -23,7 +23,7 @@ from migration_cli.stack_outputs import (
     load_outputs_file,
     load_pulumi_outputs,
 )
-from onboarding.migration_errors import MigrationError
+from migration_runtime.migration_errors import MigrationError
 
 STATE_MACHINE = "arn:aws:states:eu-west-1:123456789012:stateMachine:migration"
 

@@ -1,4 +1,5 @@
-"""`start` builds its execution input from options and --set, checked against onboarding.execution_input."""
+"""`start` builds its execution input from options and --set, checked against
+migration_runtime.execution_input."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 from migration_cli import execution_commands
 from migration_cli.main import main
 from migration_cli.migration_control import execution_input
-from onboarding.execution_input import InvalidExecutionInput
+from migration_runtime.execution_input import InvalidExecutionInput
 
 OUTPUTS = {
     "state_machine_arn": "arn:aws:states:us-east-1:123456789012:stateMachine:migration",

@@ -9,8 +9,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from onboarding.application_writes import ApplicationCopy, Fate, WriteOutcome, write_copy
-from onboarding.copy_versions import stream_copy_version
+from migration_runtime.application_writes import ApplicationCopy, Fate, WriteOutcome, write_copy
+from migration_runtime.copy_versions import stream_copy_version
 from tests.fixtures.dynamodb_tables import create_pk_sk_table
 
 TABLE = "new-table"

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 
-from onboarding.bounded_sample import (
+from migration_runtime.bounded_sample import (
     MAX_SAMPLE_ENTRIES,
     MAX_SAMPLE_LIST_BYTES,
     MAX_SAMPLE_TEXT_CHARS,
     bounded_sample,
     json_size,
 )
-from onboarding.safe_text import ELLIPSIS
+from migration_runtime.safe_text import ELLIPSIS
 
 
 def test_a_short_list_is_kept_whole_and_not_flagged():

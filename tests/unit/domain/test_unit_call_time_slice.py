@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from onboarding.call_time_slice import sliced_remaining_time_ms
+from migration_runtime.call_time_slice import sliced_remaining_time_ms
 
 RESERVE_MS = 10_000
 

@@ -25,8 +25,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from moto import mock_aws
+from record_mappings.onboarding.eligibility import is_eligible
+from record_mappings.onboarding.onboarding_item import Source, build_onboarding_item
 
-from onboarding.application_writes import (
+from demo_data.onboarding_records import valid_record
+from migration_runtime.application_writes import (
     ApplicationCopy,
     Fate,
     WriteResult,
@@ -34,14 +37,11 @@ from onboarding.application_writes import (
     pointer_from_item,
     write_steps,
 )
-from onboarding.copy_versions import SCAN_COPY_VERSION, intake_copy_version, stream_copy_version
-from onboarding.dynamodb_codec import from_attribute_map
-from onboarding.eligibility import is_eligible
-from onboarding.migration_copies import CopyChange
-from onboarding.onboarding_item import Source, build_onboarding_item
-from onboarding.record_migration import decide_copy
-from onboarding.record_validation import RecordRejected, validate_record
-from onboarding.synthetic_records import valid_record
+from migration_runtime.copy_versions import SCAN_COPY_VERSION, intake_copy_version, stream_copy_version
+from migration_runtime.dynamodb_codec import from_attribute_map
+from migration_runtime.migration_copies import CopyChange
+from migration_runtime.record_migration import decide_copy
+from migration_runtime.record_validation import RecordRejected, validate_record
 from tests.fixtures.dynamodb_tables import create_pk_sk_table
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
-from onboarding.eligibility import is_eligible
-from onboarding.legacy_record import Status
+from record_mappings.onboarding.eligibility import is_eligible
+from record_mappings.onboarding.legacy_record import Status
 
 
 @pytest.mark.parametrize("status", list(Status))

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from functions.validate_migration.handler import ValidateRequest
-from onboarding.execution_input import (
+from migration_runtime.execution_input import (
     DEFAULTS,
     KEYS,
     MAX_SEGMENTS,

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from onboarding import settings
-from onboarding import settings as env
-from onboarding.fault_injection import (
+from fault_injection.record_faults import (
     TRANSIENT_FAULT_LAST_RECEIVE_COUNT,
     FaultInjector,
     InjectedPermanentFault,
     InjectedTransientFault,
 )
-from onboarding.retry_backoff import MAX_VISIBILITY_TIMEOUT_SECONDS, RetryBackoff
+from migration_runtime import settings
+from migration_runtime import settings as env
+from migration_runtime.retry_backoff import MAX_VISIBILITY_TIMEOUT_SECONDS, RetryBackoff
 
 IDS = [f"app-{index:05d}" for index in range(2000)]
 

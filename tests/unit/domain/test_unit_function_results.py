@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-from onboarding.enqueue_result import EnqueueCounts, EnqueueResult
-from onboarding.function_result_version import RESULT_VERSION
-from onboarding.function_results import parse_function_result
-from onboarding.validation_result import Finding, RecordRef, ValidationCounts, ValidationResult
+from migration_runtime.enqueue_result import EnqueueCounts, EnqueueResult
+from migration_runtime.function_result_version import RESULT_VERSION
+from migration_runtime.function_results import parse_function_result
+from migration_runtime.validation_result import Finding, RecordRef, ValidationCounts, ValidationResult
 
 
 def _validation() -> ValidationResult:

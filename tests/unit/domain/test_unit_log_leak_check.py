@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from demo_data.onboarding_records import valid_record
 from functions.migrate_record import handler as migrate
-from onboarding.synthetic_records import valid_record
 from tests.fixtures.log_leak_check import find_leaks
 
 

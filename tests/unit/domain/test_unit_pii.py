@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from onboarding import pii
+from migration_runtime import pii
 
 
 def test_log_fields_carry_only_ids_and_status(make_record):

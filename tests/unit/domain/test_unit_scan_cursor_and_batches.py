@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from onboarding.json_values import NotAJsonObject, loads_object, plain
-from onboarding.legacy_scan import InvalidCursor, decode_cursor, encode_cursor
-from onboarding.migration_queue_sender import MAX_BATCH_BYTES, MAX_BATCH_ENTRIES, batches
+from migration_runtime.json_values import NotAJsonObject, loads_object, plain
+from migration_runtime.legacy_scan import InvalidCursor, decode_cursor, encode_cursor
+from migration_runtime.migration_queue_sender import MAX_BATCH_BYTES, MAX_BATCH_ENTRIES, batches
 
 
 def test_cursor_round_trips_a_last_evaluated_key():

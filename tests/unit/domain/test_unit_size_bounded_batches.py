@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from onboarding.aws_limits import SQS_MAX_BATCH_BYTES, SQS_MAX_MESSAGE_BYTES
-from onboarding.migration_queue_sender import batches, message_fits, too_large_reason
-from onboarding.size_bounded_batches import (
+from migration_runtime.aws_limits import SQS_MAX_BATCH_BYTES, SQS_MAX_MESSAGE_BYTES
+from migration_runtime.migration_queue_sender import batches, message_fits, too_large_reason
+from migration_runtime.size_bounded_batches import (
     DYNAMODB_BATCH_WRITE,
     SQS_SEND_BATCH,
     EntryTooLarge,

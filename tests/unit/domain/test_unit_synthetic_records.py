@@ -7,10 +7,9 @@ from collections import Counter
 from datetime import UTC, datetime
 
 import pytest
+from record_mappings.onboarding.eligibility import is_eligible
 
-from onboarding.eligibility import is_eligible
-from onboarding.record_validation import RecordRejected, validate_record
-from onboarding.synthetic_records import (
+from demo_data.onboarding_records import (
     CORRUPTIONS,
     IntakeKind,
     RecordKind,
@@ -18,6 +17,7 @@ from onboarding.synthetic_records import (
     synthetic_intake_messages,
     synthetic_records,
 )
+from migration_runtime.record_validation import RecordRejected, validate_record
 
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from onboarding import settings as env
+from migration_runtime import settings as env
 from onboarding_stack import function_names as fn
 from onboarding_stack.function_access import (
     PipelineResources,
@@ -72,7 +72,8 @@ def test_every_environment_variable_is_one_the_functions_read(default_settings):
     # GIVEN every function's environment
     access = {**pipeline_function_access(default_settings, PIPELINE), **restore_serving_access(SERVING)}
 
-    # THEN each name is defined in onboarding/settings.py (where the handlers read it), none made up here
+    # THEN each name is defined in migration_runtime/settings.py (where the handlers read it), none made
+    # up here
     for name, function_access in access.items():
         assert set(function_access.environment) <= ENVIRONMENT_NAMES, name
 

@@ -21,8 +21,8 @@ from components.migration_state_machine import (
     definition_substitutions,
     render_definition,
 )
-from onboarding.execution_input import DEFAULTS, KEYS, MAX_SEGMENTS
-from onboarding.run_control import Outcome
+from migration_runtime.execution_input import DEFAULTS, KEYS, MAX_SEGMENTS
+from migration_runtime.run_control import Outcome
 from statemachines.history_budget import WAIT_PREFIXES, migration_worst_cases
 
 ROLLBACK_ENTRY = "RollbackRoute"
@@ -410,7 +410,7 @@ def test_defaults_cover_every_config_key_the_states_read(definition: dict[str, A
 def test_setup_states_are_exactly_those_generated_from_the_execution_input_module(
     definition: dict[str, Any],
 ) -> None:
-    # GIVEN the Setup states generated from onboarding/execution_input.py
+    # GIVEN the Setup states generated from migration_runtime/execution_input.py
     generated = setup_states()
 
     # THEN the definition holds them verbatim (regenerate: python -m components.execution_input_states)

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from components.migration_state_machine import DEFINITION_PATH, WAIT_DEFINITION_PATH
-from onboarding.change_log import SENTINEL_ARRIVAL_PK_PREFIX, SENTINEL_ARRIVAL_SK
-from onboarding.run_sentinels import SENTINEL_PREFIX
+from migration_runtime.change_log import SENTINEL_ARRIVAL_PK_PREFIX, SENTINEL_ARRIVAL_SK
+from migration_runtime.run_sentinels import SENTINEL_PREFIX
 from statemachines.wait_phase_states import sentinel_id_expression
 from tests.unit.statemachine.test_statemachine_definition import reachable
 

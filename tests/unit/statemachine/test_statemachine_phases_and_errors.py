@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from components.migration_state_machine import DEFINITION_PATH, SEGMENT_DEFINITION_PATH, WAIT_DEFINITION_PATH
-from onboarding.migration_errors import MigrationError
+from migration_runtime.migration_errors import MigrationError
 from statemachines.phases import PAUSE_STARTS, PHASES, SERVING_RESTORED_BY, PhaseKey, phase_of
 
 _MIGRATION_ERROR = re.compile(r"\bMigration\.[A-Za-z]+\b")

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from components.migration_state_machine import DEFINITION_PATH, WAIT_DEFINITION_PATH
-from onboarding.migration_errors import MigrationError
+from migration_runtime.migration_errors import MigrationError
 from statemachines.history_budget import WAIT_CHILDREN_PER_WAIT, WAIT_PREFIXES, literal_of
 from statemachines.regenerate import definition_text, regenerated, regenerated_text
 from statemachines.wait_phase_states import (

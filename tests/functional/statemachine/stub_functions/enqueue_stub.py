@@ -33,7 +33,7 @@ def lambda_handler(event, context):
             sqs.send_message_batch(
                 QueueUrl=os.environ["MIGRATION_QUEUE_URL"], Entries=entries[start : start + 10]
             )
-    # The contract's name and version (onboarding/enqueue_result.py): the stand-in runs without it.
+    # The contract's name and version (migration_runtime/enqueue_result.py): the stand-in runs without it.
     return {
         "kind": "enqueue_records",
         "version": 1,

@@ -25,7 +25,7 @@ def lambda_handler(event, context):
         "migration_dlq_messages": dead,
         "intake_dlq_messages": 0,
     }
-    # The contract's name and version (onboarding/validation_result.py): the stand-in runs without it.
+    # The contract's name and version (migration_runtime/validation_result.py): the stand-in runs without it.
     return {
         "kind": "validate_migration",
         "version": 1,

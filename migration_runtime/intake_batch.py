@@ -1,0 +1,78 @@
+"""What both intake consumers share: per message, accept, count, log safely and fail only that message;
+per batch, count what arrived and report the failures as a partial batch response."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from migration_runtime.intake_processing import IntakeMessage, IntakeOutcome, IntakeResult
+
+
+class IntakeBackend(Protocol):
+    def accept(self, message: IntakeMessage) -> IntakeResult: ...
+
+
+def intake_record_handler(
+    intake: IntakeBackend,
+    *,
+    logger: Logger,
+    metrics: Metrics,
+    metric_names: Mapping[IntakeOutcome, str],
+) -> Callable[[SQSRecord], None]:
+    """A `BatchProcessor` record handler: a raised error marks only this message as failed (retried)."""
+
+    def handle(record: SQSRecord) -> None:
+        logger.set_correlation_id(record.message_id)
+        sent = record.attributes.sent_timestamp
+        message = IntakeMessage(
+            record.message_id,
+            record.body,
+            record.event_source_arn or "unknown",
+            sent_timestamp_ms=int(sent) if sent and str(sent).isdigit() else None,
+        )
+        try:
+            result = intake.accept(message)
+        except Exception as error:
+            # The message text of an unforeseen error is not logged: it may quote record content.
+            metrics.add_metric(name="IntakeFailures", unit=MetricUnit.Count, value=1)
+            logger.warning(
+                "intake message failed; will be retried", extra={"error_type": type(error).__name__}
+            )
+            raise
+        metrics.add_metric(name=metric_names[result.outcome], unit=MetricUnit.Count, value=1)
+        logger.info(
+            f"intake message {result.outcome.value}", extra={**result.log_fields, "reason": result.reason}
+        )
+
+    return handle
+
+
+def process_intake_batch(
+    event: dict[str, Any],
+    context: LambdaContext,
+    intake: IntakeBackend,
+    *,
+    processor: BatchProcessor,
+    logger: Logger,
+    metrics: Metrics,
+    metric_names: Mapping[IntakeOutcome, str],
+) -> dict[str, Any]:
+    """Handle one SQS batch; returns the ``batchItemFailures`` response the event source mapping reads."""
+    metrics.add_metric(name="MessagesReceived", unit=MetricUnit.Count, value=len(event.get("Records", [])))
+    handle = intake_record_handler(intake, logger=logger, metrics=metrics, metric_names=metric_names)
+    response = process_partial_response(
+        event=event,
+        record_handler=handle,
+        processor=processor,
+        context=context,
+    )
+    # The correlation id was the last message's: it must not leak into the next invocation's logs.
+    logger.set_correlation_id(None)
+    return response
