@@ -24,12 +24,11 @@ from dataclasses import dataclass
 from typing import Any
 from unittest import mock
 
-from record_mappings.onboarding.onboarding_item import Source
-
 from embedded_aws import EmbeddedAws
 from embedded_aws import emulator as emulator_module
 from embedded_aws.request_counter import INTERNAL_USER_AGENT, service_of
 from migration_cli.cost_model import gb_seconds
+from record_mappings.onboarding.onboarding_item import Source
 
 _RESOURCE_FIELDS = {"sqs": "QueueUrl", "dynamodb": "TableName"}
 INTAKE_SOURCE = Source.INTAKE.value

@@ -25,9 +25,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from record_mappings.onboarding.eligibility import is_eligible
-from record_mappings.onboarding.onboarding_item import is_onboarding_item
-
 from migration_cli.report_model import InvariantOutcome
 from migration_cli.stack_data import approximate_depth, peek_messages, scan_items
 from migration_cli.stack_outputs import StackOutputs
@@ -37,6 +34,8 @@ from migration_runtime.migration_ledger import REJECTED, LedgerEntry, read_ledge
 from migration_runtime.migration_verification import expected_for
 from migration_runtime.run_sentinels import is_sentinel
 from migration_runtime.timestamps import utc_now
+from record_mappings.onboarding.eligibility import is_eligible
+from record_mappings.onboarding.onboarding_item import is_onboarding_item
 
 _SHOWN_VIOLATIONS = 10
 

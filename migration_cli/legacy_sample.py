@@ -17,15 +17,14 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from record_mappings.onboarding.eligibility import is_eligible
-from record_mappings.onboarding.onboarding_item import Source, build_onboarding_item
-
 from migration_cli.cost_model import item_size_bytes, write_units
 from migration_runtime.dynamodb_codec import from_attribute_map, to_attribute_map
 from migration_runtime.json_values import dumps
 from migration_runtime.migration_queue_sender import message_fits
 from migration_runtime.record_validation import RecordRejected, validate_record
 from migration_runtime.timestamps import utc_now
+from record_mappings.onboarding.eligibility import is_eligible
+from record_mappings.onboarding.onboarding_item import Source, build_onboarding_item
 
 SAMPLE_SEGMENTS = 8
 

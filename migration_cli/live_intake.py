@@ -19,14 +19,13 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from record_mappings.onboarding.eligibility import is_eligible
-
 from demo_data.onboarding_records import (
     INELIGIBLE_STATUSES,
     SyntheticIntakeMessage,
     synthetic_intake_messages,
 )
 from migration_cli.local_data_loading import send_intake
+from record_mappings.onboarding.eligibility import is_eligible
 
 
 class LiveChange(StrEnum):

@@ -16,8 +16,6 @@ import time
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from record_mappings.onboarding.onboarding_item import Source, is_onboarding_item
-
 from embedded_aws.local_stack import LocalStack, local_stack
 from migration_cli.fault_toggles import inject_faults, lift_faults
 from migration_cli.gate_policy import gate_answer
@@ -57,6 +55,7 @@ from migration_cli.stack_export import export_stack_data
 from migration_cli.stack_outputs import StackOutputs
 from migration_runtime.execution_input import DEFAULTS
 from migration_runtime.migration_errors import MigrationError
+from record_mappings.onboarding.onboarding_item import Source, is_onboarding_item
 from statemachines.phases import PhaseKey
 
 # Until the pause has completed the legacy consumer still serves: intake sent then would test nothing.

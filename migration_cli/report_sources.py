@@ -14,8 +14,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from record_mappings.onboarding.onboarding_item import Source
-
 from migration_cli.report_model import ListedRecord
 from migration_cli.stack_data import count_items, peek_messages
 from migration_cli.stack_outputs import StackOutputs
@@ -29,6 +27,7 @@ from migration_runtime.migration_ledger import (
     ledger_pk,
     read_ledger,
 )
+from record_mappings.onboarding.onboarding_item import Source
 
 
 def _sorted(entries: Iterable[ListedRecord]) -> list[ListedRecord]:

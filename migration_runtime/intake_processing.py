@@ -18,8 +18,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from record_mappings.onboarding.onboarding_item import Source, build_onboarding_item
-
 from migration_runtime import pii
 from migration_runtime.application_ids import application_id_of
 from migration_runtime.application_writes import ApplicationCopy, Fate, WriteOutcome, write_copy
@@ -32,6 +30,7 @@ from migration_runtime.json_values import NotAJsonObject, parse_object
 from migration_runtime.record_validation import RecordRejected, bounded_reason, validate_record
 from migration_runtime.safe_text import utf8_size
 from migration_runtime.timestamps import Clock, utc_now
+from record_mappings.onboarding.onboarding_item import Source, build_onboarding_item
 
 
 class IntakeOutcome(StrEnum):

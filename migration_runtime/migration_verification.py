@@ -29,14 +29,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from record_mappings.onboarding.eligibility import is_eligible
-from record_mappings.onboarding.onboarding_item import (
-    Source,
-    content_of,
-    fitting_content,
-    is_onboarding_item,
-)
-
 from migration_runtime.application_ids import application_id_of
 from migration_runtime.application_writes import (
     Fate,
@@ -69,6 +61,13 @@ from migration_runtime.validation_result import (
     ValidationCounts,
     ValidationResult,
     ValidationScope,
+)
+from record_mappings.onboarding.eligibility import is_eligible
+from record_mappings.onboarding.onboarding_item import (
+    Source,
+    content_of,
+    fitting_content,
+    is_onboarding_item,
 )
 
 

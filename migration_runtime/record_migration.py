@@ -21,9 +21,6 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from record_mappings.onboarding.eligibility import is_eligible
-from record_mappings.onboarding.onboarding_item import Source, build_onboarding_item
-
 from fault_injection.record_faults import FaultInjector
 from migration_runtime import pii
 from migration_runtime.application_ids import application_id_of
@@ -43,6 +40,8 @@ from migration_runtime.record_validation import RecordRejected, validate_record
 from migration_runtime.retry_backoff import RetryBackoff
 from migration_runtime.run_sentinels import is_sentinel
 from migration_runtime.timestamps import Clock, utc_now
+from record_mappings.onboarding.eligibility import is_eligible
+from record_mappings.onboarding.onboarding_item import Source, build_onboarding_item
 
 
 class MigrationOutcome(StrEnum):

@@ -13,12 +13,12 @@ from typing import Any
 
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
-from record_mappings.onboarding.legacy_record import NOW_CONTEXT_KEY, LegacyRecord
 
 from migration_runtime.dynamodb_storable import field_path, storage_problem
 from migration_runtime.json_values import plain
 from migration_runtime.safe_text import safe_text
 from migration_runtime.timestamps import utc_now
+from record_mappings.onboarding.legacy_record import NOW_CONTEXT_KEY, LegacyRecord
 
 MAX_REASON_LENGTH = 1000
 REDACTED = "<redacted>"

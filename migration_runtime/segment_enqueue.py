@@ -18,7 +18,6 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from record_mappings.onboarding.eligibility import is_eligible
 
 from migration_runtime.enqueue_result import EnqueueCounts, EnqueueResult
 from migration_runtime.json_values import dumps
@@ -28,6 +27,7 @@ from migration_runtime.migration_queue_sender import message_fits, send_bodies, 
 from migration_runtime.record_validation import RecordRejected, validate_record
 from migration_runtime.run_sentinels import is_sentinel
 from migration_runtime.timestamps import utc_now
+from record_mappings.onboarding.eligibility import is_eligible
 
 
 class EnqueueRequest(BaseModel):

@@ -27,6 +27,9 @@ LEGACY_MAPPING_UUID = "LEGACY_MAPPING_UUID"
 NEW_MAPPING_UUID = "NEW_MAPPING_UUID"
 CAPTURE_MAPPING_UUID = "CAPTURE_MAPPING_UUID"
 GATE_TOPIC_ARN = "GATE_TOPIC_ARN"
+# The record mapping the stack chose (record_mappings/<name>), and its lookup tables: LOOKUP_TABLE_<NAME>.
+RECORD_MAPPING = "RECORD_MAPPING"
+LOOKUP_TABLE_PREFIX = "LOOKUP_TABLE_"
 
 DEFAULT_ENQUEUE_TIME_RESERVE_MS = 10_000
 # One scan page is always sent completely before the time check, so a page must stay small enough to be
@@ -104,6 +107,16 @@ def capture_mapping_uuid() -> str | None:
 
 def gate_topic_arn() -> str | None:
     return os.environ.get(GATE_TOPIC_ARN, "").strip() or None
+
+
+def record_mapping_name() -> str:
+    """The record mapping the functions load (``record_mappings/<name>``); the onboarding one by default."""
+    return os.environ.get(RECORD_MAPPING, "").strip() or "onboarding"
+
+
+def lookup_table_name(lookup: str) -> str:
+    """The deployed name of the mapping's lookup table ``lookup`` (``LOOKUP_TABLE_<LOOKUP>``)."""
+    return _required(f"{LOOKUP_TABLE_PREFIX}{lookup.upper()}")
 
 
 def enqueue_time_reserve_ms() -> int:

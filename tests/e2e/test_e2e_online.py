@@ -6,14 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from record_mappings.onboarding.onboarding_item import is_onboarding_item
-
 from demo_data.onboarding_records import RecordKind
 from embedded_aws.local_stack import LocalStack
 from migration_cli.local_run import run_on_stack
 from migration_cli.stack_outputs import StackOutputs
 from migration_runtime.application_writes import is_pointer_item
 from migration_runtime.run_sentinels import is_sentinel
+from record_mappings.onboarding.onboarding_item import is_onboarding_item
 from tests.e2e.e2e_support import assert_invariants_hold, e2e_options, ids_of, labelled
 
 # Live traffic for the whole run: the e2e runs last tens of seconds, so a few hundred messages.

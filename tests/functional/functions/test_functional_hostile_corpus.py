@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from record_mappings.onboarding.onboarding_item import is_onboarding_item
 
 from functions.enqueue_records import handler as enqueue
 from functions.legacy_intake import handler as legacy_intake
@@ -20,6 +19,7 @@ from functions.onboarding_intake import handler as onboarding_intake
 from functions.validate_migration import handler as validate
 from migration_cli.input_file_checks import read_intake_file, read_legacy_file
 from migration_runtime.migration_ledger import REJECTED, ledger_entry
+from record_mappings.onboarding.onboarding_item import is_onboarding_item
 
 CORPUS = Path(__file__).resolve().parents[2] / "data" / "hostile"
 

@@ -6,11 +6,10 @@ import itertools
 import json
 from collections import Counter
 
-from record_mappings.onboarding.eligibility import is_eligible
-
 from demo_data.onboarding_records import legacy_records
 from migration_cli.live_intake import LiveChange, live_messages
 from migration_runtime.application_ids import application_id_of
+from record_mappings.onboarding.eligibility import is_eligible
 
 
 def test_changes_touch_distinct_existing_records_and_new_applications_are_new() -> None:

@@ -25,8 +25,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from moto import mock_aws
-from record_mappings.onboarding.eligibility import is_eligible
-from record_mappings.onboarding.onboarding_item import Source, build_onboarding_item
 
 from demo_data.onboarding_records import valid_record
 from migration_runtime.application_writes import (
@@ -42,6 +40,8 @@ from migration_runtime.dynamodb_codec import from_attribute_map
 from migration_runtime.migration_copies import CopyChange
 from migration_runtime.record_migration import decide_copy
 from migration_runtime.record_validation import RecordRejected, validate_record
+from record_mappings.onboarding.eligibility import is_eligible
+from record_mappings.onboarding.onboarding_item import Source, build_onboarding_item
 from tests.fixtures.dynamodb_tables import create_pk_sk_table
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)

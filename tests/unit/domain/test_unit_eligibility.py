@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from record_mappings.onboarding.eligibility import is_eligible
 from record_mappings.onboarding.legacy_record import Status
 

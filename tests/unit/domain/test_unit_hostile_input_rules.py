@@ -10,7 +10,6 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from record_mappings.onboarding.onboarding_item import Source, build_onboarding_item
 
 from migration_runtime.application_ids import application_id_of
 from migration_runtime.aws_limits import DYNAMODB_MAX_ITEM_BYTES, DYNAMODB_MAX_PARTITION_KEY_BYTES
@@ -20,6 +19,7 @@ from migration_runtime.json_values import NotAJsonObject, loads_object
 from migration_runtime.migration_ledger import ledger_entry, ledger_pk
 from migration_runtime.record_validation import RecordRejected, validate_record
 from migration_runtime.safe_text import safe_text, utf8_size
+from record_mappings.onboarding.onboarding_item import Source, build_onboarding_item
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 

@@ -5,17 +5,16 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
+from migration_runtime.checksum import checksum
+from migration_runtime.dynamodb_codec import from_attribute_map, to_attribute_map
+from migration_runtime.json_values import loads_object
+from migration_runtime.record_validation import validate_record
 from record_mappings.onboarding.onboarding_item import (
     Source,
     build_onboarding_item,
     content_of,
     onboarding_content,
 )
-
-from migration_runtime.checksum import checksum
-from migration_runtime.dynamodb_codec import from_attribute_map, to_attribute_map
-from migration_runtime.json_values import loads_object
-from migration_runtime.record_validation import validate_record
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 

@@ -6,10 +6,10 @@ import copy
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from record_mappings.onboarding.legacy_record import LegacyRecord
 
 from demo_data.onboarding_records import drop_field, set_field
 from migration_runtime.record_validation import RecordRejected, validate_record
+from record_mappings.onboarding.legacy_record import LegacyRecord
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 

@@ -7,7 +7,6 @@ from collections import Counter
 from datetime import UTC, datetime
 
 import pytest
-from record_mappings.onboarding.eligibility import is_eligible
 
 from demo_data.onboarding_records import (
     CORRUPTIONS,
@@ -18,6 +17,7 @@ from demo_data.onboarding_records import (
     synthetic_records,
 )
 from migration_runtime.record_validation import RecordRejected, validate_record
+from record_mappings.onboarding.eligibility import is_eligible
 
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
 
