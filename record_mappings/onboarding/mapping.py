@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from migration_runtime import pii
-from migration_runtime.record_mapping import LookupTable, Lookups
+from migration_runtime.record_mapping import Lookups, LookupTable
 from migration_runtime.record_validation import validate_record
 from record_mappings.onboarding.eligibility import is_eligible
 from record_mappings.onboarding.legacy_record import LegacyRecord
