@@ -18,6 +18,8 @@ from datetime import UTC, datetime, timedelta, timezone
 from enum import StrEnum
 from typing import Any
 
+from demo_data.demo_set import DemoDataSet
+
 FIRST_NAMES = (
     "Olivia", "Liam", "Emma", "Noah", "Amelia", "Oliver", "Sophia", "Elijah", "Charlotte", "Mateo",
     "Isabella", "Lucas", "Mia", "Levi", "Harper", "Ethan", "Evelyn", "Aiden", "Abigail", "Jackson",
@@ -284,3 +286,19 @@ def _malformed_body(rng: random.Random, kind: IntakeKind) -> str:
     if kind is IntakeKind.JSON_ARRAY:
         return json.dumps([{"contact": {"first_name": first, "last_name": last}}])
     return json.dumps({"contact": {"first_name": first, "last_name": last}, "status": "APPROVED"})
+
+
+@dataclass(frozen=True)
+class OnboardingDemoData:
+    """The onboarding mapping's demo data (``demo_data.demo_set.DemoData``): applications, no lookups."""
+
+    mapping_name: str = "onboarding"
+
+    def data_set(self, count: int, *, seed: str) -> DemoDataSet:
+        return DemoDataSet(legacy_records=legacy_records(count, seed=seed))
+
+    def intake_bodies(self, count: int, *, seed: str) -> list[str]:
+        return [message.body for message in synthetic_intake_messages(count, seed=seed)]
+
+
+DEMO_DATA = OnboardingDemoData()
