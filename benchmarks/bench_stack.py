@@ -28,7 +28,7 @@ from migration_cli.cost_model import item_size_bytes, record_transaction_write_u
 from migration_runtime.application_writes import POINTER_PK_PREFIX
 from migration_runtime.dynamodb_codec import to_attribute_map
 from migration_runtime.migration_ledger import PK_PREFIX as LEDGER_PK_PREFIX
-from record_mappings.onboarding.onboarding_item import Source
+from migration_runtime.new_items import Source
 
 # Local retries back off in seconds; tables must be deletable to be emptied between sizes.
 STACK_CONFIG: dict[str, Any] = {

@@ -28,7 +28,7 @@ from embedded_aws import EmbeddedAws
 from embedded_aws import emulator as emulator_module
 from embedded_aws.request_counter import INTERNAL_USER_AGENT, service_of
 from migration_cli.cost_model import gb_seconds
-from record_mappings.onboarding.onboarding_item import Source
+from migration_runtime.new_items import Source
 
 _RESOURCE_FIELDS = {"sqs": "QueueUrl", "dynamodb": "TableName"}
 INTAKE_SOURCE = Source.INTAKE.value

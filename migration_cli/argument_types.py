@@ -8,6 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from migration_runtime.record_mapping import DEFAULT_MAPPING
+
 
 def integer_at_least(minimum: int) -> Callable[[str], int]:
     def parse(text: str) -> int:
@@ -74,6 +76,16 @@ def stack_config_pair(text: str) -> tuple[str, Any]:
         known = ", ".join(sorted(known_keys))
         raise argparse.ArgumentTypeError(f"unknown key {key!r}; the stack reads: {known}")
     return key, value
+
+
+def add_mapping_argument(parser: argparse.ArgumentParser | Any) -> None:
+    """``--mapping NAME``: the record mapping the stack runs (its ``recordMapping``) and the demo data."""
+    parser.add_argument(
+        "--mapping",
+        default=DEFAULT_MAPPING,
+        metavar="NAME",
+        help=f"record mapping (record_mappings/NAME) and its demo data (default {DEFAULT_MAPPING})",
+    )
 
 
 def add_stack_arguments(parser: argparse.ArgumentParser | Any, example: str) -> None:

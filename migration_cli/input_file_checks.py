@@ -2,9 +2,9 @@
 
 A legacy line is refused when the legacy table could not hold it on AWS either: not UTF-8, not JSON, not
 an object, NaN/Infinity, a number DynamoDB cannot store, a lone surrogate, nesting over 32 levels, an empty
-attribute name, a missing, non-string, empty, blank or over-2,048-byte ``application_id`` (the table's
-partition key), or an item over 400 KB (see
-``migration_runtime.dynamodb_storable`` for the rules and sources).
+attribute name, a missing, non-string, empty, blank or over-2,048-byte record id (the mapping's
+``record_id_field``, the table's partition key: ``application_id`` for onboarding), or an item over
+400 KB (see ``migration_runtime.dynamodb_storable`` for the rules and sources).
 
 An intake line is refused only when it could not be sent at all: over SQS's 1 MiB message size, or holding
 a character SQS does not accept in a message body (allowed: #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to
@@ -22,10 +22,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from migration_runtime.application_ids import APPLICATION_ID, application_id_of
 from migration_runtime.aws_limits import DYNAMODB_MAX_PARTITION_KEY_BYTES, SQS_MAX_MESSAGE_BYTES
 from migration_runtime.dynamodb_storable import item_size_problem, storage_problem
 from migration_runtime.json_values import NotAJsonObject, parse_object
+from migration_runtime.record_ids import record_id_of
 from migration_runtime.safe_text import utf8_size
 
 _SQS_REFUSED = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -57,7 +57,7 @@ def _lines(path: Path) -> Iterator[tuple[int, str]]:
         raise InputFileError(f"{path}: the file is empty (no line to load)")
 
 
-def legacy_line_problem(line: str) -> tuple[dict[str, Any] | None, str | None]:
+def legacy_line_problem(line: str, id_field: str) -> tuple[dict[str, Any] | None, str | None]:
     """(record, None) when the legacy table could hold the line's record, else (None, problem)."""
     try:
         record = parse_object(line)
@@ -66,14 +66,14 @@ def legacy_line_problem(line: str) -> tuple[dict[str, Any] | None, str | None]:
     problem = storage_problem(record)
     if problem:
         return None, problem
-    if APPLICATION_ID not in record:
-        return None, "application_id: field required (the legacy table's key)"
-    application_id = application_id_of(record)
-    if application_id is None or not application_id.strip():
-        return None, "application_id: must be a non-blank string (the legacy table's key)"
-    if utf8_size(application_id) > DYNAMODB_MAX_PARTITION_KEY_BYTES:
+    if id_field not in record:
+        return None, f"{id_field}: field required (the legacy table's key)"
+    record_id = record_id_of(record, id_field)
+    if record_id is None or not record_id.strip():
+        return None, f"{id_field}: must be a non-blank string (the legacy table's key)"
+    if utf8_size(record_id) > DYNAMODB_MAX_PARTITION_KEY_BYTES:
         return None, (
-            f"application_id: longer than {DYNAMODB_MAX_PARTITION_KEY_BYTES} bytes in UTF-8 "
+            f"{id_field}: longer than {DYNAMODB_MAX_PARTITION_KEY_BYTES} bytes in UTF-8 "
             "(DynamoDB's partition key limit)"
         )
     problem = item_size_problem(record)
@@ -82,11 +82,12 @@ def legacy_line_problem(line: str) -> tuple[dict[str, Any] | None, str | None]:
     return record, None
 
 
-def read_legacy_file(path: Path) -> list[dict[str, Any]]:
-    """The records of a JSON Lines file, numbers as exact Decimals; InputFileError at the first bad line."""
+def read_legacy_file(path: Path, id_field: str) -> list[dict[str, Any]]:
+    """The records of a JSON Lines file, numbers as exact Decimals; InputFileError at the first bad line.
+    ``id_field``: the mapping's ``record_id_field`` (the legacy table's key)."""
     records = []
     for number, line in _lines(path):
-        record, problem = legacy_line_problem(line)
+        record, problem = legacy_line_problem(line, id_field)
         if problem or record is None:
             raise InputFileError(f"{path}:{number}: {problem}")
         records.append(record)

@@ -22,20 +22,20 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from migration_cli.report_model import InvariantOutcome
 from migration_cli.stack_data import approximate_depth, peek_messages, scan_items
 from migration_cli.stack_outputs import StackOutputs
-from migration_runtime.application_ids import application_id_of
 from migration_runtime.application_writes import Fate, is_pointer_item
+from migration_runtime.lookup_tables import NoLookups
 from migration_runtime.migration_ledger import REJECTED, LedgerEntry, read_ledger
 from migration_runtime.migration_verification import expected_for
+from migration_runtime.record_ids import record_id_of
+from migration_runtime.record_mapping import Lookups, RecordMapping, load_mapping
 from migration_runtime.run_sentinels import is_sentinel
 from migration_runtime.timestamps import utc_now
-from record_mappings.onboarding.eligibility import is_eligible
-from record_mappings.onboarding.onboarding_item import is_onboarding_item
 
 _SHOWN_VIOLATIONS = 10
 
@@ -54,11 +54,35 @@ class StackSnapshot:
     migration_queue_depth: int
     legacy_mapping_state: str
     new_mapping_state: str
+    mapping: RecordMapping = field(default_factory=load_mapping)
+    """The record mapping of the run: which field is a record's id, which records migrate."""
+    lookups: Lookups = field(default_factory=NoLookups)
+    """Its lookup tables (an online run recomputes an item's checksum)."""
+
+    def record_id(self, item_or_body: Any) -> str | None:
+        """The id of a legacy record, a record item or a message body (pointers: ``application_id``)."""
+        return record_id_of(item_or_body, self.mapping.record_id_field)
+
+    def ids(self, items: Iterable[dict[str, Any]]) -> list[str]:
+        return [str(item.get(self.mapping.record_id_field)) for item in items]
+
+    def record_items(self) -> list[dict[str, Any]]:
+        """The mapping's record items of the new table (not the pointers)."""
+        return [item for item in self.new_items if self.mapping.is_item(item)]
 
 
 # Only the attributes the checks read: a projected scan is about twice as fast on the emulator.
-_LEGACY_ATTRIBUTES = ("application_id", "status")
+# ``application_id`` is the pointers' (the machine's own name for a record id, whatever the mapping's).
 _NEW_ATTRIBUTES = ("pk", "sk", "application_id", "source", "checksum", "fate")
+
+
+def _legacy_attributes(mapping: RecordMapping) -> tuple[str, ...] | None:
+    """What the checks read of a legacy record: its id and what eligibility reads, when the mapping says
+    (an optional ``eligibility_fields``); None: every attribute."""
+    eligibility_fields = getattr(mapping, "eligibility_fields", None)
+    if eligibility_fields is None:
+        return None
+    return tuple(dict.fromkeys((mapping.record_id_field, *eligibility_fields)))
 
 
 def _projection(names: tuple[str, ...]) -> dict[str, Any]:
@@ -67,14 +91,26 @@ def _projection(names: tuple[str, ...]) -> dict[str, Any]:
 
 
 def read_snapshot(
-    dynamodb: Any, sqs: Any, lambda_client: Any, outputs: StackOutputs, *, whole_legacy_records: bool = False
+    dynamodb: Any,
+    sqs: Any,
+    lambda_client: Any,
+    outputs: StackOutputs,
+    *,
+    whole_legacy_records: bool = False,
+    mapping: RecordMapping | None = None,
 ) -> StackSnapshot:
     """Read everything the checks need, once, after the run has settled. ``whole_legacy_records``: read
-    every attribute (an online run compares each item with its record's final version)."""
-    legacy_projection = {} if whole_legacy_records else _projection(_LEGACY_ATTRIBUTES)
+    every attribute (an online run compares each item with its record's final version). ``mapping``: the
+    run's (default: the one the stack outputs name)."""
+    mapping = mapping or outputs.mapping()
+    legacy_attributes = _legacy_attributes(mapping)
+    legacy_projection = (
+        {} if whole_legacy_records or legacy_attributes is None else _projection(legacy_attributes)
+    )
+    new_attributes = tuple(dict.fromkeys((*_NEW_ATTRIBUTES, mapping.record_id_field)))
     return StackSnapshot(
         legacy_items=list(scan_items(dynamodb, outputs.legacy_table_name, **legacy_projection)),
-        new_items=list(scan_items(dynamodb, outputs.new_table_name, **_projection(_NEW_ATTRIBUTES))),
+        new_items=list(scan_items(dynamodb, outputs.new_table_name, **_projection(new_attributes))),
         ledger=list(read_ledger(dynamodb, outputs.control_table_name)),
         migration_dlq_bodies=[message.body for message in peek_messages(sqs, outputs.migration_dlq_url)],
         intake_dlq=[
@@ -86,6 +122,8 @@ def read_snapshot(
             "State"
         ],
         new_mapping_state=lambda_client.get_event_source_mapping(UUID=outputs.new_mapping_uuid)["State"],
+        mapping=mapping,
+        lookups=outputs.lookups(dynamodb, mapping),
     )
 
 
@@ -96,17 +134,24 @@ def _listed(values: Iterable[str]) -> str:
 
 
 def _online_place(
-    record: dict[str, Any], fate: str | None, item: dict[str, Any] | None, rejected: bool, dead: bool
+    snapshot: StackSnapshot,
+    record: dict[str, Any],
+    fate: str | None,
+    item: dict[str, Any] | None,
+    rejected: bool,
+    dead: bool,
 ) -> str | None:
     """Online, one application can have had several versions (captured changes): its place is where its
     final version ended, read from its pointer (older copies may sit in the DLQ or the ledger)."""
+    is_eligible = snapshot.mapping.is_eligible
     if fate == Fate.LIVE:
         if item is not None and item.get("source") == "intake":
             return "migrated"  # resubmitted after the cut-over: the intake's copy is newer than the legacy's
         if (
             item is not None
             and is_eligible(record)
-            and item.get("checksum") == expected_for(record, utc_now()).checksum
+            and item.get("checksum")
+            == expected_for(record, utc_now(), snapshot.mapping, snapshot.lookups).checksum
         ):
             return "migrated"
         return "dead-lettered" if dead else None  # the final version failed; an older one is in the table
@@ -118,19 +163,21 @@ def _online_place(
 
 
 def legacy_records_accounted_online(snapshot: StackSnapshot, record_ids: set[str]) -> InvariantOutcome:
-    items = {str(item.get("application_id")): item for item in snapshot.new_items if is_onboarding_item(item)}
+    record_items = snapshot.record_items()
+    items = dict(zip(snapshot.ids(record_items), record_items, strict=True))
     fates = {
         str(item.get("application_id")): item.get("fate")
         for item in snapshot.new_items
-        if is_pointer_item(item)
+        if is_pointer_item(item, snapshot.mapping.record_kind)
     }
     rejected = {entry.application_id for entry in snapshot.ledger if entry.kind == REJECTED}
-    dead = {application_id_of(body) for body in snapshot.migration_dlq_bodies}
-    by_id = {str(item.get("application_id")): item for item in snapshot.legacy_items}
+    dead = {snapshot.record_id(body) for body in snapshot.migration_dlq_bodies}
+    by_id = dict(zip(snapshot.ids(snapshot.legacy_items), snapshot.legacy_items, strict=True))
     outcomes: Counter[str] = Counter()
     wrong: list[str] = []
     for application_id in record_ids:
         place = _online_place(
+            snapshot,
             by_id[application_id],
             fates.get(application_id),
             items.get(application_id),
@@ -160,10 +207,11 @@ def _accounted(outcomes: Counter[str], wrong: list[str], *, failed: str, held: s
 
 
 def legacy_records_accounted(snapshot: StackSnapshot, loaded_ids: set[str]) -> InvariantOutcome:
-    migrated = {str(item.get("application_id")) for item in snapshot.new_items if is_onboarding_item(item)}
+    migrated = set(snapshot.ids(snapshot.record_items()))
     rejected = {entry.application_id for entry in snapshot.ledger if entry.kind == REJECTED}
-    dead = Counter(application_id_of(body) for body in snapshot.migration_dlq_bodies)
-    by_id = {str(item.get("application_id")): item for item in snapshot.legacy_items}
+    dead = Counter(snapshot.record_id(body) for body in snapshot.migration_dlq_bodies)
+    by_id = dict(zip(snapshot.ids(snapshot.legacy_items), snapshot.legacy_items, strict=True))
+    is_eligible = snapshot.mapping.is_eligible
 
     outcomes: Counter[str] = Counter()
     wrong: list[str] = []
@@ -195,25 +243,19 @@ def intake_messages_accounted(
     snapshot: StackSnapshot, sent_bodies: list[str], rolled_back: bool, online: bool = False
 ) -> InvariantOutcome:
     if rolled_back:
-        served = {str(item.get("application_id")) for item in snapshot.legacy_items}
+        served = set(snapshot.ids(snapshot.legacy_items))
         where = "the legacy table"
     elif online:
-        served = {str(item.get("application_id")) for item in snapshot.legacy_items} | {
-            str(item.get("application_id")) for item in snapshot.new_items if is_onboarding_item(item)
-        }
+        served = set(snapshot.ids(snapshot.legacy_items)) | set(snapshot.ids(snapshot.record_items()))
         where = "the new table or (consumed before the cut-over) the legacy table"
     else:
-        served = {
-            str(item.get("application_id"))
-            for item in snapshot.new_items
-            if is_onboarding_item(item) and item.get("source") == "intake"
-        }
+        served = set(snapshot.ids(item for item in snapshot.record_items() if item.get("source") == "intake"))
         where = "the new table"
     dlq_bodies = Counter(body for body, reason in snapshot.intake_dlq if reason)
     lost: list[str] = []
     delivered = rejected = 0
     for index, body in enumerate(sent_bodies):
-        application_id = application_id_of(body)
+        application_id = snapshot.record_id(body)
         if dlq_bodies[body] > 0:
             dlq_bodies[body] -= 1
             rejected += 1
@@ -243,13 +285,9 @@ def legacy_table_after_pause(
     online: bool = False,
     sent_bodies: list[str] | None = None,
 ) -> InvariantOutcome:
-    legacy_ids = {str(item.get("application_id")) for item in snapshot.legacy_items}
+    legacy_ids = set(snapshot.ids(snapshot.legacy_items))
     if rolled_back:
-        from_intake = [
-            str(item.get("application_id"))
-            for item in snapshot.new_items
-            if is_onboarding_item(item) and item.get("source") == "intake"
-        ]
+        from_intake = snapshot.ids(item for item in snapshot.record_items() if item.get("source") == "intake")
         serving = snapshot.legacy_mapping_state == "Enabled" and snapshot.new_mapping_state == "Disabled"
         holds = serving and not from_intake
         detail = (
@@ -258,7 +296,7 @@ def legacy_table_after_pause(
         )
         return InvariantOutcome("legacy_serving_again", holds, detail)
     if online:
-        sent_ids = {application_id_of(body) for body in sent_bodies or []}
+        sent_ids = {snapshot.record_id(body) for body in sent_bodies or []}
         extra = sorted(legacy_ids - loaded_ids - sent_ids)
         missing = sorted(loaded_ids - legacy_ids)
         holds = not extra and not missing
@@ -283,9 +321,7 @@ def legacy_table_after_pause(
 
 
 def one_item_per_application(snapshot: StackSnapshot) -> InvariantOutcome:
-    counts = Counter(
-        str(item.get("application_id")) for item in snapshot.new_items if is_onboarding_item(item)
-    )
+    counts = Counter(snapshot.ids(snapshot.record_items()))
     doubled = sorted(application_id for application_id, count in counts.items() if count > 1)
     if doubled:
         return InvariantOutcome(
@@ -300,7 +336,7 @@ def one_item_per_application(snapshot: StackSnapshot) -> InvariantOutcome:
 
 
 def dry_run_changed_nothing(snapshot: StackSnapshot, loaded_ids: set[str]) -> InvariantOutcome:
-    legacy_ids = {str(item.get("application_id")) for item in snapshot.legacy_items}
+    legacy_ids = set(snapshot.ids(snapshot.legacy_items))
     problems = []
     if snapshot.new_items:
         problems.append(f"{len(snapshot.new_items)} items in the new table")
@@ -368,5 +404,5 @@ def check_invariants(
 
 
 def _record_ids(snapshot: StackSnapshot) -> set[str]:
-    ids = {str(item.get("application_id")) for item in snapshot.legacy_items}
+    ids = set(snapshot.ids(snapshot.legacy_items))
     return {application_id for application_id in ids if not is_sentinel(application_id)}

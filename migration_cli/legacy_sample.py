@@ -5,8 +5,9 @@ six hours: "DescribeTable", Amazon DynamoDB API reference), or with ``exact`` a 
 reads (and is billed for) the whole table once. The sample is spread over the key space: a parallel scan
 in several segments, the first records of each, so a table loaded in order is not judged by its start.
 Each sampled record is classified by the very rules the migration applies (``enqueue_records`` and
-``migrate_record``): status first (ineligible), then a message SQS could never carry, then the record
-contract (invalid); what is left migrates, and its new item's write units are what the migration pays.
+``migrate_record``, with the stack's record mapping and its lookups): eligibility first (ineligible),
+then a message SQS could never carry, then the record contract (invalid); what is left migrates, and its
+new item's write units are what the migration pays.
 """
 
 from __future__ import annotations
@@ -21,10 +22,10 @@ from migration_cli.cost_model import item_size_bytes, write_units
 from migration_runtime.dynamodb_codec import from_attribute_map, to_attribute_map
 from migration_runtime.json_values import dumps
 from migration_runtime.migration_queue_sender import message_fits
-from migration_runtime.record_validation import RecordRejected, validate_record
+from migration_runtime.new_items import Source, build_item
+from migration_runtime.record_mapping import Lookups, RecordMapping
+from migration_runtime.record_validation import RecordRejected
 from migration_runtime.timestamps import utc_now
-from record_mappings.onboarding.eligibility import is_eligible
-from record_mappings.onboarding.onboarding_item import Source, build_onboarding_item
 
 SAMPLE_SEGMENTS = 8
 
@@ -65,17 +66,18 @@ class LegacySample:
         return self.migrated_write_units / self.migrates if self.migrates else 1.0
 
 
-def classify(record: dict[str, Any], now: datetime) -> tuple[RecordClass, int]:
+def classify(
+    record: dict[str, Any], now: datetime, mapping: RecordMapping, lookups: Lookups
+) -> tuple[RecordClass, int]:
     """The record's fate in a migration, and the write units of its new item (0 unless it migrates)."""
-    if not is_eligible(record):
+    if not mapping.is_eligible(record):
         return RecordClass.INELIGIBLE, 0
     if not message_fits(dumps(record)):
         return RecordClass.INVALID, 0
     try:
         # The item itself can still be refused (too large once built): the migration rejects it too.
-        item = build_onboarding_item(
-            validate_record(record, now=now), source=Source.MIGRATION, written_at=now
-        )
+        content = mapping.transform(mapping.validate(record, now=now), lookups)
+        item = build_item(content, source=Source.MIGRATION, written_at=now)
     except RecordRejected:
         return RecordClass.INVALID, 0
     return RecordClass.MIGRATES, write_units(item_size_bytes(to_attribute_map(item)))
@@ -90,7 +92,14 @@ def count_legacy(dynamodb: Any, table_name: str, *, exact: bool) -> LegacyCount:
 
 
 def sample_legacy(
-    dynamodb: Any, table_name: str, size: int, *, now: datetime | None = None, segments: int = SAMPLE_SEGMENTS
+    dynamodb: Any,
+    table_name: str,
+    size: int,
+    *,
+    mapping: RecordMapping,
+    lookups: Lookups,
+    now: datetime | None = None,
+    segments: int = SAMPLE_SEGMENTS,
 ) -> LegacySample:
     """Up to ``size`` records, an equal share from the start of each scan segment; a segment that runs
     out leaves its share to the others (segments are rarely equal), so a table smaller than ``size`` is
@@ -101,7 +110,7 @@ def sample_legacy(
     counts = {kind: 0 for kind in RecordClass}
     legacy_bytes = units = 0
     for raw in _spread_items(dynamodb, table_name, size, max(1, min(segments, size))):
-        kind, item_units = classify(from_attribute_map(raw), at)
+        kind, item_units = classify(from_attribute_map(raw), at, mapping, lookups)
         counts[kind] += 1
         legacy_bytes += item_size_bytes(raw)
         units += item_units

@@ -1,94 +1,41 @@
 """Live traffic for `local run --intake-rate R`: intake messages at R per second for the whole run.
 
-What a live service receives while it is migrated: new applications, and changes to existing ones -
-content edits, a resubmission that moves the record's key (new ``submitted_at``), a status change that
-makes it ineligible (or eligible again). Each application gets at most one message per run, so what it
-must end as is decided by that one message whichever backend consumed it (the intake queue does not keep
-order, and the legacy backend keeps whatever it consumed last).
+The messages are the mapping's demo data's (an optional ``live_messages(existing, seed=...)`` of its
+``DemoData``: new records and changes to existing ones, see ``demo_data/onboarding_live.py``); a mapping
+whose demo data has none has no live intake, and `local run` refuses ``--intake-rate`` for it.
 """
 
 from __future__ import annotations
 
-import json
-import random
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
-from demo_data.onboarding_records import (
-    INELIGIBLE_STATUSES,
-    SyntheticIntakeMessage,
-    synthetic_intake_messages,
-)
+from demo_data.demo_set import load_demo_data
 from migration_cli.local_data_loading import send_intake
-from record_mappings.onboarding.eligibility import is_eligible
 
 
-class LiveChange(StrEnum):
-    NEW = "new"
-    EDIT = "edit"
-    KEY_MOVE = "key_move"
-    INELIGIBLE = "ineligible"
+class LiveMessage(Protocol):
+    @property
+    def body(self) -> str: ...
 
 
-# New applications and changes to existing ones, about half each.
-_CHANGE_WEIGHTS = (
-    (LiveChange.NEW, 0.5),
-    (LiveChange.EDIT, 0.25),
-    (LiveChange.KEY_MOVE, 0.15),
-    (LiveChange.INELIGIBLE, 0.1),
-)
+def has_live_intake(mapping_name: str) -> bool:
+    """Whether the mapping's demo data can make live traffic (``--intake-rate``)."""
+    return callable(getattr(load_demo_data(mapping_name), "live_messages", None))
 
 
-@dataclass(frozen=True)
-class LiveMessage:
-    body: str
-    change: LiveChange
-
-
-def live_messages(existing: Sequence[dict[str, Any]], *, seed: str) -> Iterator[LiveMessage]:
-    """Messages without end (the sender decides how many); changes touch distinct existing eligible
-    records, new applications once none is left."""
-    rng = random.Random(f"{seed}:live")
-    candidates = [
-        record for record in existing if is_eligible(record) and isinstance(record.get("submitted_at"), str)
-    ]
-    rng.shuffle(candidates)
-    batch = 0
-    new_records: Iterator[SyntheticIntakeMessage] = iter(())
-    while True:
-        change = rng.choices([c for c, _ in _CHANGE_WEIGHTS], weights=[w for _, w in _CHANGE_WEIGHTS])[0]
-        if change is LiveChange.NEW or not candidates:
-            new = next(new_records, None)
-            if new is None:  # generated a thousand at a time, each thousand with ids of its own
-                new_records = iter(
-                    synthetic_intake_messages(1000, seed=f"{seed}:live:{batch}", malformed=0.02)
-                )
-                batch += 1
-                new = next(new_records)
-            yield LiveMessage(new.body, LiveChange.NEW)
-            continue
-        record = json.loads(json.dumps(candidates.pop()))
-        if change is LiveChange.EDIT:
-            record["steps_completed"] = [*record.get("steps_completed", []), "document_upload"][-6:]
-            record.setdefault("contact", {})["phone"] = f"+1415555{rng.randint(1000, 9999)}"
-        elif change is LiveChange.KEY_MOVE:
-            record["submitted_at"] = _later(record["submitted_at"], rng)
-        else:
-            record["status"] = rng.choice(INELIGIBLE_STATUSES)
-        yield LiveMessage(json.dumps(record), change)
-
-
-def _later(submitted_at: str, rng: random.Random) -> str:
-    try:
-        moment = datetime.fromisoformat(submitted_at)
-    except ValueError:
-        return submitted_at
-    return (moment + timedelta(days=rng.randint(1, 30), seconds=rng.randint(1, 3600))).isoformat()
+def live_messages(
+    mapping_name: str, existing: Sequence[dict[str, Any]], *, seed: str
+) -> Iterable[LiveMessage]:
+    """The mapping's live traffic over the ``existing`` legacy records, without end."""
+    make = getattr(load_demo_data(mapping_name), "live_messages", None)
+    if not callable(make):
+        raise ValueError(f"the {mapping_name} mapping's demo data has no live intake")
+    messages: Iterable[LiveMessage] = make(existing, seed=seed)
+    return messages
 
 
 @dataclass

@@ -15,15 +15,23 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
+from demo_data.demo_set import DemoDataSet, NoDemoData
 from embedded_aws.emulator import DUMMY_CREDENTIALS
 from embedded_aws.local_stack import LocalStack, find_program_dir, local_stack
 from embedded_aws.stack_deploy import DEFAULT_STACK, UnsupportedInvoke, UnsupportedResourceType
 from embedded_aws.stack_deploy.preview import preview_document, preview_stack, render_preview
 from embedded_aws.stack_deploy.program import project_name
-from migration_cli.argument_types import add_stack_arguments, integer_at_least, output_file
-from migration_cli.local_data_loading import legacy_records_from, write_legacy_records
+from migration_cli.argument_types import (
+    add_mapping_argument,
+    add_stack_arguments,
+    integer_at_least,
+    output_file,
+)
+from migration_cli.local_data_loading import legacy_data_from, write_legacy_records, write_lookup_items
 from migration_cli.local_run_command import add_local_run_parser
-from migration_cli.local_run_options import LocalRunError
+from migration_cli.local_run_options import RECORD_MAPPING_CONFIG_KEY, LocalRunError
+from migration_cli.stack_outputs import lookup_table_names
+from migration_runtime.record_mapping import UnknownMapping, load_mapping
 
 LocalRegistrar = Callable[[Any], None]
 
@@ -62,10 +70,15 @@ def print_description(description: dict[str, Any], as_json: bool, out: TextIO) -
     out.flush()
 
 
-def _seed_data(stack: LocalStack, records: list[dict[str, Any]]) -> None:
+def _seed_data(stack: LocalStack, data: DemoDataSet, mapping_name: str) -> None:
+    records = data.legacy_records
+    if data.lookup_items:
+        table_names = lookup_table_names(stack.outputs)
+        write_lookup_items(stack.aws.client("dynamodb"), table_names, data.lookup_items)
     if records:
         dynamodb = stack.aws.client("dynamodb")
-        write_legacy_records(dynamodb, stack.outputs["legacy_table_name"], records)
+        id_field = load_mapping(mapping_name).record_id_field
+        write_legacy_records(dynamodb, stack.outputs["legacy_table_name"], records, id_field=id_field)
         print(
             f"loaded {len(records):,} legacy records into {stack.outputs['legacy_table_name']}",
             file=sys.stderr,
@@ -96,8 +109,12 @@ def next_commands(outputs_file: Path | None) -> list[str]:
 
 def up(args: argparse.Namespace) -> int:
     try:
-        records = legacy_records_from(args.legacy_file, args.records, args.seed)
-    except LocalRunError as error:
+        data = legacy_data_from(args.legacy_file, args.records, args.seed, args.mapping)
+        config = {
+            **dict(args.stack_config or []),
+            RECORD_MAPPING_CONFIG_KEY: args.mapping,
+        }
+    except (LocalRunError, UnknownMapping, NoDemoData) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     # A service manager stops with SIGTERM: shut down as cleanly as on Ctrl-C. A shell starts background
@@ -106,10 +123,8 @@ def up(args: argparse.Namespace) -> int:
     previous = signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     previous_interrupt = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
-        with local_stack(
-            port=args.port, program_dir=args.program_dir, config=dict(args.stack_config or [])
-        ) as stack:
-            _seed_data(stack, records)
+        with local_stack(port=args.port, program_dir=args.program_dir, config=config) as stack:
+            _seed_data(stack, data, args.mapping)
             description = describe(stack)
             if args.outputs_file is not None:
                 _write_outputs_file(args.outputs_file, description)
@@ -172,6 +187,7 @@ def register_up(local_commands: Any) -> None:
         "--legacy-file", type=Path, default=None, help="JSON Lines, one legacy record per line, to load"
     )
     parser.add_argument("--seed", default="demo", help="seed of the synthetic data (default demo)")
+    add_mapping_argument(parser)
     add_stack_arguments(parser, example="migrateMaxConcurrency=4")
     parser.set_defaults(handler=up)
 

@@ -6,15 +6,14 @@ are split within DynamoDB's and SQS's count and byte quotas.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from demo_data.onboarding_records import legacy_records, synthetic_intake_messages
+from demo_data.demo_set import DemoDataSet, load_demo_data
 from migration_cli.input_file_checks import InputFileError, read_intake_file, read_legacy_file
 from migration_cli.local_run_options import LocalRunError, LocalRunOptions
-from migration_runtime.application_ids import application_id_of
 from migration_runtime.dynamodb_codec import to_attribute_map
 from migration_runtime.migration_queue_sender import (
     EnqueueFailed,
@@ -22,6 +21,8 @@ from migration_runtime.migration_queue_sender import (
     send_bodies,
     too_large_reason,
 )
+from migration_runtime.record_ids import record_id_of
+from migration_runtime.record_mapping import load_mapping
 from migration_runtime.size_bounded_batches import (
     DYNAMODB_BATCH_WRITE,
     dynamodb_item_size,
@@ -31,10 +32,10 @@ from migration_runtime.size_bounded_batches import (
 _LOAD_THREADS = 4
 
 
-def load_legacy_file(path: Path) -> list[dict[str, Any]]:
+def load_legacy_file(path: Path, id_field: str) -> list[dict[str, Any]]:
     """Records from a JSON Lines file, refused at the first line the legacy table could not hold."""
     try:
-        return read_legacy_file(path)
+        return read_legacy_file(path, id_field)
     except InputFileError as error:
         raise LocalRunError(str(error)) from None
 
@@ -47,34 +48,57 @@ def load_intake_file(path: Path) -> list[str]:
         raise LocalRunError(str(error)) from None
 
 
-def legacy_input(options: LocalRunOptions) -> list[dict[str, Any]]:
-    """The legacy records of the run: the file's, or synthetic ones."""
-    return legacy_records_from(options.legacy_file, options.records, options.seed)
+def legacy_input(options: LocalRunOptions) -> DemoDataSet:
+    """The legacy data of the run: the file's records, or the mapping's synthetic data set."""
+    return legacy_data_from(options.legacy_file, options.records, options.seed, options.mapping)
 
 
-def legacy_records_from(legacy_file: Path | None, records: int, seed: str) -> list[dict[str, Any]]:
-    """The file's records (refused at its first bad line), or ``records`` synthetic ones."""
+def legacy_data_from(legacy_file: Path | None, records: int, seed: str, mapping_name: str) -> DemoDataSet:
+    """The file's records (refused at its first bad line; no lookup items), or ``records`` synthetic ones
+    of the mapping's demo data (with the items of its lookup tables)."""
     if legacy_file:
-        return load_legacy_file(legacy_file)
-    return legacy_records(records, seed=seed)
+        return DemoDataSet(load_legacy_file(legacy_file, load_mapping(mapping_name).record_id_field))
+    return load_demo_data(mapping_name).data_set(records, seed=seed)
 
 
 def intake_bodies(options: LocalRunOptions) -> list[str]:
     if options.intake_file is not None:
         return load_intake_file(options.intake_file)
-    return [message.body for message in synthetic_intake_messages(options.intake, seed=options.seed)]
+    return load_demo_data(options.mapping).intake_bodies(options.intake, seed=options.seed)
 
 
-def write_legacy_records(dynamodb: Any, table_name: str, records: Sequence[dict[str, Any]]) -> None:
+def write_lookup_items(
+    dynamodb: Any, table_names: Mapping[str, str], lookup_items: Mapping[str, Sequence[dict[str, Any]]]
+) -> None:
+    """Each lookup table's items into its deployed table (``table_names``: by the mapping's table name)."""
+    missing = sorted(set(lookup_items) - set(table_names))
+    if missing:
+        raise LocalRunError(
+            "the stack has no lookup table for "
+            + ", ".join(missing)
+            + " (stack outputs lookup_table_<name>: was it deployed with this --mapping?)"
+        )
+    for name, items in lookup_items.items():
+        write_legacy_records(dynamodb, table_names[name], items, id_field=None)
+
+
+def write_legacy_records(
+    dynamodb: Any,
+    table_name: str,
+    records: Sequence[dict[str, Any]],
+    *,
+    id_field: str | None = "application_id",
+) -> None:
     """BatchWriteItem in batches within DynamoDB's count and byte quotas, on a few threads, retrying
-    unprocessed items. A record over the 400 KB item quota cannot be stored: refused, naming it."""
+    unprocessed items. A record over the 400 KB item quota cannot be stored: refused, naming it (by
+    ``id_field``, the mapping's ``record_id_field``; None: by its position)."""
     items = [to_attribute_map(record) for record in records]
-    for record, item in zip(records, items, strict=True):
+    for number, (record, item) in enumerate(zip(records, items, strict=True), start=1):
         size = dynamodb_item_size(item)
         if not DYNAMODB_BATCH_WRITE.fits(size):
+            name = repr(record_id_of(record, id_field)) if id_field else f"#{number}"
             raise LocalRunError(
-                f"legacy record {application_id_of(record)!r} cannot be stored: "
-                f"{DYNAMODB_BATCH_WRITE.too_large_reason(size)}"
+                f"legacy record {name} cannot be stored: {DYNAMODB_BATCH_WRITE.too_large_reason(size)}"
             )
 
     def write(chunk: Sequence[dict[str, Any]]) -> None:

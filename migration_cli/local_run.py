@@ -29,12 +29,13 @@ from migration_cli.local_data_loading import (
     load_legacy_file,
     send_intake,
     write_legacy_records,
+    write_lookup_items,
 )
 from migration_cli.local_run_options import (
-    LOCAL_STACK_CONFIG,
     LocalRunError,
     LocalRunOptions,
     execution_document,
+    local_stack_config,
 )
 from migration_cli.migration_control import answer_gate, start_migration
 from migration_cli.plan_beside_actual import with_plan_estimate
@@ -55,7 +56,8 @@ from migration_cli.stack_export import export_stack_data
 from migration_cli.stack_outputs import StackOutputs
 from migration_runtime.execution_input import DEFAULTS
 from migration_runtime.migration_errors import MigrationError
-from record_mappings.onboarding.onboarding_item import Source, is_onboarding_item
+from migration_runtime.new_items import Source
+from migration_runtime.record_mapping import load_mapping
 from statemachines.phases import PhaseKey
 
 # Until the pause has completed the legacy consumer still serves: intake sent then would test nothing.
@@ -84,9 +86,10 @@ def run_local_migration(options: LocalRunOptions, err: TextIO | None = None) -> 
     """Start the runtime, deploy the stack, run and check one migration; returns the report."""
     err = _step_messages(options, err)
     started = time.monotonic()
-    config = {**LOCAL_STACK_CONFIG, **options.stack_config}
+    config = local_stack_config(options)
     # Input files are checked before anything is deployed: a bad line costs no emulator start.
-    records = load_legacy_file(options.legacy_file) if options.legacy_file else None
+    id_field = load_mapping(options.mapping).record_id_field
+    records = load_legacy_file(options.legacy_file, id_field) if options.legacy_file else None
     bodies = load_intake_file(options.intake_file) if options.intake_file and not options.dry_run else None
     err.write("starting the embedded AWS runtime and deploying the stack ...\n")
     with contextlib.ExitStack() as resources:
@@ -130,11 +133,16 @@ def run_on_stack(
     """One migration on an already deployed local stack (records and intake from `options` unless given).
 
     Loading is idempotent (a record is put under its key), so running again on the same stack re-runs the
-    migration over already-migrated data.
+    migration over already-migrated data. The stack must run ``options.mapping`` (its ``recordMapping``).
     """
     err = _step_messages(options, err)
     started = time.monotonic()
-    records = legacy_input(options) if records is None else records
+    mapping = load_mapping(options.mapping)
+    lookup_items: dict[str, list[dict[str, Any]]] = {}
+    if records is None:
+        data_set = legacy_input(options)
+        records = data_set.legacy_records
+        lookup_items = {name: list(items) for name, items in data_set.lookup_items.items()}
     if bodies is None:
         bodies = [] if options.dry_run else intake_bodies(options)
     if "state_machine_arn" not in stack.outputs:
@@ -150,8 +158,11 @@ def run_on_stack(
     )
     operator = stack.aws.client("stepfunctions")
 
+    if lookup_items:
+        err.write(f"loading the lookup tables ({', '.join(sorted(lookup_items))}) ...\n")
+        write_lookup_items(dynamodb, outputs.lookup_tables, lookup_items)
     err.write(f"loading {len(records)} legacy records ...\n")
-    write_legacy_records(dynamodb, outputs.legacy_table_name, records)
+    write_legacy_records(dynamodb, outputs.legacy_table_name, records, id_field=mapping.record_id_field)
     loaded = time.monotonic()
     if options.fail_transient or options.fail_permanent:
         inject_faults(
@@ -169,7 +180,10 @@ def run_on_stack(
     err.write(f"started {execution_arn}\n")
     live = (
         LiveIntakeSender(
-            sqs, outputs.intake_queue_url, live_messages(records, seed=options.seed), options.intake_rate
+            sqs,
+            outputs.intake_queue_url,
+            live_messages(options.mapping, records, seed=options.seed),
+            options.intake_rate,
         ).start()
         if options.intake_rate > 0 and not options.dry_run
         else None
@@ -233,7 +247,9 @@ def run_on_stack(
     intake_sent = len(sent_bodies)
 
     legacy_served_intake = options.online or options.intake_rate > 0
-    data = read_snapshot(dynamodb, sqs, lambda_client, outputs, whole_legacy_records=legacy_served_intake)
+    data = read_snapshot(
+        dynamodb, sqs, lambda_client, outputs, whole_legacy_records=legacy_served_intake, mapping=mapping
+    )
     report = build_report(
         sfn,
         sqs,
@@ -241,9 +257,7 @@ def run_on_stack(
         outputs,
         execution_arn,
         intake_sent=intake_sent,
-        intake_delivered=sum(
-            1 for item in data.new_items if is_onboarding_item(item) and item.get("source") == Source.INTAKE
-        ),
+        intake_delivered=sum(1 for item in data.record_items() if item.get("source") == Source.INTAKE),
         requests=requests_between(before, after, tally.counts),
         lambda_invocations=invocations_between(before, after),
         ledger=data.ledger,
@@ -253,7 +267,7 @@ def run_on_stack(
     )
     invariants = check_invariants(
         data,
-        loaded_ids={str(record["application_id"]) for record in records},
+        loaded_ids={str(record[mapping.record_id_field]) for record in records},
         sent_bodies=sent_bodies,
         # Live intake also reaches the legacy backend offline, until the pause: judge by final versions.
         online=legacy_served_intake,

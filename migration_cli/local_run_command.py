@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from migration_cli.argument_types import (
+    add_mapping_argument,
     add_stack_arguments,
     fraction,
     integer_at_least,
@@ -72,6 +73,7 @@ def _options(args: argparse.Namespace) -> LocalRunOptions:
         segments=args.segments,
         poll_interval_seconds=args.poll_interval,
         seed=args.seed,
+        mapping=args.mapping,
         stack_config=dict(args.stack_config or []),
         program_dir=args.program_dir,
         export_dir=args.export,
@@ -118,6 +120,7 @@ def add_local_run_parser(local_subparsers: Any) -> None:
         "--intake-file", type=Path, metavar="FILE", help="raw intake message bodies, one per line, sent as is"
     )
     source.add_argument("--seed", default="demo", help="seed of the synthetic data (default demo)")
+    add_mapping_argument(source)
     faults = parser.add_argument_group("faults and the gate")
     faults.add_argument(
         "--fail-transient",

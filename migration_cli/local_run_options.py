@@ -6,9 +6,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from demo_data.demo_set import NoDemoData, load_demo_data
 from migration_cli.execution_history import GATE_ACTIONS
 from migration_cli.migration_control import execution_input
 from migration_runtime.execution_input import OFFLINE, ONLINE
+from migration_runtime.record_mapping import DEFAULT_MAPPING, UnknownMapping, load_mapping
 
 DEFAULT_RECORDS = 10_000
 DEFAULT_INTAKE = 200
@@ -19,6 +21,8 @@ LOCAL_STACK_CONFIG: dict[str, Any] = {
     "onboarding:retryBaseDelaySeconds": 1,
     "onboarding:retryMaxDelaySeconds": 4,
 }
+RECORD_MAPPING_CONFIG_KEY = "onboarding:recordMapping"
+"""The stack config key naming the record mapping the functions run (``--mapping`` passes it)."""
 
 
 class LocalRunError(Exception):
@@ -57,6 +61,8 @@ class LocalRunOptions:
     poll_interval_seconds: int = 1
     empty_readings_required: int = 2
     seed: str = "demo"
+    mapping: str = DEFAULT_MAPPING
+    """The record mapping (``record_mappings/<name>``): the stack's ``recordMapping`` and the demo data."""
     stack_config: dict[str, Any] = field(default_factory=dict)
     """Pulumi config overrides (`onboarding:<key>`), on top of LOCAL_STACK_CONFIG."""
     program_dir: Path | None = None
@@ -76,6 +82,27 @@ class LocalRunOptions:
             raise ValueError("records and intake must not be negative")
         if not 0 <= self.intake_rate <= MAX_INTAKE_RATE:
             raise ValueError(f"intake_rate must be within 0..{MAX_INTAKE_RATE} messages per second")
+        try:
+            load_mapping(self.mapping)
+            demo = load_demo_data(self.mapping)
+        except (UnknownMapping, NoDemoData) as error:
+            raise ValueError(str(error)) from None
+        if self.intake_rate > 0 and not callable(getattr(demo, "live_messages", None)):
+            raise ValueError(
+                f"live intake (--intake-rate) is not available for the {self.mapping} mapping: its demo data "
+                "makes no live traffic (send intake with --intake or --intake-file instead)"
+            )
+        configured = self.stack_config.get(RECORD_MAPPING_CONFIG_KEY)
+        if configured is not None and configured != self.mapping:
+            raise ValueError(
+                f"--stack-config recordMapping={configured} contradicts --mapping {self.mapping}: "
+                "give --mapping only"
+            )
+
+
+def local_stack_config(options: LocalRunOptions) -> dict[str, Any]:
+    """The Pulumi config of the local stack: the local defaults, the mapping, then ``--stack-config``."""
+    return {**LOCAL_STACK_CONFIG, RECORD_MAPPING_CONFIG_KEY: options.mapping, **options.stack_config}
 
 
 def execution_document(options: LocalRunOptions) -> dict[str, Any]:

@@ -107,8 +107,13 @@ def build_plan(
     """The estimate and where each input came from."""
     dynamodb = connection.client("dynamodb")
     counted = count_legacy(dynamodb, outputs.legacy_table_name, exact=args.exact)
+    mapping = outputs.mapping()
     sample = sample_legacy(
-        dynamodb, outputs.legacy_table_name, min(args.sample, counted.records or args.sample)
+        dynamodb,
+        outputs.legacy_table_name,
+        min(args.sample, counted.records or args.sample),
+        mapping=mapping,
+        lookups=outputs.lookups(dynamodb, mapping),
     )
     tap, memory_mb = read_tap(connection.client("lambda"), outputs)
     if args.seconds_per_batch is not None:

@@ -5,7 +5,8 @@
 - the migration DLQ: dead-lettered records, each with the last error the ledger kept for it;
 - the intake DLQ: rejected intake messages with their `rejection_reason`;
 - the new table: intake messages delivered to the new backend.
-Every list holds every entry, sorted by application id (the report is not bound by the state machine's
+A record's id is read by the stack's record mapping (``record_id_field``). Every list holds every entry,
+sorted by application id (the report is not bound by the state machine's
 256 KiB).
 """
 
@@ -17,7 +18,6 @@ from typing import Any
 from migration_cli.report_model import ListedRecord
 from migration_cli.stack_data import count_items, peek_messages
 from migration_cli.stack_outputs import StackOutputs
-from migration_runtime.application_ids import application_id_of
 from migration_runtime.dynamodb_codec import from_attribute_map
 from migration_runtime.migration_ledger import (
     LAST_ERROR,
@@ -27,7 +27,8 @@ from migration_runtime.migration_ledger import (
     ledger_pk,
     read_ledger,
 )
-from record_mappings.onboarding.onboarding_item import Source
+from migration_runtime.new_items import Source
+from migration_runtime.record_ids import record_id_of
 
 
 def _sorted(entries: Iterable[ListedRecord]) -> list[ListedRecord]:
@@ -68,8 +69,9 @@ def dead_lettered_records(
         else {entry.application_id: entry for entry in ledger if entry.kind == LAST_ERROR}
     )
     entries = []
+    id_field = outputs.mapping().record_id_field
     for message in peek_messages(sqs, outputs.migration_dlq_url):
-        application_id = application_id_of(message.body)
+        application_id = record_id_of(message.body, id_field)
         reason = "no error recorded for this record"
         if application_id is not None:
             entry = (
@@ -80,16 +82,17 @@ def dead_lettered_records(
             if entry is not None:
                 reason = entry.reason
         else:
-            reason = "the message is not a record with an application_id"
+            reason = f"the message is not a record with an {id_field}"
         entries.append(ListedRecord(application_id=application_id, reason=reason))
     return sorted(entries, key=lambda entry: entry.application_id or "")
 
 
 def rejected_intake_messages(sqs: Any, outputs: StackOutputs) -> list[ListedRecord]:
     """Each message of the intake DLQ: its record id (when the body has one) and its rejection reason."""
+    id_field = outputs.mapping().record_id_field
     return _sorted(
         ListedRecord(
-            application_id=application_id_of(message.body),
+            application_id=record_id_of(message.body, id_field),
             reason=message.attributes.get("rejection_reason")
             or "no rejection_reason: dead-lettered by SQS after repeated failures (see the consumer's logs)",
         )

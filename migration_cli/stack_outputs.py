@@ -10,9 +10,15 @@ import json
 import shutil
 import subprocess
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 from typing import Any
+
+from migration_runtime.lookup_tables import DynamoDbLookups, NoLookups
+from migration_runtime.record_mapping import DEFAULT_MAPPING, Lookups, RecordMapping, load_mapping
+
+LOOKUP_TABLE_OUTPUT_PREFIX = "lookup_table_"
+"""A mapping's lookup table ``<name>`` is the output ``lookup_table_<name>`` (its deployed table name)."""
 
 
 class StackOutputsError(Exception):
@@ -41,17 +47,52 @@ class StackOutputs:
     migrate_mapping_uuid: str
     capture_mapping_uuid: str
     migrate_record_function_name: str
+    record_mapping: str = DEFAULT_MAPPING
+    """The record mapping the functions run (a stack deployed before mappings existed: onboarding)."""
+    lookup_tables: Mapping[str, str] = field(default_factory=dict)
+    """Each lookup table's deployed name, by the mapping's ``LookupTable.name``."""
 
     @classmethod
     def from_mapping(cls, outputs: Mapping[str, Any]) -> StackOutputs:
         """Pick the needed names out of all the stack's outputs; extra outputs are ignored."""
-        names = [field.name for field in fields(cls)]
+        names = [
+            item.name for item in fields(cls) if item.default is MISSING and item.default_factory is MISSING
+        ]
         missing = [name for name in names if not outputs.get(name)]
         if missing:
             raise StackOutputsError(
                 f"the stack outputs lack {', '.join(missing)} (was the stack deployed from this version?)"
             )
-        return cls(**{name: str(outputs[name]) for name in names})
+        return cls(
+            **{name: str(outputs[name]) for name in names},
+            record_mapping=str(outputs.get("record_mapping") or DEFAULT_MAPPING),
+            lookup_tables=lookup_table_names(outputs),
+        )
+
+    def mapping(self) -> RecordMapping:
+        """The record mapping the stack's functions run."""
+        return load_mapping(self.record_mapping)
+
+    def lookups(self, dynamodb: Any, mapping: RecordMapping) -> Lookups:
+        """``mapping``'s lookup tables as this stack deployed them (outputs ``lookup_table_<name>``)."""
+        if not mapping.lookup_tables:
+            return NoLookups()
+        missing = [table.name for table in mapping.lookup_tables if table.name not in self.lookup_tables]
+        if missing:
+            names = ", ".join(f"{LOOKUP_TABLE_OUTPUT_PREFIX}{name}" for name in missing)
+            raise StackOutputsError(
+                f"the stack outputs lack {names} (the {mapping.name} mapping's lookup tables)"
+            )
+        return DynamoDbLookups(dynamodb, mapping.lookup_tables, table_name=self.lookup_tables.__getitem__)
+
+
+def lookup_table_names(outputs: Mapping[str, Any]) -> dict[str, str]:
+    """The deployed lookup tables among a stack's outputs, by the mapping's table name."""
+    return {
+        str(name).removeprefix(LOOKUP_TABLE_OUTPUT_PREFIX): str(value)
+        for name, value in outputs.items()
+        if str(name).startswith(LOOKUP_TABLE_OUTPUT_PREFIX) and value
+    }
 
 
 def load_outputs_file(path: Path) -> dict[str, Any]:

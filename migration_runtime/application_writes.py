@@ -1,8 +1,8 @@
 """Every write of a copy of an application to the new table: which copy wins, and no item left behind.
 
-The new table keeps one *pointer* item per application (``pk = APPLICATION#<application_id>``,
-``sk = POINTER``) next to its onboarding item. The pointer holds the version of the copy the table
-reflects (``copy_versions``), a ``revision`` counter, and the application's fate:
+The new table keeps one *pointer* item per record (``pk = <record_kind>#<record id>``, ``sk = POINTER``;
+``APPLICATION#<application_id>`` for onboarding) next to its record item. The pointer holds the version
+of the copy the table reflects (``copy_versions``), a ``revision`` counter, and the application's fate:
 - ``live``: its one onboarding item is at ``item_pk``/``item_sk``, with ``checksum``;
 - ``removed`` (the legacy record was deleted: a tombstone, so a late scanned copy cannot resurrect it),
   ``ineligible`` (its status makes it not migrate), ``rejected`` (invalid): no onboarding item.
@@ -42,7 +42,9 @@ from migration_runtime.copy_versions import INTAKE_RANK, SCAN_COPY_VERSION, supe
 from migration_runtime.dynamodb_codec import from_attribute_map, number_value, string_value, to_attribute_map
 from migration_runtime.safe_text import utf8_size
 
-POINTER_PK_PREFIX = "APPLICATION#"
+DEFAULT_RECORD_KIND = "APPLICATION"
+"""The onboarding mapping's ``record_kind``: what a copy's pointer is keyed by unless it says otherwise."""
+POINTER_PK_PREFIX = f"{DEFAULT_RECORD_KIND}#"
 POINTER_SK = "POINTER"
 MAX_POINTER_APPLICATION_ID_BYTES = DYNAMODB_MAX_PARTITION_KEY_BYTES - len(POINTER_PK_PREFIX)
 DEFAULT_MAX_ATTEMPTS = 5
@@ -93,10 +95,11 @@ class Pointer:
 class ApplicationCopy:
     """One copy of an application, as a road delivers it: its version and the fate it gives."""
 
-    application_id: str
+    application_id: str  # the record's id (its mapping's ``record_id_field``)
     version: str
     fate: Fate
-    item: Mapping[str, Any] | None = None  # the onboarding item (without ``version``), when live
+    item: Mapping[str, Any] | None = None  # the record item (without ``version``), when live
+    record_kind: str = DEFAULT_RECORD_KIND  # its mapping's: the pointer's key prefix
 
     def __post_init__(self) -> None:
         if (self.fate is Fate.LIVE) != (self.item is not None):
@@ -150,26 +153,34 @@ class WriteContended(RuntimeError):
     """The pointer kept changing under every attempt: the message is retried by its queue."""
 
 
-def pointer_key_problem(application_id: str) -> str | None:
-    """Why the pointer of this application could not be stored (its id too long for the key), or None."""
-    if utf8_size(application_id) > MAX_POINTER_APPLICATION_ID_BYTES:
+def pointer_prefix(record_kind: str) -> str:
+    return f"{record_kind}#"
+
+
+def pointer_key_problem(
+    application_id: str, record_kind: str = DEFAULT_RECORD_KIND, id_field: str = "application_id"
+) -> str | None:
+    """Why the pointer of this record could not be stored (its id too long for the key), or None."""
+    prefix = pointer_prefix(record_kind)
+    max_bytes = DYNAMODB_MAX_PARTITION_KEY_BYTES - len(prefix)
+    if utf8_size(application_id) > max_bytes:
         return (
-            f"application_id: longer than {MAX_POINTER_APPLICATION_ID_BYTES} bytes in UTF-8 "
+            f"{id_field}: longer than {max_bytes} bytes in UTF-8 "
             f"(DynamoDB's {DYNAMODB_MAX_PARTITION_KEY_BYTES}-byte partition key limit, with the "
-            f"{POINTER_PK_PREFIX!r} prefix)"
+            f"{prefix!r} prefix)"
         )
     return None
 
 
-def pointer_key(application_id: str) -> dict[str, str]:
-    problem = pointer_key_problem(application_id)
+def pointer_key(application_id: str, record_kind: str = DEFAULT_RECORD_KIND) -> dict[str, str]:
+    problem = pointer_key_problem(application_id, record_kind)
     if problem:
         raise PointerKeyTooLong(problem)
-    return {"pk": f"{POINTER_PK_PREFIX}{application_id}", "sk": POINTER_SK}
+    return {"pk": f"{pointer_prefix(record_kind)}{application_id}", "sk": POINTER_SK}
 
 
-def is_pointer_item(item: Mapping[str, Any]) -> bool:
-    return str(item.get("pk", "")).startswith(POINTER_PK_PREFIX) and item.get("sk") == POINTER_SK
+def is_pointer_item(item: Mapping[str, Any], record_kind: str = DEFAULT_RECORD_KIND) -> bool:
+    return str(item.get("pk", "")).startswith(pointer_prefix(record_kind)) and item.get("sk") == POINTER_SK
 
 
 def pointer_from_item(item: Mapping[str, Any]) -> Pointer:
@@ -183,13 +194,14 @@ def pointer_from_item(item: Mapping[str, Any]) -> Pointer:
     )
 
 
-def application_id_of_pointer(item: Mapping[str, Any]) -> str:
-    return str(item["pk"]).removeprefix(POINTER_PK_PREFIX)
+def application_id_of_pointer(item: Mapping[str, Any], record_kind: str = DEFAULT_RECORD_KIND) -> str:
+    return str(item["pk"]).removeprefix(pointer_prefix(record_kind))
 
 
-def _pointer_item(application_id: str, pointer: Pointer) -> dict[str, Any]:
+def _pointer_item(application_id: str, pointer: Pointer, record_kind: str) -> dict[str, Any]:
     item: dict[str, Any] = {
-        **pointer_key(application_id),
+        **pointer_key(application_id, record_kind),
+        # The machine's own attribute name for the record's id, whatever the mapping calls it.
         "application_id": application_id,
         "version": pointer.version,
         "revision": pointer.revision,
@@ -232,7 +244,7 @@ def _plan(table_name: str, copy: ApplicationCopy, seen: Pointer | None, outcome:
     wanted = copy.pointer(seen.revision + 1 if seen else 1)
     pointer_put: dict[str, Any] = {
         "TableName": table_name,
-        "Item": to_attribute_map(_pointer_item(copy.application_id, wanted)),
+        "Item": to_attribute_map(_pointer_item(copy.application_id, wanted, copy.record_kind)),
         "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
     }
     if seen is None:
@@ -253,8 +265,10 @@ def _plan(table_name: str, copy: ApplicationCopy, seen: Pointer | None, outcome:
     return WritePlan(outcome, seen, tuple(actions))
 
 
-def read_pointer(dynamodb: Any, table_name: str, application_id: str) -> Pointer | None:
-    key = {name: string_value(value) for name, value in pointer_key(application_id).items()}
+def read_pointer(
+    dynamodb: Any, table_name: str, application_id: str, record_kind: str = DEFAULT_RECORD_KIND
+) -> Pointer | None:
+    key = {name: string_value(value) for name, value in pointer_key(application_id, record_kind).items()}
     item = dynamodb.get_item(TableName=table_name, Key=key, ConsistentRead=True).get("Item")
     return pointer_from_item(from_attribute_map(item)) if item else None
 
@@ -299,7 +313,7 @@ def write_steps(
     Between a plan and its transaction another writer may change the pointer; a test drives several of
     these generators in an interleaved order to check that the pointer's condition makes that harmless.
     """
-    pointer_key(copy.application_id)  # raises PointerKeyTooLong before anything is sent
+    pointer_key(copy.application_id, copy.record_kind)  # raises PointerKeyTooLong before anything is sent
     seen: Pointer | None = None  # assumed first: most copies are their application's first
     transactions = reads = 0
     for _ in range(max_attempts):
@@ -315,7 +329,7 @@ def write_steps(
                 seen = changed.current
             else:
                 reads += 1
-                seen = read_pointer(dynamodb, table_name, copy.application_id)
+                seen = read_pointer(dynamodb, table_name, copy.application_id, copy.record_kind)
             continue
         return WriteResult(plan.outcome, seen, transactions, reads)
     raise WriteContended(

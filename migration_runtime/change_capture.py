@@ -15,7 +15,7 @@ harmless, as every write is decided by version. Sentinels themselves are never c
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from migration_runtime.change_log import record_changed, record_sentinel_arrival
@@ -24,6 +24,7 @@ from migration_runtime.legacy_changes import LegacyChange, legacy_change
 from migration_runtime.migration_copies import CopyChange, MigrationCopy
 from migration_runtime.migration_ledger import record_rejected
 from migration_runtime.migration_queue_sender import message_fits, send_copies, too_large_reason
+from migration_runtime.record_mapping import RecordMapping, load_mapping
 from migration_runtime.timestamps import Clock, utc_now
 
 
@@ -47,13 +48,15 @@ class ChangeCapture:
     migration_queue_url: str
     control_table_name: str
     clock: Clock = utc_now
+    mapping: RecordMapping = field(default_factory=load_mapping)
 
     def capture(self, stream_records: Sequence[Mapping[str, Any]]) -> CaptureResult:
         if not stream_records:
             return CaptureResult(changes=0, sentinels=0)
         first = _sequence_number(stream_records[0])
         try:
-            changes = [legacy_change(record) for record in stream_records]
+            id_field = self.mapping.record_id_field
+            changes = [legacy_change(record, id_field) for record in stream_records]
             copies = [change for change in changes if not change.is_sentinel]
             sentinels = [change for change in changes if change.is_sentinel]
             now = self.clock()

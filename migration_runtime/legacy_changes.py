@@ -13,10 +13,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from migration_runtime.application_ids import application_id_of
 from migration_runtime.copy_versions import stream_copy_version
 from migration_runtime.dynamodb_codec import from_attribute_map
 from migration_runtime.migration_copies import CopyChange
+from migration_runtime.record_ids import record_id_of
 from migration_runtime.run_sentinels import is_sentinel
 
 
@@ -41,8 +41,9 @@ class LegacyChange:
         return is_sentinel(self.application_id)
 
 
-def legacy_change(stream_record: Mapping[str, Any]) -> LegacyChange:
-    """The change one stream record describes; ``UnreadableChange`` when it lacks what a copy needs."""
+def legacy_change(stream_record: Mapping[str, Any], id_field: str) -> LegacyChange:
+    """The change one stream record describes (its record named by ``id_field``, the mapping's
+    ``record_id_field``); ``UnreadableChange`` when it lacks what a copy needs."""
     event_name = stream_record.get("eventName")
     data = stream_record.get("dynamodb")
     if not isinstance(data, Mapping):
@@ -61,7 +62,7 @@ def legacy_change(stream_record: Mapping[str, Any]) -> LegacyChange:
     if not isinstance(image, Mapping):
         raise UnreadableChange(f"no {image_name}: the stream must be NEW_AND_OLD_IMAGES")
     record = from_attribute_map(image)
-    application_id = application_id_of(record)
+    application_id = record_id_of(record, id_field)
     if application_id is None:
-        raise UnreadableChange("the image has no application_id")
+        raise UnreadableChange(f"the image has no {id_field}")
     return LegacyChange(sequence_number, application_id, kind, record)

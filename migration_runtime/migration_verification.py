@@ -1,8 +1,8 @@
 """Verify a migration: compare the legacy table with the new table, record by record.
 
 Both tables, and the ledger in the control table, are scanned in parallel segments. For each eligible
-legacy record the expected item is recomputed (validate + transform + checksum) and looked up in the new
-table:
+legacy record the expected item is recomputed by its record mapping (validate + transform, with the
+mapping's lookups, + checksum) and looked up in the new table:
 - found, written by the migration: migrated; its checksum must equal the recomputed one, and must also
   match the stored content itself (so a changed attribute is caught, not only a changed checksum);
 - found, written by the intake: superseded_by_intake (live data is newer; not compared);
@@ -29,7 +29,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from migration_runtime.application_ids import application_id_of
 from migration_runtime.application_writes import (
     Fate,
     Pointer,
@@ -44,6 +43,7 @@ from migration_runtime.checksum import checksum
 from migration_runtime.dynamodb_codec import from_attribute_map, to_attribute_map
 from migration_runtime.execution_input import DEFAULT_SEGMENTS, MAX_SEGMENTS
 from migration_runtime.legacy_scan import scan_segment
+from migration_runtime.lookup_tables import NoLookups
 from migration_runtime.migration_ledger import (
     LAST_ERROR,
     REJECTED,
@@ -52,7 +52,10 @@ from migration_runtime.migration_ledger import (
     ledger_pk,
     read_ledger,
 )
-from migration_runtime.record_validation import RecordRejected, validate_record
+from migration_runtime.new_items import Source, content_of, fitting_content
+from migration_runtime.record_ids import record_id_of
+from migration_runtime.record_mapping import Lookups, RecordMapping
+from migration_runtime.record_validation import RecordRejected
 from migration_runtime.run_sentinels import is_sentinel
 from migration_runtime.timestamps import utc_now
 from migration_runtime.validation_result import (
@@ -61,13 +64,6 @@ from migration_runtime.validation_result import (
     ValidationCounts,
     ValidationResult,
     ValidationScope,
-)
-from record_mappings.onboarding.eligibility import is_eligible
-from record_mappings.onboarding.onboarding_item import (
-    Source,
-    content_of,
-    fitting_content,
-    is_onboarding_item,
 )
 
 
@@ -111,22 +107,35 @@ def verify_migration(
     control_table_name: str,
     migration_dlq_url: str,
     intake_dlq_url: str,
+    mapping: RecordMapping,
+    lookups: Lookups | None = None,
     segments: int = DEFAULT_SEGMENTS,
     now: datetime | None = None,
     record_suspects: bool = False,
 ) -> ValidationResult:
     """Both tables in full. ``record_suspects``: mark every application found different as changed (an
-    online run's verification while the legacy backend still serves)."""
+    online run's verification while the legacy backend still serves). ``lookups``: the mapping's lookup
+    tables (none needed when the mapping has none)."""
+    lookups = lookups or NoLookups()
     if not 1 <= segments <= MAX_SEGMENTS:
         raise ValueError(f"segments must be between 1 and {MAX_SEGMENTS}")
     validation_time = now or utc_now()
     with ThreadPoolExecutor(max_workers=3 * segments) as pool:
         legacy_parts = [
-            pool.submit(_read_legacy_segment, dynamodb, legacy_table_name, segment, segments, validation_time)
+            pool.submit(
+                _read_legacy_segment,
+                dynamodb,
+                legacy_table_name,
+                segment,
+                segments,
+                validation_time,
+                mapping,
+                lookups,
+            )
             for segment in range(segments)
         ]
         new_parts = [
-            pool.submit(_read_new_segment, dynamodb, new_table_name, segment, segments)
+            pool.submit(_read_new_segment, dynamodb, new_table_name, segment, segments, mapping)
             for segment in range(segments)
         ]
         ledger_parts = [
@@ -163,6 +172,8 @@ def verify_changed_records(
     migration_dlq_url: str,
     intake_dlq_url: str,
     since: datetime,
+    mapping: RecordMapping,
+    lookups: Lookups | None = None,
     now: datetime | None = None,
 ) -> ValidationResult:
     """The cut-over's re-verification in an online run: only the applications marked changed since
@@ -173,19 +184,20 @@ def verify_changed_records(
     applied before that verification read the record (verified then) or found different and marked
     (a suspect, marked at that verification's time), so only later marks need reading again."""
     validation_time = now or utc_now()
+    lookups = lookups or NoLookups()
     # The marks carry the capture's clock, ``since`` the state machine's: a margin for clock skew.
     changed = sorted(set(changed_since(dynamodb, control_table_name, since=since - CLOCK_SKEW_MARGIN)))
     legacy = _LegacySide()
     new = _NewSide()
     gone_but_live = 0
     for application_id in changed:
-        record = _get(dynamodb, legacy_table_name, {"application_id": application_id})
-        pointer = _read_pointer_or_none(dynamodb, new_table_name, application_id)
+        record = _get(dynamodb, legacy_table_name, {mapping.record_id_field: application_id})
+        pointer = _read_pointer_or_none(dynamodb, new_table_name, application_id, mapping.record_kind)
         if pointer is not None and pointer.fate is Fate.LIVE and pointer.item_key is not None:
             new.current_items[application_id] = pointer.item_key
             item = _get(dynamodb, new_table_name, {"pk": pointer.item_key[0], "sk": pointer.item_key[1]})
             if item is not None:
-                _add_target(new, item)
+                _add_target(new, item, mapping.record_id_field)
         elif pointer is not None:
             new.current_items[application_id] = None
         for kind in (REJECTED, LAST_ERROR):
@@ -198,8 +210,8 @@ def verify_changed_records(
             gone_but_live += 1 if new.current_items.get(application_id) else 0
             continue
         legacy.legacy += 1
-        if is_eligible(record):
-            legacy.expected.append(expected_for(record, validation_time))
+        if mapping.is_eligible(record):
+            legacy.expected.append(expected_for(record, validation_time, mapping, lookups))
         else:
             legacy.ineligible += 1
             # An ineligible record keeps no item: a live pointer is a copy that should have been retired.
@@ -223,9 +235,11 @@ def _get(dynamodb: Any, table_name: str, key: dict[str, str]) -> dict[str, Any] 
     return from_attribute_map(item) if item else None
 
 
-def _read_pointer_or_none(dynamodb: Any, table_name: str, application_id: str) -> Pointer | None:
+def _read_pointer_or_none(
+    dynamodb: Any, table_name: str, application_id: str, record_kind: str
+) -> Pointer | None:
     try:
-        return read_pointer(dynamodb, table_name, application_id)
+        return read_pointer(dynamodb, table_name, application_id, record_kind)
     except PointerKeyTooLong:
         return None  # such an id can never have been written: nothing to compare
 
@@ -236,52 +250,63 @@ def queue_depth(sqs: Any, queue_url: str) -> int:
     return sum(int(attributes.get(name, 0)) for name in names)
 
 
-def expected_for(record: dict[str, Any], now: datetime) -> _Expected:
+def expected_for(
+    record: dict[str, Any], now: datetime, mapping: RecordMapping, lookups: Lookups
+) -> _Expected:
     """What the migration of this legacy record should have left, by the very checks it ran."""
-    application_id = application_id_of(record) or ""
+    application_id = record_id_of(record, mapping.record_id_field) or ""
     try:
-        content = fitting_content(validate_record(record, now=now))
+        content = fitting_content(mapping.transform(mapping.validate(record, now=now), lookups))
     except RecordRejected as rejected:
         return _Expected(application_id, None, None, rejected.reason)
     return _Expected(application_id, (content["pk"], content["sk"]), checksum(content), None)
 
 
 def _read_legacy_segment(
-    dynamodb: Any, table: str, segment: int, segments: int, now: datetime
+    dynamodb: Any,
+    table: str,
+    segment: int,
+    segments: int,
+    now: datetime,
+    mapping: RecordMapping,
+    lookups: Lookups,
 ) -> _LegacySide:
     side = _LegacySide()
     for record in scan_segment(dynamodb, table_name=table, segment=segment, total_segments=segments):
-        if is_sentinel(record.get("application_id")):
+        if is_sentinel(record.get(mapping.record_id_field)):
             continue
         side.legacy += 1
-        if is_eligible(record):
-            side.expected.append(expected_for(record, now))
+        if mapping.is_eligible(record):
+            side.expected.append(expected_for(record, now, mapping, lookups))
         else:
             side.ineligible += 1
     return side
 
 
-def _read_new_segment(dynamodb: Any, table: str, segment: int, segments: int) -> _NewSide:
+def _read_new_segment(
+    dynamodb: Any, table: str, segment: int, segments: int, mapping: RecordMapping
+) -> _NewSide:
     # Only small summaries are kept, not items: the verifier must hold a whole table's worth in memory.
     side = _NewSide()
     for item in scan_segment(dynamodb, table_name=table, segment=segment, total_segments=segments):
-        if is_pointer_item(item):
+        if is_pointer_item(item, mapping.record_kind):
             pointer = pointer_from_item(item)
             live = pointer.item_key if pointer.fate is Fate.LIVE else None
             side.current_items[str(item.get("application_id", ""))] = live
-        elif is_onboarding_item(item):
-            _add_target(side, item)
+        elif mapping.is_item(item):
+            _add_target(side, item, mapping.record_id_field)
     return side
 
 
-def _add_target(side: _NewSide, item: dict[str, Any]) -> None:
-    side.item_apps[(item["pk"], item["sk"])] = str(item.get("application_id", ""))
+def _add_target(side: _NewSide, item: dict[str, Any], id_field: str) -> None:
+    record_id = str(item.get(id_field, ""))
+    side.item_apps[(item["pk"], item["sk"])] = record_id
     side.targets[(item["pk"], item["sk"])] = _Target(
         source=str(item.get("source", "")),
         checksum=str(item.get("checksum", "")),
         content_checksum=checksum(content_of(item)),
     )
-    side.target_app_ids.add(str(item.get("application_id", "")))
+    side.target_app_ids.add(record_id)
 
 
 def _read_ledger_segment(

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
+from migration_runtime.new_items import NOT_CONTENT
 from migration_runtime.record_validation import RecordRejected
 
 __all__ = [
@@ -41,7 +42,7 @@ __all__ = [
 DEFAULT_MAPPING = "onboarding"
 _MAPPING_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
 # What the machine adds to every item: a mapping's content must not use these names.
-MACHINE_ATTRIBUTES = frozenset({"checksum", "source", "written_at", "version"})
+MACHINE_ATTRIBUTES = NOT_CONTENT
 
 
 @dataclass(frozen=True)

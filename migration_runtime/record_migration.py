@@ -1,7 +1,9 @@
 """Migrate one legacy record from a migration queue message.
 
-Order: sentinel (skipped: not a record) -> remove (a tombstone) -> eligibility (by status) -> validation
-(rejected: ledger REJECTED, done, never retried) -> transform -> fault injection (local runs only) ->
+The record's rules are its mapping's (``record_mapping``): its id field, eligibility, validation and
+transformation (with its lookups). Order: sentinel (skipped: not a record) -> remove (a tombstone) ->
+eligibility -> validation (rejected: ledger REJECTED, done, never retried) -> transform -> fault injection
+(local runs only: ``faults``, a no-op unless the handler found the optional ``fault_injection``) ->
 the write of this copy through ``application_writes`` (which copy wins: the message's version, from its
 ``copy_version`` attribute, against the application's pointer). A copy that is not live (removed,
 ineligible, rejected) deletes the application's item if it had one, unless a newer copy already won.
@@ -19,11 +21,9 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
-from fault_injection.record_faults import FaultInjector
 from migration_runtime import pii
-from migration_runtime.application_ids import application_id_of
 from migration_runtime.application_writes import (
     ApplicationCopy,
     Fate,
@@ -34,14 +34,16 @@ from migration_runtime.application_writes import (
 )
 from migration_runtime.copy_versions import SCAN_COPY_VERSION
 from migration_runtime.json_values import NotAJsonObject, parse_object
+from migration_runtime.lookup_tables import NoLookups
 from migration_runtime.migration_copies import CopyChange
 from migration_runtime.migration_ledger import clear_last_error, record_last_error, record_rejected
-from migration_runtime.record_validation import RecordRejected, validate_record
+from migration_runtime.new_items import Source, build_item
+from migration_runtime.record_ids import record_id_of
+from migration_runtime.record_mapping import Lookups, RecordMapping, load_mapping
+from migration_runtime.record_validation import RecordRejected
 from migration_runtime.retry_backoff import RetryBackoff
 from migration_runtime.run_sentinels import is_sentinel
 from migration_runtime.timestamps import Clock, utc_now
-from record_mappings.onboarding.eligibility import is_eligible
-from record_mappings.onboarding.onboarding_item import Source, build_onboarding_item
 
 
 class MigrationOutcome(StrEnum):
@@ -75,7 +77,22 @@ class MigrationResult:
 
 
 class MalformedMigrationMessage(ValueError):
-    """The body is not a record with an application id: nothing can be written or ledgered for it."""
+    """The body is not a record with an id: nothing can be written or ledgered for it."""
+
+
+class TargetWriteFaults(Protocol):
+    """Faults injected just before the target write (``fault_injection.record_faults`` in local runs)."""
+
+    def before_target_write(self, record_id: str, receive_count: int) -> None:
+        """Raise the configured fault, if any, for this attempt."""
+        ...
+
+
+class NoFaults:
+    """What a Lambda archive without the optional ``fault_injection`` package runs: never a fault."""
+
+    def before_target_write(self, record_id: str, receive_count: int) -> None:
+        return None
 
 
 class MigrationAttemptFailed(Exception):
@@ -106,29 +123,36 @@ class RecordMigrator:
     control_table_name: str  # the ledger's home
     migration_queue_url: str
     backoff: RetryBackoff = field(default_factory=RetryBackoff)
-    faults: FaultInjector = field(default_factory=FaultInjector)
+    faults: TargetWriteFaults = field(default_factory=NoFaults)
     clock: Clock = utc_now
+    mapping: RecordMapping = field(default_factory=load_mapping)
+    lookups: Lookups = field(default_factory=NoLookups)
+    """The mapping's lookup tables, for this invocation (see ``lookup_tables.lookups_for``)."""
 
     def migrate(self, message: MigrationMessage) -> MigrationResult:
         raw: Any = None
         try:
-            raw = _parse(message.body)
-            if is_sentinel(raw["application_id"]):
+            raw = _parse(message.body, self.mapping.record_id_field)
+            record_id = raw[self.mapping.record_id_field]
+            if is_sentinel(record_id):
                 return MigrationResult(MigrationOutcome.SENTINEL, {})
-            result = self._migrate(raw, message)
+            result = self._migrate(raw, record_id, message)
             if message.receive_count > 1:
                 # An earlier attempt may have left a LAST_ERROR; a failure to delete it fails this
                 # attempt too, and the redelivery (a duplicate write) deletes it then.
-                clear_last_error(self.dynamodb, self.control_table_name, application_id=raw["application_id"])
+                clear_last_error(self.dynamodb, self.control_table_name, application_id=record_id)
             return result
         except Exception as error:
             raise self._failed(error, raw, message) from error
 
-    def _migrate(self, raw: dict[str, Any], message: MigrationMessage) -> MigrationResult:
-        application_id = raw["application_id"]
-        fields = pii.log_fields(raw)
+    def _migrate(
+        self, raw: dict[str, Any], application_id: str, message: MigrationMessage
+    ) -> MigrationResult:
+        fields = pii.log_fields(raw, self.mapping)
         now = self.clock()
-        decided = decide_copy(raw, message.version, message.change, now=now)
+        decided = decide_copy(
+            raw, message.version, message.change, now=now, mapping=self.mapping, lookups=self.lookups
+        )
         if decided.copy.fate is Fate.LIVE:
             self.faults.before_target_write(application_id, message.receive_count)
             written = write_copy(self.dynamodb, self.new_table_name, decided.copy)
@@ -149,7 +173,7 @@ class RecordMigrator:
 
     def _write(self, copy: ApplicationCopy) -> WriteResult | None:
         """Record a fate that holds no item; None when the id is too long for a pointer (no item either)."""
-        if pointer_key_problem(copy.application_id):
+        if pointer_key_problem(copy.application_id, copy.record_kind):
             # Such an id never had an item (the item's sort key holds less), so nothing is left behind.
             return None
         return write_copy(self.dynamodb, self.new_table_name, copy)
@@ -166,9 +190,9 @@ class RecordMigrator:
 
     def _failed(self, error: Exception, raw: Any, message: MigrationMessage) -> MigrationAttemptFailed:
         error_type = type(error).__name__
-        reason = pii.safe_error_reason(error, raw)
-        fields = pii.log_fields(raw)
-        application_id = application_id_of(raw)  # the whole id: log fields are cut short
+        reason = pii.safe_error_reason(error, raw, self.mapping)
+        fields = pii.log_fields(raw, self.mapping)
+        application_id = record_id_of(raw, self.mapping.record_id_field)  # the whole id: log fields are cut
         # Best effort on both: a failing ledger or queue call must not hide the original error (without
         # the visibility change the message simply waits the queue's full visibility timeout).
         if application_id:
@@ -205,20 +229,34 @@ class DecidedCopy:
     reason: str | None = None  # why it was rejected
 
 
-def decide_copy(raw: dict[str, Any], version: str, change: CopyChange, *, now: datetime) -> DecidedCopy:
-    """The copy of the application a migration message makes: remove -> removed, then eligibility (by
-    status) -> ineligible, then validation and transform -> rejected with its reason, or live."""
-    application_id = raw["application_id"]
+def decide_copy(
+    raw: dict[str, Any],
+    version: str,
+    change: CopyChange,
+    *,
+    now: datetime,
+    mapping: RecordMapping,
+    lookups: Lookups,
+) -> DecidedCopy:
+    """The copy of the record a migration message makes: remove -> removed, then the mapping's eligibility
+    -> ineligible, then validation and transform -> rejected with its reason, or live."""
+    record_id = raw[mapping.record_id_field]
+    kind = mapping.record_kind
     if change is CopyChange.REMOVE:
-        return DecidedCopy(ApplicationCopy(application_id, version, Fate.REMOVED))
-    if not is_eligible(raw):
-        return DecidedCopy(ApplicationCopy(application_id, version, Fate.INELIGIBLE))
+        return DecidedCopy(ApplicationCopy(record_id, version, Fate.REMOVED, record_kind=kind))
+    if not mapping.is_eligible(raw):
+        return DecidedCopy(ApplicationCopy(record_id, version, Fate.INELIGIBLE, record_kind=kind))
     try:
-        record = validate_record(raw, now=now)
-        item = build_onboarding_item(record, source=Source.MIGRATION, written_at=now)
+        item = build_item(
+            mapping.transform(mapping.validate(raw, now=now), lookups),
+            source=Source.MIGRATION,
+            written_at=now,
+        )
     except RecordRejected as rejected:
-        return DecidedCopy(ApplicationCopy(application_id, version, Fate.REJECTED), rejected.reason)
-    return DecidedCopy(ApplicationCopy(application_id, version, Fate.LIVE, item))
+        return DecidedCopy(
+            ApplicationCopy(record_id, version, Fate.REJECTED, record_kind=kind), rejected.reason
+        )
+    return DecidedCopy(ApplicationCopy(record_id, version, Fate.LIVE, item, record_kind=kind))
 
 
 _NOT_LIVE_OUTCOMES = {
@@ -245,7 +283,7 @@ def _live_outcome(written: WriteResult) -> MigrationOutcome:
     return _LIVE_OUTCOMES[written.outcome]
 
 
-def _parse(body: str) -> dict[str, Any]:
+def _parse(body: str, id_field: str) -> dict[str, Any]:
     """The record as parsed (exact Decimals, not yet checked): validation checks and rejects it."""
     try:
         raw = parse_object(body)
@@ -253,6 +291,6 @@ def _parse(body: str) -> dict[str, Any]:
         raise MalformedMigrationMessage(str(error)) from None
     # Any non-empty id the legacy table could key by can be ledgered (a blank one is rejected by
     # validation, under its own key); without one there is nothing to write a rejection for.
-    if application_id_of(raw) is None:
-        raise MalformedMigrationMessage("application_id: must be a non-empty string")
+    if record_id_of(raw, id_field) is None:
+        raise MalformedMigrationMessage(f"{id_field}: must be a non-empty string")
     return raw

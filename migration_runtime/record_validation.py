@@ -1,4 +1,4 @@
-"""Validate a raw legacy record into a model, or reject it with a reason that is safe to log.
+"""Validate a raw legacy record into a mapping's pydantic model, or reject it with a reason safe to log.
 
 A reason names the field(s) and the kind of error, e.g. ``business.tax_id: must be 9 digits or
 NN-NNNNNNN``, and never the offending value: pydantic messages can quote their input, so messages are
@@ -8,20 +8,18 @@ rewritten per error type and any remaining trace of the input is scrubbed.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from migration_runtime.dynamodb_storable import field_path, storage_problem
 from migration_runtime.json_values import plain
 from migration_runtime.safe_text import safe_text
-from migration_runtime.timestamps import utc_now
-from record_mappings.onboarding.legacy_record import NOW_CONTEXT_KEY, LegacyRecord
 
 MAX_REASON_LENGTH = 1000
 REDACTED = "<redacted>"
+Model = TypeVar("Model", bound=BaseModel)
 
 
 class RecordRejected(Exception):
@@ -32,11 +30,11 @@ class RecordRejected(Exception):
         self.reason = reason
 
 
-def validate_record(raw_record: Any, *, now: datetime | None = None) -> LegacyRecord:
-    """The record as a model, or ``RecordRejected``: whatever the input, nothing else is raised.
+def validated_model(model: type[Model], raw_record: Any, *, context: dict[str, Any]) -> Model:
+    """The record as ``model``, or ``RecordRejected``: whatever the input, nothing else is raised.
 
-    The one validator of the contract, for the intake and the migration alike: first what DynamoDB can
-    store at all (numbers, text, nesting, attribute names: see ``dynamodb_storable``), then the fields.
+    What a mapping's ``validate`` builds on, for the intake and the migration alike: first what DynamoDB
+    can store at all (numbers, text, nesting, attribute names: see ``dynamodb_storable``), then the fields.
     """
     if not isinstance(raw_record, Mapping):
         raise RecordRejected("record: must be a JSON object")
@@ -44,7 +42,7 @@ def validate_record(raw_record: Any, *, now: datetime | None = None) -> LegacyRe
     if problem:
         raise RecordRejected(bounded_reason(problem))
     try:
-        return LegacyRecord.model_validate(plain(raw_record), context={NOW_CONTEXT_KEY: now or utc_now()})
+        return model.model_validate(plain(raw_record), context=context)
     except ValidationError as error:
         raise RecordRejected(rejection_reason(error)) from None
     except (RecursionError, TypeError, ValueError, OverflowError, ArithmeticError) as error:

@@ -2,7 +2,7 @@
 
 Each invocation sends whole pages (a page is never half-sent, so the cursor after it is exact) and, after
 each page, returns the cursor if fewer than the reserved milliseconds remain. At least one page is always
-processed, so every call makes progress. Eligibility is decided here by status only; eligible records
+processed, so every call makes progress. Eligibility is decided here (by the record mapping); eligible records
 are sent as stored, invalid ones included: the per-record function rejects them into the ledger (in the
 control table), where the operator sees each one with its reason. The one exception is a record whose
 message would exceed the SQS message quota: no queue can carry it, so it is rejected into the ledger here
@@ -24,10 +24,10 @@ from migration_runtime.json_values import dumps
 from migration_runtime.legacy_scan import scan_page
 from migration_runtime.migration_ledger import record_rejected
 from migration_runtime.migration_queue_sender import message_fits, send_bodies, too_large_reason
-from migration_runtime.record_validation import RecordRejected, validate_record
+from migration_runtime.record_mapping import RecordMapping
+from migration_runtime.record_validation import RecordRejected
 from migration_runtime.run_sentinels import is_sentinel
 from migration_runtime.timestamps import utc_now
-from record_mappings.onboarding.eligibility import is_eligible
 
 
 class EnqueueRequest(BaseModel):
@@ -55,6 +55,7 @@ def enqueue_segment(
     page_size: int,
     time_reserve_ms: int,
     remaining_time_ms: Callable[[], int],
+    mapping: RecordMapping,
     control_table_name: str | None = None,
     now: datetime | None = None,
 ) -> EnqueueResult:
@@ -72,7 +73,7 @@ def enqueue_segment(
             cursor=cursor,
             page_size=page_size,
         )
-        bodies, oversized = _classify(page.records, counts, validation_time)
+        bodies, oversized = _classify(page.records, counts, validation_time, mapping)
         if not request.dry_run:
             # Ledger first: a failure here fails the call before anything of the page is sent.
             _reject_oversized(dynamodb, control_table_name, oversized, validation_time)
@@ -102,15 +103,15 @@ class OversizedRecord:
 
 
 def _classify(
-    records: list[dict[str, Any]], counts: EnqueueCounts, now: datetime
+    records: list[dict[str, Any]], counts: EnqueueCounts, now: datetime, mapping: RecordMapping
 ) -> tuple[list[str], list[OversizedRecord]]:
     bodies: list[str] = []
     oversized: list[OversizedRecord] = []
     for record in records:
-        if is_sentinel(record.get("application_id")):
+        if is_sentinel(record.get(mapping.record_id_field)):
             continue  # an online run's sentinel, not a record: never sent, never counted
         counts.scanned += 1
-        if not is_eligible(record):
+        if not mapping.is_eligible(record):
             counts.ineligible += 1
             continue
         counts.eligible += 1
@@ -118,11 +119,12 @@ def _classify(
         if not message_fits(body):
             counts.invalid += 1
             oversized.append(
-                OversizedRecord(str(record.get("application_id")), oversized_reason(record, body))
+                OversizedRecord(str(record.get(mapping.record_id_field)), oversized_reason(record, body))
             )
             continue
         try:
-            validate_record(record, now=now)
+            # Validation only (no transform: lookups are the per-record function's): counted invalid here.
+            mapping.validate(record, now=now)
         except RecordRejected:
             counts.invalid += 1
         bodies.append(body)

@@ -16,6 +16,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from migration_runtime import aws_clients, settings
 from migration_runtime.change_capture import ChangeCapture
+from migration_runtime.configured_mapping import configured_mapping
 
 logger = Logger()
 tracer = Tracer()
@@ -31,6 +32,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         sqs=aws_clients.sqs(),
         migration_queue_url=settings.migration_queue_url(),
         control_table_name=settings.control_table_name(),
+        mapping=configured_mapping(),
     )
     records = event.get("Records") or []
     result = capture.capture(records)

@@ -15,6 +15,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from migration_runtime import aws_clients, settings
 from migration_runtime.call_time_slice import sliced_remaining_time_ms
+from migration_runtime.configured_mapping import configured_mapping
 from migration_runtime.segment_enqueue import EnqueueRequest, enqueue_segment
 
 logger = Logger()
@@ -36,6 +37,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         legacy_table_name=settings.legacy_table_name(),
         migration_queue_url=settings.migration_queue_url(),
         control_table_name=settings.control_table_name(),
+        mapping=configured_mapping(),
         page_size=settings.enqueue_scan_page_size(),
         time_reserve_ms=settings.enqueue_time_reserve_ms(),
         remaining_time_ms=sliced_remaining_time_ms(

@@ -13,6 +13,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from migration_runtime import aws_clients, settings
+from migration_runtime.configured_mapping import configured_mapping
 from migration_runtime.intake_batch import process_intake_batch
 from migration_runtime.intake_processing import IntakeOutcome, LegacyIntake
 
@@ -33,6 +34,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         sqs=aws_clients.sqs(),
         legacy_table_name=settings.legacy_table_name(),
         intake_dlq_url=settings.intake_dlq_url(),
+        mapping=configured_mapping(),
     )
     return process_intake_batch(
         event, context, intake, processor=processor, logger=logger, metrics=metrics, metric_names=_METRICS

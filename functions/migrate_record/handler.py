@@ -17,14 +17,16 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from fault_injection.record_faults import FaultInjector
 from migration_runtime import aws_clients, settings
+from migration_runtime.configured_mapping import configured_lookups, configured_mapping
 from migration_runtime.migration_copies import copy_attributes_from_event
 from migration_runtime.record_migration import (
     MigrationAttemptFailed,
     MigrationMessage,
     MigrationOutcome,
+    NoFaults,
     RecordMigrator,
+    TargetWriteFaults,
 )
 from migration_runtime.retry_backoff import RetryBackoff
 
@@ -49,16 +51,29 @@ _METRICS = {
 }
 
 
+def _faults() -> TargetWriteFaults:
+    """The configured faults, when the archive holds the optional ``fault_injection`` package."""
+    try:
+        from fault_injection.record_faults import FaultInjector
+    except ImportError:  # packaged only for local resilience runs (the stack's ``faultInjection``)
+        return NoFaults()
+    return FaultInjector.from_settings()
+
+
 def _migrator() -> RecordMigrator:
-    # Built per invocation from the environment (cheap; clients are cached process-wide).
+    # Built per invocation from the environment (cheap; clients are cached process-wide, the mapping
+    # per process, and the lookups' cache lasts this invocation).
+    dynamodb = aws_clients.dynamodb()
     return RecordMigrator(
-        dynamodb=aws_clients.dynamodb(),
+        dynamodb=dynamodb,
         sqs=aws_clients.sqs(),
         new_table_name=settings.new_table_name(),
         control_table_name=settings.control_table_name(),
         migration_queue_url=settings.migration_queue_url(),
         backoff=RetryBackoff.from_settings(),
-        faults=FaultInjector.from_settings(),
+        faults=_faults(),
+        mapping=configured_mapping(),
+        lookups=configured_lookups(dynamodb),
     )
 
 

@@ -13,6 +13,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from migration_runtime import aws_clients, settings
+from migration_runtime.configured_mapping import configured_lookups, configured_mapping
 from migration_runtime.intake_batch import process_intake_batch
 from migration_runtime.intake_processing import IntakeOutcome, OnboardingIntake
 
@@ -35,11 +36,14 @@ _METRICS = {
 @tracer.capture_lambda_handler(capture_response=False, capture_error=False)
 @logger.inject_lambda_context(log_event=False, clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    dynamodb = aws_clients.dynamodb()
     intake = OnboardingIntake(
-        dynamodb=aws_clients.dynamodb(),
+        dynamodb=dynamodb,
         sqs=aws_clients.sqs(),
         new_table_name=settings.new_table_name(),
         intake_dlq_url=settings.intake_dlq_url(),
+        mapping=configured_mapping(),
+        lookups=configured_lookups(dynamodb),
     )
     return process_intake_batch(
         event, context, intake, processor=processor, logger=logger, metrics=metrics, metric_names=_METRICS

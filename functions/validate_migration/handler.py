@@ -18,6 +18,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field
 
 from migration_runtime import aws_clients, settings
+from migration_runtime.configured_mapping import configured_lookups, configured_mapping
 from migration_runtime.execution_input import DEFAULT_SEGMENTS, MAX_SEGMENTS, OFFLINE, ONLINE
 from migration_runtime.migration_verification import verify_changed_records, verify_migration
 
@@ -43,14 +44,17 @@ class ValidateRequest(BaseModel):
 def lambda_handler(event: dict[str, Any] | None, context: LambdaContext) -> dict[str, Any]:
     metrics.add_metric(name="ValidationRuns", unit=MetricUnit.Count, value=1)
     request = ValidateRequest.model_validate(event or {})
+    dynamodb = aws_clients.dynamodb()
     tables_and_queues = {
-        "dynamodb": aws_clients.dynamodb(),
+        "dynamodb": dynamodb,
         "sqs": aws_clients.sqs(),
         "legacy_table_name": settings.legacy_table_name(),
         "new_table_name": settings.new_table_name(),
         "control_table_name": settings.control_table_name(),
         "migration_dlq_url": settings.migration_dlq_url(),
         "intake_dlq_url": settings.intake_dlq_url(),
+        "mapping": configured_mapping(),
+        "lookups": configured_lookups(dynamodb),
     }
     online = request.mode == ONLINE
     if online and request.stage == "cut_over":

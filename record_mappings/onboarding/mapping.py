@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from migration_runtime import pii
 from migration_runtime.record_mapping import Lookups, LookupTable
-from migration_runtime.record_validation import validate_record
+from record_mappings.onboarding import personal_data
 from record_mappings.onboarding.eligibility import is_eligible
 from record_mappings.onboarding.legacy_record import LegacyRecord
 from record_mappings.onboarding.onboarding_item import fitting_content, is_onboarding_item
+from record_mappings.onboarding.validation import validate_record
 
 
 @dataclass(frozen=True)
@@ -25,9 +25,11 @@ class OnboardingMapping:
     name: str = "onboarding"
     record_id_field: str = "application_id"
     record_kind: str = "APPLICATION"
-    loggable_fields: tuple[str, ...] = pii.LOGGABLE_FIELDS
-    personal_fields: tuple[tuple[str, ...], ...] = pii.PERSONAL_FIELDS
+    loggable_fields: tuple[str, ...] = personal_data.LOGGABLE_FIELDS
+    personal_fields: tuple[tuple[str, ...], ...] = personal_data.PERSONAL_FIELDS
     lookup_tables: tuple[LookupTable, ...] = ()
+    eligibility_fields: tuple[str, ...] = ("status",)
+    """Optional hint: all ``is_eligible`` reads (lets the invariants scan the legacy table projected)."""
 
     def is_eligible(self, raw: Mapping[str, Any]) -> bool:
         return is_eligible(raw)

@@ -50,7 +50,7 @@ def test_every_legacy_corpus_record_is_migrated_ineligible_or_rejected_naming_it
     stack, lambda_context
 ):
     # GIVEN every hostile legacy record the table can hold, loaded as `local run` loads its file
-    records = read_legacy_file(CORPUS / "legacy_records.jsonl")
+    records = read_legacy_file(CORPUS / "legacy_records.jsonl", "application_id")
     expected: dict[str, str] = json.loads((CORPUS / "legacy_expected.json").read_text(encoding="utf-8"))
     assert len(records) >= 60
     stack.put_legacy(records)

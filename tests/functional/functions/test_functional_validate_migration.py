@@ -15,6 +15,7 @@ from migration_runtime import aws_clients
 from migration_runtime.bounded_sample import MAX_SAMPLE_ENTRIES, MAX_SAMPLE_TEXT_CHARS
 from migration_runtime.dynamodb_codec import to_attribute_map
 from migration_runtime.migration_verification import verify_migration
+from record_mappings.onboarding.mapping import MAPPING
 
 
 @pytest.fixture
@@ -188,6 +189,7 @@ def test_lists_are_capped_and_flagged_truncated(stack, lambda_context, make_reco
         control_table_name=stack.control_table,
         migration_dlq_url=stack.migration_dlq_url,
         intake_dlq_url=stack.intake_dlq_url,
+        mapping=MAPPING,
         segments=2,
     )
 

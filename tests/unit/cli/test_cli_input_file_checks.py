@@ -27,7 +27,7 @@ def test_every_refused_corpus_line_is_refused_naming_its_line(tmp_path: Path) ->
 
         # WHEN the file is read / THEN line 2 is refused with the expected problem, quoting nothing
         with pytest.raises(InputFileError) as refused:
-            read_legacy_file(path)
+            read_legacy_file(path, "application_id")
         message = str(refused.value)
         assert message.startswith(f"{path}:2: "), message[:200]
         assert phrase in message, (index, message[:200])
@@ -35,7 +35,7 @@ def test_every_refused_corpus_line_is_refused_naming_its_line(tmp_path: Path) ->
 
 
 def test_the_corpus_files_themselves_are_accepted() -> None:
-    assert len(read_legacy_file(CORPUS / "legacy_records.jsonl")) >= 60
+    assert len(read_legacy_file(CORPUS / "legacy_records.jsonl", "application_id")) >= 60
     assert len(read_intake_file(CORPUS / "intake_messages.jsonl")) >= 40
 
 

@@ -155,7 +155,7 @@ def test_a_dry_run_must_change_nothing() -> None:
 def test_legacy_file_lines_are_checked(tmp_path: Path) -> None:
     good = tmp_path / "good.jsonl"
     good.write_text('{"application_id": "a"}\n\n{"application_id": "b", "x": 1.5}\n', encoding="utf-8")
-    assert [record["application_id"] for record in load_legacy_file(good)] == ["a", "b"]
+    assert [record["application_id"] for record in load_legacy_file(good, "application_id")] == ["a", "b"]
 
     for content, message in (
         ("{nope\n", ":1: not valid JSON"),
@@ -164,9 +164,9 @@ def test_legacy_file_lines_are_checked(tmp_path: Path) -> None:
         bad = tmp_path / "bad.jsonl"
         bad.write_text(content, encoding="utf-8")
         with pytest.raises(LocalRunError, match=message):
-            load_legacy_file(bad)
+            load_legacy_file(bad, "application_id")
     with pytest.raises(LocalRunError, match="does not exist"):
-        load_legacy_file(tmp_path / "missing.jsonl")
+        load_legacy_file(tmp_path / "missing.jsonl", "application_id")
 
 
 def test_options_and_gate_policy(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -6,9 +6,9 @@ import itertools
 import json
 from collections import Counter
 
+from demo_data.onboarding_live import LiveChange, live_messages
 from demo_data.onboarding_records import legacy_records
-from migration_cli.live_intake import LiveChange, live_messages
-from migration_runtime.application_ids import application_id_of
+from migration_runtime.record_ids import record_id_of
 from record_mappings.onboarding.eligibility import is_eligible
 
 
@@ -22,7 +22,7 @@ def test_changes_touch_distinct_existing_records_and_new_applications_are_new() 
 
     # THEN every application gets at most one message, every kind of change occurs, and each change differs
     # from the loaded record the way its kind says
-    counted = Counter(i for i in (application_id_of(m.body) for m in messages) if i is not None)
+    counted = Counter(i for i in (record_id_of(m.body, "application_id") for m in messages) if i is not None)
     assert max(counted.values()) == 1
     assert {m.change for m in messages} == set(LiveChange)
     for message in messages:

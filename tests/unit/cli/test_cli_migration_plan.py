@@ -25,6 +25,8 @@ from migration_cli.migration_plan import (
     counts_from_sample,
     estimate,
 )
+from migration_runtime.lookup_tables import NoLookups
+from record_mappings.onboarding.mapping import MAPPING
 
 COUNTS = RecordCounts(records=10_000, migrates=7_500, ineligible=2_000, invalid=500, mean_legacy_bytes=900)
 TAP = Tap(batch_size=10, max_concurrency=10)
@@ -180,7 +182,7 @@ def test_each_synthetic_record_is_classified_as_the_migration_treats_it() -> Non
     }
 
     # WHEN / THEN each lands in its class; only migrating ones have write units
-    results = [(item.kind, *classify(item.record, now)) for item in records]
+    results = [(item.kind, *classify(item.record, now, MAPPING, NoLookups())) for item in records]
     assert {kind for kind, _, _ in results} == set(expected)
     for kind, record_class, units in results:
         assert record_class is expected[kind]

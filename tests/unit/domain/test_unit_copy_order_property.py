@@ -37,11 +37,15 @@ from migration_runtime.application_writes import (
 )
 from migration_runtime.copy_versions import SCAN_COPY_VERSION, intake_copy_version, stream_copy_version
 from migration_runtime.dynamodb_codec import from_attribute_map
+from migration_runtime.lookup_tables import NoLookups
 from migration_runtime.migration_copies import CopyChange
+from migration_runtime.new_items import Source
 from migration_runtime.record_migration import decide_copy
-from migration_runtime.record_validation import RecordRejected, validate_record
+from migration_runtime.record_validation import RecordRejected
 from record_mappings.onboarding.eligibility import is_eligible
-from record_mappings.onboarding.onboarding_item import Source, build_onboarding_item
+from record_mappings.onboarding.mapping import MAPPING
+from record_mappings.onboarding.onboarding_item import build_onboarding_item
+from record_mappings.onboarding.validation import validate_record
 from tests.fixtures.dynamodb_tables import create_pk_sk_table
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
@@ -162,7 +166,9 @@ def _writer(dynamodb: Any, table: str, delivery: Copy) -> Generator[Any, None, W
         item = build_onboarding_item(record, source=Source.INTAKE, written_at=NOW)
         application_copy = ApplicationCopy(record.application_id, version, Fate.LIVE, item)
     else:
-        application_copy = decide_copy(raw, version, change, now=NOW).copy
+        application_copy = decide_copy(
+            raw, version, change, now=NOW, mapping=MAPPING, lookups=NoLookups()
+        ).copy
     return (yield from write_steps(dynamodb, table, application_copy))
 
 

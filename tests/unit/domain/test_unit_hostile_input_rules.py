@@ -11,15 +11,17 @@ from typing import Any
 
 import pytest
 
-from migration_runtime.application_ids import application_id_of
 from migration_runtime.aws_limits import DYNAMODB_MAX_ITEM_BYTES, DYNAMODB_MAX_PARTITION_KEY_BYTES
 from migration_runtime.dynamodb_codec import to_attribute_map
 from migration_runtime.dynamodb_storable import item_size, storage_problem
 from migration_runtime.json_values import NotAJsonObject, loads_object
 from migration_runtime.migration_ledger import ledger_entry, ledger_pk
-from migration_runtime.record_validation import RecordRejected, validate_record
+from migration_runtime.new_items import Source
+from migration_runtime.record_ids import record_id_of
+from migration_runtime.record_validation import RecordRejected
 from migration_runtime.safe_text import safe_text, utf8_size
-from record_mappings.onboarding.onboarding_item import Source, build_onboarding_item
+from record_mappings.onboarding.onboarding_item import build_onboarding_item
+from record_mappings.onboarding.validation import validate_record
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 
@@ -178,9 +180,9 @@ def test_reasons_are_safe_to_send_and_bounded() -> None:
 )
 def test_one_application_id_reader_for_any_input(source: Any, expected: str | None) -> None:
     # WHEN the id is read from anything / THEN the answer matches json.loads and nothing is raised
-    assert application_id_of(source) == expected
+    assert record_id_of(source, "application_id") == expected
 
 
 def test_the_id_reader_agrees_with_json_loads_on_ordinary_bodies(make_record) -> None:
     body = json.dumps(make_record(seed=15))
-    assert application_id_of(body) == json.loads(body)["application_id"]
+    assert record_id_of(body, "application_id") == json.loads(body)["application_id"]

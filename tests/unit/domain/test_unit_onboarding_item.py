@@ -8,13 +8,9 @@ from datetime import UTC, datetime
 from migration_runtime.checksum import checksum
 from migration_runtime.dynamodb_codec import from_attribute_map, to_attribute_map
 from migration_runtime.json_values import loads_object
-from migration_runtime.record_validation import validate_record
-from record_mappings.onboarding.onboarding_item import (
-    Source,
-    build_onboarding_item,
-    content_of,
-    onboarding_content,
-)
+from migration_runtime.new_items import Source, content_of
+from record_mappings.onboarding.onboarding_item import build_onboarding_item, onboarding_content
+from record_mappings.onboarding.validation import validate_record
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 

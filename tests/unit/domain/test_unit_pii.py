@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from migration_runtime import pii
+from record_mappings.onboarding.mapping import MAPPING
 
 
 def test_log_fields_carry_only_ids_and_status(make_record):
@@ -12,7 +13,7 @@ def test_log_fields_carry_only_ids_and_status(make_record):
     record = make_record(seed=1, referral_code="REF-77")
 
     # WHEN the loggable fields are picked
-    fields = pii.log_fields(record)
+    fields = pii.log_fields(record, MAPPING)
 
     # THEN only the ids and the status are there
     assert fields == {
@@ -23,7 +24,7 @@ def test_log_fields_carry_only_ids_and_status(make_record):
 
 
 def test_log_fields_of_a_non_record_are_empty():
-    assert pii.log_fields(["not", "a", "record"]) == {}
+    assert pii.log_fields(["not", "a", "record"], MAPPING) == {}
 
 
 def test_masked_keeps_shape_and_ids_but_no_value(make_record, personal_values):
@@ -31,7 +32,7 @@ def test_masked_keeps_shape_and_ids_but_no_value(make_record, personal_values):
     record = make_record(seed=2)
 
     # WHEN masked
-    masked = pii.masked(record)
+    masked = pii.masked(record, MAPPING)
 
     # THEN the structure and ids remain, no personal value does
     text = json.dumps(masked)
@@ -50,7 +51,7 @@ def test_scrub_removes_every_personal_value_from_an_error_message(make_record, p
     error = ValueError(f"could not store item {record['application_id']}: {quoted}")
 
     # WHEN the safe reason is built
-    reason = pii.safe_error_reason(error, record)
+    reason = pii.safe_error_reason(error, record, MAPPING)
 
     # THEN no personal value survives, the application id (not personal) does
     assert [value for value in personal_values(record) if value in reason] == []

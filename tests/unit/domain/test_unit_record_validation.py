@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from demo_data.onboarding_records import drop_field, set_field
-from migration_runtime.record_validation import RecordRejected, validate_record
+from migration_runtime.record_validation import RecordRejected
 from record_mappings.onboarding.legacy_record import LegacyRecord
+from record_mappings.onboarding.validation import validate_record
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 

@@ -16,8 +16,9 @@ from demo_data.onboarding_records import (
     synthetic_intake_messages,
     synthetic_records,
 )
-from migration_runtime.record_validation import RecordRejected, validate_record
+from migration_runtime.record_validation import RecordRejected
 from record_mappings.onboarding.eligibility import is_eligible
+from record_mappings.onboarding.validation import validate_record
 
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
 

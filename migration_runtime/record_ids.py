@@ -1,10 +1,11 @@
-"""The application id of a record or of a message body: one answer for every reader, never an exception.
+"""The id of a record or of a message body: one answer for every reader, never an exception.
 
-Functions, the report, the invariants and the `local run` file loader all ask "which application is this?"
-of input that may be anything: not JSON, JSON nested 100,000 levels deep, an id that is a number, a lone
-surrogate. A body is read without building its values and without recursion (a small state machine over
-the JSON grammar, strings decoded by the standard library's scanner), so no depth of nesting can raise
-``RecursionError``, and a body that is not one valid JSON object has no id, as with ``json.loads``.
+Functions, the report, the invariants and the `local run` file loader all ask "which record is this?" (its
+mapping's ``record_id_field``: ``application_id`` for onboarding) of input that may be anything: not JSON,
+JSON nested 100,000 levels deep, an id that is a number, a lone surrogate. A body is read without building
+its values and without recursion (a small state machine over the JSON grammar, strings decoded by the
+standard library's scanner), so no depth of nesting can raise ``RecursionError``, and a body that is
+not one valid JSON object has no id, as with ``json.loads``.
 """
 
 from __future__ import annotations
@@ -16,28 +17,26 @@ from typing import Any
 
 from migration_runtime.safe_text import is_valid_unicode
 
-APPLICATION_ID = "application_id"
-
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 # The JSON number grammar, plus the constants json.loads accepts by default.
 _SCALAR = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?|true|false|null|NaN|-?Infinity")
 
 
-def application_id_of(source: Any) -> str | None:
-    """The top-level ``application_id`` when it is a non-empty string that UTF-8 can carry, else None.
+def record_id_of(source: Any, field: str) -> str | None:
+    """The top-level member ``field`` when it is a non-empty string that UTF-8 can carry, else None.
 
     ``source`` is a parsed record (a mapping) or a JSON body (str or UTF-8 bytes); anything else has none.
     """
     if isinstance(source, Mapping):
-        value = source.get(APPLICATION_ID)
+        value = source.get(field)
     elif isinstance(source, bytes | bytearray):
         try:
-            value = _top_level_member(bytes(source).decode("utf-8"), APPLICATION_ID)
+            value = _top_level_member(bytes(source).decode("utf-8"), field)
         except (UnicodeDecodeError, ValueError, IndexError):
             return None
     elif isinstance(source, str):
         try:
-            value = _top_level_member(source, APPLICATION_ID)
+            value = _top_level_member(source, field)
         except (ValueError, IndexError):
             return None
     else:
