@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import sys
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -409,6 +410,29 @@ def test_fault_injection_is_off_by_default(stack, events, lambda_context, make_r
     # THEN none fails, even on first receive
     assert response == {"batchItemFailures": []}
     assert len(_onboarding_items(stack)) == 10
+
+
+def test_an_archive_without_fault_injection_still_migrates_and_injects_nothing(
+    stack, events, lambda_context, make_record, monkeypatch
+):
+    # GIVEN a permanent fault configured for one record, which the packaged fault injection applies
+    records = [make_record(seed=70 + index) for index in range(3)]
+    monkeypatch.setenv(env.FAULT_PERMANENT_IDS, records[0]["application_id"])
+    event = events.sqs_event(*(json.dumps(record) for record in records))
+    with_package = migrate.lambda_handler(event, lambda_context)
+    assert len(with_package["batchItemFailures"]) == 1
+
+    # WHEN the archive lacks the optional fault_injection package (its import fails) and the same
+    # records arrive again
+    monkeypatch.setitem(sys.modules, "fault_injection.record_faults", None)
+    monkeypatch.setitem(sys.modules, "fault_injection", None)
+    without_package = migrate.lambda_handler(event, lambda_context)
+
+    # THEN no fault is injected: every record is migrated
+    assert without_package == {"batchItemFailures": []}
+    assert {item["application_id"] for item in _onboarding_items(stack)} == {
+        record["application_id"] for record in records
+    }
 
 
 def test_malformed_migration_message_fails_without_a_ledger_entry(stack, events, lambda_context):
