@@ -411,5 +411,5 @@ def _missing_reason(expected: _Expected, new: _NewSide) -> str:
     if expected.invalid_reason is not None:
         return f"not processed; would be rejected: {expected.invalid_reason}"
     if expected.application_id in new.target_app_ids:
-        return "no target item under the expected key (customer_id or submitted_at differ)"
+        return "no target item under the expected key (the fields its key is built from differ)"
     return "no target item and no recorded error"
