@@ -12,7 +12,9 @@ from typing import Any
 
 import pytest
 
+from migration_runtime.aws_limits import DYNAMODB_MAX_ITEM_BYTES
 from migration_runtime.checksum import checksum
+from migration_runtime.dynamodb_storable import item_size
 from migration_runtime.record_mapping import (
     MACHINE_ATTRIBUTES,
     LookupTable,
@@ -274,3 +276,29 @@ def test_numbers_read_back_from_dynamodb_transform_like_the_message_body():
 def test_only_completed_workouts_are_eligible(status, eligible):
     # GIVEN / WHEN / THEN eligibility is the status alone, whatever its type
     assert MAPPING.is_eligible({"status": status}) is eligible
+
+
+def test_a_completion_too_large_once_transformed_is_rejected_not_retried():
+    # GIVEN a completion whose notes fit a legacy item but not the new one, beside the routine copied in
+    record = _completion(notes="x" * (DYNAMODB_MAX_ITEM_BYTES - 400))
+    assert item_size(record) <= DYNAMODB_MAX_ITEM_BYTES
+
+    # WHEN / THEN the transformation rejects it with the size reason, quoting nothing
+    with pytest.raises(RecordRejected) as rejected:
+        _transformed(record)
+    assert rejected.value.reason == "record: larger than DynamoDB's 400 KB item size limit once transformed"
+
+
+def test_an_unknown_field_dynamodb_cannot_store_once_nested_is_rejected_by_its_legacy_name():
+    # GIVEN an unknown field nested 31 levels deep: storable at the top, one level too deep under "extra"
+    nested: Any = "leaf"
+    for _ in range(31):
+        nested = {"level": nested}
+    record = _completion(app_state=nested)
+    assert MAPPING.validate(record, now=NOW)  # the legacy record itself is fine
+
+    # WHEN / THEN the transformation rejects it, naming the field as the legacy record spells it
+    with pytest.raises(RecordRejected) as rejected:
+        _transformed(record)
+    assert rejected.value.reason.startswith("app_state")
+    assert "nested deeper" in rejected.value.reason
