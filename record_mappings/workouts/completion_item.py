@@ -1,0 +1,153 @@
+"""The new service's completion item: a legacy completion with what it refers to copied in.
+
+User first, date/time second: ``pk = USER#<user_id>``,
+``sk = COMPLETION#<completed_at UTC Z>#<completion_id>``.
+The routine is copied in AS IT WAS AT COMPLETION TIME: the ``routines`` version with the greatest
+``valid_from <= completed_at`` (routines change over time; a completion's history must not). The user's
+display name and time zone are copied as they are now. Unknown legacy fields are kept under ``extra``.
+
+A completion that refers to no user, or to a routine that had no version yet at ``completed_at``, is
+rejected: no retry can make the lookup tables hold what they do not.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr, ValidationError
+
+from migration_runtime.dynamodb_storable import item_size_problem, storage_problem
+from migration_runtime.json_values import plain
+from migration_runtime.record_mapping import Lookups
+from migration_runtime.record_validation import RecordRejected, bounded_reason, rejection_reason
+from migration_runtime.timestamps import to_utc_z
+from record_mappings.workouts.completion_record import PK_PREFIX, SK_PREFIX, CompletionRecord, Text
+
+USERS_TABLE = "users"
+ROUTINES_TABLE = "routines"
+EXTRA = "extra"
+# checksum (64 hex), source, written_at (27), version (an intake version: about 54 with a message id)
+# and their names, rounded up: the machine adds them after the transformation.
+_NOT_CONTENT_BYTES = 240
+# valid_from is compared as text with completed_at in UTC: only the fixed-width form sorts as time.
+_FIXED_WIDTH_UTC = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z", re.ASCII)
+
+
+class _Open(BaseModel):
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+
+class Exercise(_Open):
+    name: Text
+    sets: Annotated[StrictInt, Field(ge=1)]
+    reps: Annotated[StrictInt, Field(ge=1)]
+    weight_kg: Annotated[StrictInt | StrictFloat, Field(ge=0)] | None = None
+
+
+class RoutineVersion(_Open):
+    """One item of the ``routines`` lookup table: a routine's definition from ``valid_from`` on."""
+
+    routine_id: Text
+    valid_from: Annotated[StrictStr, Field(pattern=_FIXED_WIDTH_UTC.pattern)]
+    version: Annotated[StrictInt, Field(ge=1)]
+    name: Text
+    exercises: list[Exercise]
+
+
+class UserProfile(_Open):
+    """The part of a ``users`` item a completion carries (the e-mail stays behind)."""
+
+    display_name: Text
+    time_zone: Text
+
+
+def item_key(record: CompletionRecord) -> dict[str, str]:
+    return {
+        "pk": f"{PK_PREFIX}{record.user_id}",
+        "sk": f"{SK_PREFIX}{to_utc_z(record.completed_at)}#{record.completion_id}",
+    }
+
+
+def _user(record: CompletionRecord, lookups: Lookups) -> UserProfile:
+    item = lookups.get(USERS_TABLE, {"user_id": record.user_id})
+    if item is None:
+        raise RecordRejected("user_id: no such user in the users table")
+    try:
+        return UserProfile.model_validate(plain(item))
+    except ValidationError as error:
+        raise RecordRejected(
+            bounded_reason(f"user_id: the user's item is unusable ({rejection_reason(error)})")
+        ) from None
+
+
+def routine_at_completion(record: CompletionRecord, lookups: Lookups) -> RoutineVersion:
+    """The version of the routine that was valid when the completion happened."""
+    completed_at_z = to_utc_z(record.completed_at)
+    item = lookups.latest_at_or_before(ROUTINES_TABLE, record.routine_id, completed_at_z)
+    if item is None:
+        raise RecordRejected("routine_id: no version of the routine at completed_at")
+    try:
+        routine = RoutineVersion.model_validate(plain(item))
+    except ValidationError as error:
+        raise RecordRejected(
+            bounded_reason(
+                f"routine_id: the routine version at completed_at is unusable ({rejection_reason(error)})"
+            )
+        ) from None
+    if routine.routine_id != record.routine_id or routine.valid_from > completed_at_z:
+        # Defence in depth: a Lookups that answered for another routine or a later version is a bug there.
+        raise ValueError("routines lookup answered with a version that does not apply")
+    return routine
+
+
+def completion_content(record: CompletionRecord, lookups: Lookups) -> dict[str, Any]:
+    """The transformed content, without source and timestamps (what the checksum covers)."""
+    user = _user(record, lookups)
+    routine = routine_at_completion(record, lookups)
+    content: dict[str, Any] = {
+        **item_key(record),
+        "completion_id": record.completion_id,
+        "user_id": record.user_id,
+        "routine_id": record.routine_id,
+        "completed_at": to_utc_z(record.completed_at),
+        "status": record.status.value,
+        "duration_seconds": record.duration_seconds,
+        "user": {"display_name": user.display_name, "time_zone": user.time_zone},
+        "routine": {
+            "routine_id": routine.routine_id,
+            "version": routine.version,
+            "valid_from": routine.valid_from,
+            "name": routine.name,
+            "exercises": [
+                exercise.model_dump(mode="json", exclude_unset=True) for exercise in routine.exercises
+            ],
+        },
+        EXTRA: record.unknown_fields,
+    }
+    if record.notes is not None:
+        content["notes"] = record.notes
+    return plain(content)
+
+
+def fitting_content(record: CompletionRecord, lookups: Lookups) -> dict[str, Any]:
+    """``completion_content``, or ``RecordRejected`` when the new table could not store it.
+
+    A valid legacy record can still not fit once transformed: its unknown fields move one level down
+    (under ``extra``) and the routine copied in adds bytes, so nesting and the 400 KB item limit are
+    checked on the transformed item (with room for what the machine adds).
+    """
+    content = completion_content(record, lookups)
+    problem = storage_problem(content)
+    if problem:
+        # Name the field as the legacy record spells it: extra.<name> is the top-level unknown <name>.
+        raise RecordRejected(bounded_reason(problem.removeprefix(f"{EXTRA}.")))
+    problem = item_size_problem(content, reserve_bytes=_NOT_CONTENT_BYTES)
+    if problem:
+        raise RecordRejected(f"{problem} once transformed")
+    return content
+
+
+def is_completion_item(item: Mapping[str, Any]) -> bool:
+    return str(item.get("pk", "")).startswith(PK_PREFIX) and str(item.get("sk", "")).startswith(SK_PREFIX)
