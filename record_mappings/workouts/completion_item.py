@@ -3,8 +3,10 @@
 User first, date/time second: ``pk = USER#<user_id>``,
 ``sk = COMPLETION#<completed_at UTC Z>#<completion_id>``.
 The routine is copied in AS IT WAS AT COMPLETION TIME: the ``routines`` version with the greatest
-``valid_from <= completed_at`` (routines change over time; a completion's history must not). The user's
-display name and time zone are copied as they are now. Unknown legacy fields are kept under ``extra``.
+``valid_from <= completed_at`` (routines change over time; a completion's history must not). The user is
+only checked to exist: what a user item holds (name, time zone) changes after the fact, so a copy would
+drift from what the verifier recomputes later and fail a clean migration for a rename; a routine version
+never changes once written. Unknown legacy fields are kept under ``extra``.
 
 A completion that refers to no user, or to a routine that had no version yet at ``completed_at``, is
 rejected: no retry can make the lookup tables hold what they do not.
@@ -56,13 +58,6 @@ class RoutineVersion(_Open):
     exercises: list[Exercise]
 
 
-class UserProfile(_Open):
-    """The part of a ``users`` item a completion carries (the e-mail stays behind)."""
-
-    display_name: Text
-    time_zone: Text
-
-
 def item_key(record: CompletionRecord) -> dict[str, str]:
     return {
         "pk": f"{PK_PREFIX}{record.user_id}",
@@ -70,16 +65,9 @@ def item_key(record: CompletionRecord) -> dict[str, str]:
     }
 
 
-def _user(record: CompletionRecord, lookups: Lookups) -> UserProfile:
-    item = lookups.get(USERS_TABLE, {"user_id": record.user_id})
-    if item is None:
+def _require_user(record: CompletionRecord, lookups: Lookups) -> None:
+    if lookups.get(USERS_TABLE, {"user_id": record.user_id}) is None:
         raise RecordRejected("user_id: no such user in the users table")
-    try:
-        return UserProfile.model_validate(plain(item))
-    except ValidationError as error:
-        raise RecordRejected(
-            bounded_reason(f"user_id: the user's item is unusable ({rejection_reason(error)})")
-        ) from None
 
 
 def routine_at_completion(record: CompletionRecord, lookups: Lookups) -> RoutineVersion:
@@ -104,7 +92,7 @@ def routine_at_completion(record: CompletionRecord, lookups: Lookups) -> Routine
 
 def completion_content(record: CompletionRecord, lookups: Lookups) -> dict[str, Any]:
     """The transformed content, without source and timestamps (what the checksum covers)."""
-    user = _user(record, lookups)
+    _require_user(record, lookups)
     routine = routine_at_completion(record, lookups)
     content: dict[str, Any] = {
         **item_key(record),
@@ -114,7 +102,6 @@ def completion_content(record: CompletionRecord, lookups: Lookups) -> dict[str, 
         "completed_at": to_utc_z(record.completed_at),
         "status": record.status.value,
         "duration_seconds": record.duration_seconds,
-        "user": {"display_name": user.display_name, "time_zone": user.time_zone},
         "routine": {
             "routine_id": routine.routine_id,
             "version": routine.version,

@@ -2,7 +2,7 @@
 
 Completions keyed by ``completion_id``; eligible when COMPLETED; validated against the legacy contract
 (``completion_record``); transformed to ``USER#<user_id>`` / ``COMPLETION#<completed_at>#<id>`` with the
-routine version valid at completion time and the user's display name copied in (``completion_item``),
+routine version valid at completion time copied in (the user only checked to exist) (``completion_item``),
 which needs two lookup tables: ``users`` and ``routines`` (one item per version, sorted by ``valid_from``).
 """
 
@@ -24,14 +24,12 @@ from record_mappings.workouts.completion_record import CompletionRecord, validat
 from record_mappings.workouts.eligibility import is_eligible
 
 LOGGABLE_FIELDS = ("completion_id", "user_id", "routine_id", "status")
-# Free text and a person's name and address, wherever they appear: in the legacy record, the users
-# table's item, and the new item (which carries the user under "user").
+# Free text and a person's name and address, wherever they appear: in the legacy record and in the
+# users table's item.
 PERSONAL_FIELDS = (
     ("notes",),
     ("email",),
     ("display_name",),
-    ("user", "display_name"),
-    ("user", "email"),
 )
 LOOKUP_TABLES = (
     LookupTable(name=USERS_TABLE, hash_key="user_id"),

@@ -110,12 +110,12 @@ def test_item_is_keyed_by_user_then_utc_completion_time_then_completion():
     # WHEN transformed
     item = _transformed(record)
 
-    # THEN the user comes first and the UTC time second; the user and the unknown field are carried
+    # THEN the user comes first and the UTC time second; the unknown field is carried, no user profile
     assert item["pk"] == f"USER#{USER}"
     assert item["sk"] == "COMPLETION#2024-03-10T01:45:30.000000Z#cmp-000000000001"
     assert item["completed_at"] == "2024-03-10T01:45:30.000000Z"
-    assert item["user"] == {"display_name": "Priya Patel", "time_zone": "Asia/Kolkata"}
-    assert "email" not in str(item)
+    assert "user" not in item
+    assert "Priya" not in str(item) and "email" not in str(item)
     assert item["notes"] == "Knee a bit sore"
     assert item["extra"] == {"device": {"platform": "watch"}}
     assert not MACHINE_ATTRIBUTES & set(item)
@@ -234,19 +234,23 @@ def test_a_missing_field_and_a_non_object_are_rejected():
         MAPPING.validate(["not", "an", "object"], now=NOW)
 
 
-def test_an_unusable_lookup_item_is_rejected_naming_the_field_without_quoting_the_user():
-    # GIVEN a user item whose display name is not text and a personal e-mail beside it
-    users = [
-        {"user_id": USER, "display_name": 24681357, "email": "secret.person@example.com", "time_zone": "UTC"}
-    ]
+def test_a_changed_user_profile_changes_no_item_so_the_verifier_cannot_see_drift():
+    # GIVEN a completion transformed while the user had one profile
+    before = _transformed(_completion())
 
-    # WHEN / THEN the completion is rejected, naming user_id and the broken attribute, quoting nothing
-    with pytest.raises(RecordRejected) as rejected:
-        _transformed(_completion(), _lookups(users=users))
-    assert rejected.value.reason.startswith("user_id: ")
-    assert "display_name" in rejected.value.reason
-    assert "24681357" not in rejected.value.reason
-    assert "secret.person" not in rejected.value.reason
+    # WHEN the user's name and time zone change (an item even the old contract would not accept)
+    renamed = [{"user_id": USER, "display_name": 24681357, "email": "new@example.com", "time_zone": "UTC"}]
+    after = _transformed(_completion(), _lookups(users=renamed))
+
+    # THEN the item is the same: only the user's existence was read
+    assert after == before
+
+
+def test_a_removed_user_rejects_the_completion_naming_the_field():
+    # GIVEN no user item for the completion's user
+    # WHEN / THEN the completion is rejected, naming user_id
+    with pytest.raises(RecordRejected, match=r"^user_id: no such user in the users table$"):
+        _transformed(_completion(), _lookups(users=[]))
 
 
 def test_numbers_read_back_from_dynamodb_transform_like_the_message_body():
