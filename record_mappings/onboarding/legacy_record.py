@@ -8,49 +8,38 @@ Error messages written here never quote the input (they end up in rejection reas
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
-    AwareDatetime,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
     StrictInt,
     StrictStr,
-    ValidationInfo,
     field_validator,
 )
 
 from migration_runtime.aws_limits import DYNAMODB_MAX_PARTITION_KEY_BYTES, DYNAMODB_MAX_SORT_KEY_BYTES
-from migration_runtime.safe_text import utf8_size
-from migration_runtime.timestamps import utc_now
-
-MAX_FUTURE_SKEW = timedelta(minutes=5)
-NOW_CONTEXT_KEY = "now"
+from migration_runtime.record_fields import (
+    UTC_Z_TEXT_BYTES,
+    IsoDateTime,
+    Text,
+    at_most_bytes,
+    not_in_future,
+)
 
 # ASCII digits only: \d would also match Arabic-Indic or full-width digits.
 _TAX_ID = re.compile(r"[0-9]{9}|[0-9]{2}-[0-9]{7}")
 _E164 = re.compile(r"\+[1-9][0-9]{1,14}")
-# ISO 8601 / RFC 3339 text: a full date, a time to the minute at least (fractions up to microseconds,
-# which is what the new table keeps) and a UTC offset. No epoch numbers, no numeric strings: pydantic
-# alone would read "1700000000", "-1" or "1.5e9" as Unix timestamps.
-_ISO_DATE_TIME = re.compile(
-    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?"
-    r"(?:[Zz]|[+-][0-9]{2}:?[0-9]{2})",
-    re.ASCII,
-)
-_ISO_DATE_TIME_WITHOUT_OFFSET = re.compile(
-    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?", re.ASCII
-)
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 # Key limits once built into the new table's keys: pk = CUSTOMER#<customer_id>,
 # sk = ONBOARDING#<submitted_at as 2024-01-01T00:00:00.000000Z>#<application_id>.
 _PK_PREFIX_BYTES = len("CUSTOMER#")
-_SK_FIXED_BYTES = len("ONBOARDING#") + len("2024-01-01T00:00:00.000000Z") + len("#")
+_SK_FIXED_BYTES = len("ONBOARDING#") + UTC_Z_TEXT_BYTES + len("#")
 MAX_CUSTOMER_ID_BYTES = DYNAMODB_MAX_PARTITION_KEY_BYTES - _PK_PREFIX_BYTES
 MAX_APPLICATION_ID_BYTES = DYNAMODB_MAX_SORT_KEY_BYTES - _SK_FIXED_BYTES
 # Pragmatic shape check (no email-validator dependency): one @, no spaces, a dot in the domain.
@@ -72,12 +61,6 @@ class Structure(StrEnum):
     PARTNERSHIP = "PARTNERSHIP"
 
 
-def _not_blank(value: str) -> str:
-    if not value.strip():
-        raise ValueError("must not be blank")
-    return value
-
-
 def _tax_id(value: str) -> str:
     if not _TAX_ID.fullmatch(value):
         raise ValueError("must be 9 digits or NN-NNNNNNN")
@@ -96,49 +79,22 @@ def _email(value: str) -> str:
     return value
 
 
-def _iso_date_time_text(value: Any) -> Any:
-    # pydantic would also accept Unix timestamps (numbers or numeric strings); the contract says ISO 8601.
-    if isinstance(value, str) and _ISO_DATE_TIME.fullmatch(value):
-        return value
-    if isinstance(value, str) and _ISO_DATE_TIME_WITHOUT_OFFSET.fullmatch(value):
-        raise ValueError("must include a UTC offset")
-    raise ValueError("must be an ISO 8601 date-time with a UTC offset")
-
-
 def _iso_date_text(value: Any) -> Any:
     if value is not None and (not isinstance(value, str) or not _ISO_DATE.fullmatch(value)):
         raise ValueError("must be an ISO 8601 date (YYYY-MM-DD)")
     return value
 
 
-def _representable_in_utc(value: datetime) -> datetime:
-    # 0001-01-01T00:00:00+05:00 is a valid ISO 8601 text whose UTC time falls before year 1.
-    try:
-        value.astimezone(UTC)
-    except (OverflowError, ValueError):
-        raise ValueError("must be representable in UTC (within years 1 to 9999)") from None
-    return value
-
-
-def _key_part(limit: int, key: str) -> Any:
-    def check(value: str) -> str:
-        if utf8_size(value) > limit:
-            raise ValueError(f"longer than {limit} bytes in UTF-8 (DynamoDB's {key} key limit once built)")
-        return value
-
-    return AfterValidator(check)
-
-
-Text = Annotated[StrictStr, AfterValidator(_not_blank)]
 TaxId = Annotated[StrictStr, AfterValidator(_tax_id)]
 Phone = Annotated[StrictStr, AfterValidator(_e164)]
 Email = Annotated[StrictStr, AfterValidator(_email)]
-IsoDateTime = Annotated[
-    AwareDatetime, BeforeValidator(_iso_date_time_text), AfterValidator(_representable_in_utc)
-]
 IsoDate = Annotated[date, BeforeValidator(_iso_date_text)]
-ApplicationId = Annotated[Text, _key_part(MAX_APPLICATION_ID_BYTES, "sort")]
-CustomerId = Annotated[Text, _key_part(MAX_CUSTOMER_ID_BYTES, "partition")]
+ApplicationId = Annotated[
+    Text, at_most_bytes(MAX_APPLICATION_ID_BYTES, "DynamoDB's sort key limit once built")
+]
+CustomerId = Annotated[
+    Text, at_most_bytes(MAX_CUSTOMER_ID_BYTES, "DynamoDB's partition key limit once built")
+]
 
 
 class _Open(BaseModel):
@@ -190,15 +146,7 @@ class LegacyRecord(_Open):
     product: Product
     steps_completed: list[StrictStr]
 
-    @field_validator("submitted_at")
-    @classmethod
-    def _not_in_future(cls, value: datetime, info: ValidationInfo) -> datetime:
-        # "now" comes from the validation context so tests and the verifier use one clock.
-        context = info.context or {}
-        now: datetime = context.get(NOW_CONTEXT_KEY) or utc_now()
-        if value > now + MAX_FUTURE_SKEW:
-            raise ValueError("must not be more than 5 minutes in the future")
-        return value
+    _not_in_future = field_validator("submitted_at")(not_in_future)
 
     @property
     def unknown_fields(self) -> dict[str, Any]:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from migration_runtime.record_fields import NOW_CONTEXT_KEY
 from migration_runtime.record_validation import validated_model
 from migration_runtime.timestamps import utc_now
-from record_mappings.onboarding.legacy_record import NOW_CONTEXT_KEY, LegacyRecord
+from record_mappings.onboarding.legacy_record import LegacyRecord
 
 
 def validate_record(raw_record: Any, *, now: datetime | None = None) -> LegacyRecord:

@@ -22,10 +22,11 @@ from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, Stric
 
 from migration_runtime.dynamodb_storable import item_size_problem, storage_problem
 from migration_runtime.json_values import plain
+from migration_runtime.record_fields import Text
 from migration_runtime.record_mapping import Lookups
 from migration_runtime.record_validation import RecordRejected, bounded_reason, rejection_reason
 from migration_runtime.timestamps import to_utc_z
-from record_mappings.workouts.completion_record import PK_PREFIX, SK_PREFIX, CompletionRecord, Text
+from record_mappings.workouts.completion_record import PK_PREFIX, SK_PREFIX, CompletionRecord
 
 USERS_TABLE = "users"
 ROUTINES_TABLE = "routines"
