@@ -16,8 +16,8 @@ DEFAULT_INTAKE = 200
 MAX_INTAKE_RATE = 500.0
 # Local retries back off in seconds, not minutes, so a permanently failing record dead-letters quickly.
 LOCAL_STACK_CONFIG: dict[str, Any] = {
-    "onboarding:retryBaseDelaySeconds": 1,
-    "onboarding:retryMaxDelaySeconds": 4,
+    "onboarding-migration:retryBaseDelaySeconds": 1,
+    "onboarding-migration:retryMaxDelaySeconds": 4,
 }
 
 

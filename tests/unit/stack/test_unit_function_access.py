@@ -35,6 +35,7 @@ class _NoConfig:
         return None
 
     get_bool = get_int
+    get_object = get_int
 
 
 @pytest.fixture(scope="module")
