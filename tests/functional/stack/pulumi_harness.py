@@ -105,8 +105,16 @@ def powertools_layer_of_parameter(name: str) -> str:
     return f"{layer}:ssm-{version}"
 
 
-def stack_mocks() -> DeclaredMocks:
-    return DeclaredMocks(REGION, ACCOUNT, parameter_value=powertools_layer_of_parameter)
+def stack_mocks(
+    existing_queues: tuple[str, ...] = (), existing_tables: Mapping[str, Mapping[str, Any]] | None = None
+) -> DeclaredMocks:
+    return DeclaredMocks(
+        REGION,
+        ACCOUNT,
+        parameter_value=powertools_layer_of_parameter,
+        existing_queues=existing_queues,
+        existing_tables=existing_tables,
+    )
 
 
 def _captured(run: MocksRun) -> CapturedStack:
@@ -129,9 +137,16 @@ def run_in_mocks(build: Callable[[], Any], config: Mapping[str, str] | None = No
     return _captured(run)
 
 
-def run_program(config: Mapping[str, str] | None = None, program_dir: Path = PROJECT_DIR) -> CapturedStack:
-    """Run the real `__main__.py` the way `pulumi up` would, but against mocks."""
-    return _captured(run_project_program(program_dir, stack_mocks(), STACK, _onboarding_config(config)))
+def run_program(
+    config: Mapping[str, str] | None = None,
+    program_dir: Path = PROJECT_DIR,
+    existing_queues: tuple[str, ...] = (),
+    existing_tables: Mapping[str, Mapping[str, Any]] | None = None,
+) -> CapturedStack:
+    """Run the real `__main__.py` the way `pulumi up` would, but against mocks (which find the given
+    existing queues and tables, as `get_queue` / `get_table` would on AWS)."""
+    mocks = stack_mocks(existing_queues, existing_tables)
+    return _captured(run_project_program(program_dir, mocks, STACK, _onboarding_config(config)))
 
 
 __all__ = [
