@@ -3,87 +3,120 @@ from `onboarding_stack/`, the resources from `components/`, what each function d
 
 from __future__ import annotations
 
+import pulumi
 import pulumi_aws as aws
 
 from components.dynamo_table import DynamoTable, DynamoTableArgs
 from components.execution_watchdog import ExecutionWatchdog, ExecutionWatchdogArgs
 from components.migration_state_machine import MigrationStateMachine, MigrationStateMachineArgs
 from components.operations_dashboard import OperationsDashboard, OperationsDashboardArgs
+from components.queue_consumer import QueueConsumer
 from components.stream_consumer import StreamConsumer, StreamConsumerArgs
+from migration_runtime.record_mapping import load_mapping
 from onboarding_stack import function_names as fn
-from onboarding_stack.building_blocks import mapping_arn, queue_consumer, stack_function, work_queue
+from onboarding_stack.building_blocks import (
+    mapping_arn,
+    mapping_arn_of_uuid,
+    queue_consumer,
+    stack_function,
+    work_queue,
+)
 from onboarding_stack.function_access import (
     PipelineResources,
     ServingResources,
     pipeline_function_access,
     restore_serving_access,
 )
-from onboarding_stack.outputs import export_outputs
+from onboarding_stack.legacy_service import adopted_legacy_service, own_legacy_service
+from onboarding_stack.outputs import QueueOutputs, TableOutputs, export_outputs
 from onboarding_stack.settings import load_settings, resolve_powertools_layer
 
 settings = load_settings()
+mapping = load_mapping(settings.record_mapping)
 region = aws.get_region().region
 layer = resolve_powertools_layer(settings, region)
 
-intake = work_queue(settings, "intake", settings.intake_visibility_timeout_seconds, fn.INTAKE_CONSUMERS)
+# The legacy service: adopted (looked up read-only, checked) or the stack's own demo one.
+legacy = (
+    adopted_legacy_service(settings.existing, mapping)
+    if settings.existing is not None
+    else own_legacy_service(settings, mapping)
+)
 migration = work_queue(
     settings, "migration", settings.migration_visibility_timeout_seconds, (fn.MIGRATE_RECORD,)
 )
 protect = settings.deletion_protection
-# The legacy table's stream carries every change the legacy backend makes: an online migration captures it.
-legacy_table = DynamoTable(
-    "legacy",
-    DynamoTableArgs(
-        hash_key="application_id",
-        range_key=None,
-        deletion_protection_enabled=protect,
-        stream_view_type="NEW_AND_OLD_IMAGES",
-    ),
-)
 new_table = DynamoTable("onboarding", DynamoTableArgs(deletion_protection_enabled=protect))
 # The migration's own records (lock, runs, serving backend, the ledger): never in the new service's table.
 control_table = DynamoTable("control", DynamoTableArgs(deletion_protection_enabled=protect))
 
-pipeline = PipelineResources.of(intake, migration, legacy_table, new_table, control_table)
+pipeline = PipelineResources(
+    legacy_table_name=legacy.table_name,
+    legacy_table_arn=legacy.table_arn,
+    legacy_stream_arn=legacy.stream_arn,
+    new_table_name=new_table.table.name,
+    new_table_arn=new_table.table.arn,
+    control_table_name=control_table.table.name,
+    control_table_arn=control_table.table.arn,
+    intake_queue_arn=legacy.intake_queue_arn,
+    intake_dlq_url=legacy.rejections_url,
+    intake_dlq_arn=legacy.rejections_arn,
+    migration_queue_url=migration.queue.url,
+    migration_queue_arn=migration.queue.arn,
+    migration_dlq_url=migration.dead_letter_queue.url,
+    migration_dlq_arn=migration.dead_letter_queue.arn,
+    record_mapping=mapping.name,
+    lookup_tables=legacy.lookup_tables,
+    owns_legacy_consumer=not legacy.adopted,
+)
 functions = {
     name: stack_function(settings, layer, name, access)
     for name, access in pipeline_function_access(settings, pipeline).items()
 }
 
-# One intake queue, two mappings: only the legacy one enabled until the cut-over.
+# One intake queue, two mappings: only the legacy one enabled until the cut-over. An adopted service's
+# legacy mapping exists already; the stack adds only the new backend's, disabled.
 intake_tap, migrate_tap = settings.intake_consumer, settings.migrate_consumer
-consumers = {
-    "legacy": queue_consumer("legacy-intake", intake, functions[fn.LEGACY_INTAKE], intake_tap, enabled=True),
-    "new": queue_consumer(
-        "onboarding-intake", intake, functions[fn.ONBOARDING_INTAKE], intake_tap, enabled=False
-    ),
-    "migrate": queue_consumer(
-        "migrate-record", migration, functions[fn.MIGRATE_RECORD], migrate_tap, enabled=True
-    ),
-}
+consumers: dict[str, QueueConsumer | StreamConsumer] = {}
+if not legacy.adopted:
+    consumers["legacy"] = queue_consumer(
+        "legacy-intake", legacy.intake, functions[fn.LEGACY_INTAKE], intake_tap, enabled=True
+    )
+consumers["new"] = queue_consumer(
+    "onboarding-intake", legacy.intake, functions[fn.ONBOARDING_INTAKE], intake_tap, enabled=False
+)
+consumers["migrate"] = queue_consumer(
+    "migrate-record", migration, functions[fn.MIGRATE_RECORD], migrate_tap, enabled=True
+)
+legacy_mapping_uuid: pulumi.Input[str] = (
+    legacy.adopted_mapping_uuid if legacy.adopted_mapping_uuid else consumers["legacy"].uuid
+)
 # Disabled until an online run enables it (and disabled again when the run ends).
 capture = StreamConsumer(
     "capture-legacy-changes",
-    StreamConsumerArgs(
-        stream_arn=legacy_table.table.stream_arn, function=functions[fn.CAPTURE_LEGACY_CHANGES]
-    ),
+    StreamConsumerArgs(stream_arn=legacy.stream_arn, function=functions[fn.CAPTURE_LEGACY_CHANGES]),
 )
-mapping_arns = {name: mapping_arn(region, consumers[name]) for name in ("legacy", "new")}
-mapping_arns["capture"] = mapping_arn(region, capture)
+consumers["capture"] = capture
+mapping_arns = {
+    "legacy": mapping_arn_of_uuid(region, legacy_mapping_uuid),
+    "new": mapping_arn(region, consumers["new"]),
+    "capture": mapping_arn(region, capture),
+}
 
 machine = MigrationStateMachine(
     "migration",
     MigrationStateMachineArgs(
-        legacy_mapping_uuid=consumers["legacy"].uuid,
+        legacy_mapping_uuid=legacy_mapping_uuid,
         new_mapping_uuid=consumers["new"].uuid,
         capture_mapping_uuid=capture.uuid,
-        intake_queue_url=intake.queue.url,
-        intake_queue_arn=intake.queue.arn,
+        intake_queue_url=legacy.intake_queue_url,
+        intake_queue_arn=legacy.intake_queue_arn,
         migration_queue_url=migration.queue.url,
         migration_queue_arn=migration.queue.arn,
         migration_dlq_arn=migration.dead_letter_queue.arn,
-        legacy_table_name=legacy_table.table.name,
-        legacy_table_arn=legacy_table.table.arn,
+        legacy_table_name=legacy.table_name,
+        legacy_table_arn=legacy.table_arn,
+        legacy_record_id_field=mapping.record_id_field,
         enqueue_records_function_arn=functions[fn.ENQUEUE_RECORDS].function.arn,
         validate_migration_function_arn=functions[fn.VALIDATE_MIGRATION].function.arn,
         control_table_name=control_table.table.name,
@@ -96,7 +129,14 @@ machine = MigrationStateMachine(
 
 # The watchdog puts serving back after an execution's abnormal end (stop, timeout, terminal error).
 serving = ServingResources.of(
-    control_table, consumers["legacy"], consumers["new"], capture, mapping_arns, machine.gate_topic.arn
+    control_table,
+    None,
+    consumers["new"],
+    capture,
+    mapping_arns,
+    machine.gate_topic.arn,
+    legacy_mapping_uuid=legacy_mapping_uuid,
+    record_mapping=mapping.name,
 )
 functions.update(
     {
@@ -109,25 +149,43 @@ ExecutionWatchdog(
     ExecutionWatchdogArgs(state_machine_arn=machine.arn, function=functions[fn.RESTORE_SERVING]),
 )
 
-queues = {"intake": intake, "migration": migration}
 dashboard = OperationsDashboard(
     "operations",
     OperationsDashboardArgs(
         dashboard_name=f"{settings.name_prefix}-operations",
         region=region,
-        queues={name: queue.queue.name for name, queue in queues.items()},
-        dead_letter_queues={f"{name} DLQ": queue.dead_letter_queue.name for name, queue in queues.items()},
+        queues={"intake": legacy.intake_queue_name, "migration": migration.queue.name},
+        dead_letter_queues={
+            "intake DLQ": legacy.rejections_name,
+            "migration DLQ": migration.dead_letter_queue.name,
+        },
         functions={name: function.function.name for name, function in functions.items()},
         state_machine_arn=machine.arn,
     ),
 )
 export_outputs(
     region=region,
-    queues=queues,
-    tables={"legacy": legacy_table, "new": new_table, "control": control_table},
-    consumers={**consumers, "capture": capture},
+    queues={
+        "intake": QueueOutputs.of(legacy.own_intake)
+        if legacy.own_intake is not None
+        else QueueOutputs(
+            legacy.intake_queue_url, legacy.intake_queue_arn, legacy.rejections_url, legacy.rejections_arn
+        ),
+        "migration": QueueOutputs.of(migration),
+    },
+    tables={
+        "legacy": TableOutputs(legacy.table_name, legacy.table_arn, legacy.stream_arn),
+        "new": TableOutputs.of(new_table),
+        "control": TableOutputs.of(control_table),
+    },
+    mapping_uuids={
+        "legacy": legacy_mapping_uuid,
+        **{name: consumer.uuid for name, consumer in consumers.items() if name != "legacy"},
+    },
     functions=functions,
     machine=machine,
     mapping_arns=mapping_arns,
     dashboard=dashboard,
+    lookup_tables={name: table.name for name, table in legacy.lookup_tables.items()},
+    adopted=legacy.adopted,
 )

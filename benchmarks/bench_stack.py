@@ -32,9 +32,9 @@ from migration_runtime.new_items import Source
 
 # Local retries back off in seconds; tables must be deletable to be emptied between sizes.
 STACK_CONFIG: dict[str, Any] = {
-    "onboarding:deletionProtection": False,
-    "onboarding:retryBaseDelaySeconds": 1,
-    "onboarding:retryMaxDelaySeconds": 4,
+    "onboarding-migration:deletionProtection": False,
+    "onboarding-migration:retryBaseDelaySeconds": 1,
+    "onboarding-migration:retryMaxDelaySeconds": 4,
 }
 # An eligible-heavy mix: most records move, a few are ineligible or rejected (the default mix).
 BENCH_MIX = RecordMix()

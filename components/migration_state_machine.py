@@ -149,6 +149,7 @@ def definition_substitutions(
         "MigrationQueueArn": args.migration_queue_arn,
         "MigrationDlqArn": args.migration_dlq_arn,
         "LegacyTableName": args.legacy_table_name,
+        "LegacyRecordIdField": args.legacy_record_id_field,
         "EnqueueRecordsFunctionArn": args.enqueue_records_function_arn,
         "ValidateMigrationFunctionArn": args.validate_migration_function_arn,
         "GateTopicArn": gate_topic_arn,
@@ -271,6 +272,10 @@ class MigrationStateMachineArgs:
     definition_path: Path = DEFINITION_PATH
     """The ASL template with `${Name}` placeholders."""
 
+    legacy_record_id_field: str = "application_id"
+    """The legacy table's partition key (the record mapping's ``record_id_field``): the run sentinels the
+    state machine writes to and deletes from the legacy table are keyed by it."""
+
     execution_timeout_seconds: int = 30 * 24 * 3600
     """The execution's own `TimeoutSeconds`: a run still going after this ends TIMED_OUT (the watchdog then
     restores serving). At most one year, the Standard workflow limit."""
@@ -279,6 +284,10 @@ class MigrationStateMachineArgs:
         check_log_retention_days(self.log_retention_days)
         if not self.definition_path.is_file():
             raise FileNotFoundError(f"state machine definition {self.definition_path} does not exist")
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.-]{0,254}", self.legacy_record_id_field):
+            raise ValueError(
+                f"legacy_record_id_field is not an attribute name: {self.legacy_record_id_field!r}"
+            )
         if not 1 <= self.execution_timeout_seconds <= 365 * 24 * 3600:
             raise ValueError(
                 f"execution_timeout_seconds must be from 1 to 31536000, got {self.execution_timeout_seconds}"

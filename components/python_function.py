@@ -100,6 +100,13 @@ class FunctionArchive:
     """Archive member names, in archive order."""
 
 
+def archive_packages(record_mapping: str, *, fault_injection: bool) -> tuple[str, ...]:
+    """What a function's archive holds beside its handler: the machine's runtime, the chosen record mapping,
+    and fault injection only when asked for (an explicitly optional part, off on a deployed stack)."""
+    packages = (RUNTIME_PACKAGE, f"record_mappings/{record_mapping}")
+    return (*packages, FAULT_INJECTION_PACKAGE) if fault_injection else packages
+
+
 def _is_packaged(relative: Path) -> bool:
     if any(part == "__pycache__" or part.startswith(".") for part in relative.parts):
         return False
@@ -203,6 +210,9 @@ class PythonFunctionArgs:
     build_dir: Path | None = None
     """Where archives are written; defaults to `<source_root>/.build/functions`."""
 
+    packages: Sequence[str] = (RUNTIME_PACKAGE, DEFAULT_MAPPING_PACKAGE, FAULT_INJECTION_PACKAGE)
+    """Package folders (relative to `source_root`) zipped beside the handler (`archive_packages`)."""
+
     def __post_init__(self) -> None:
         if not _FUNCTION_NAME.match(self.function_name):
             raise ValueError(
@@ -247,8 +257,11 @@ class PythonFunction(pulumi.ComponentResource):
         self.function_name = args.function_name
         self.timeout_seconds = args.timeout_seconds
 
-        build_dir = args.build_dir or args.source_root / ".build" / "functions"
-        self.archive = build_function_archive(args.source_name, args.source_root, build_dir)
+        # One folder per set of packages: stacks built side by side with different contents (a mapping, fault
+        # injection) never overwrite each other's archives.
+        contents = "+".join(package.replace("/", ".") for package in args.packages)
+        build_dir = args.build_dir or args.source_root / ".build" / "functions" / contents
+        self.archive = build_function_archive(args.source_name, args.source_root, build_dir, args.packages)
 
         self.role = aws.iam.Role(
             f"{name}-role",

@@ -20,11 +20,21 @@ MAX_BATCHING_WINDOW_SECONDS = 300
 
 
 @dataclass(frozen=True)
+class ExistingQueue:
+    """A queue the stack does not own (an adopted service's intake queue), referenced by its ARN."""
+
+    arn: pulumi.Input[str]
+    visibility_timeout_seconds: int | None = None
+    """None: not known when the stack is built (``sqs.get_queue`` does not return it); the state machine's
+    Setup checks it against the consumer's timeout before a run pauses anything."""
+
+
+@dataclass(frozen=True)
 class QueueConsumerArgs:
     """Which queue feeds which function, and how fast."""
 
-    queue: QueueWithDeadLetter
-    """The consumed queue (its work queue, not the dead-letter queue)."""
+    queue: QueueWithDeadLetter | ExistingQueue
+    """The consumed queue (its work queue, not the dead-letter queue), the stack's own or an existing one."""
 
     function: PythonFunction
     """The function invoked with each batch."""
@@ -63,12 +73,16 @@ def validate_consumer(args: QueueConsumerArgs) -> None:
         )
     visibility = args.queue.visibility_timeout_seconds
     timeout = args.function.timeout_seconds
-    if visibility < VISIBILITY_TO_TIMEOUT_RATIO * timeout:
+    if visibility is not None and visibility < VISIBILITY_TO_TIMEOUT_RATIO * timeout:
         raise ValueError(
             f"queue visibility timeout {visibility}s is shorter than {VISIBILITY_TO_TIMEOUT_RATIO} x the "
             f"function timeout {timeout}s (= {VISIBILITY_TO_TIMEOUT_RATIO * timeout}s): a batch still in "
             "flight would be delivered twice"
         )
+
+
+def queue_arn(queue: QueueWithDeadLetter | ExistingQueue) -> pulumi.Input[str]:
+    return queue.arn if isinstance(queue, ExistingQueue) else queue.queue.arn
 
 
 class QueueConsumer(pulumi.ComponentResource):
@@ -88,7 +102,7 @@ class QueueConsumer(pulumi.ComponentResource):
 
         self.mapping = aws.lambda_.EventSourceMapping(
             f"{name}-mapping",
-            event_source_arn=args.queue.queue.arn,
+            event_source_arn=queue_arn(args.queue),
             function_name=args.function.function.arn,
             batch_size=args.batch_size,
             maximum_batching_window_in_seconds=args.maximum_batching_window_in_seconds,

@@ -18,8 +18,8 @@ DEFAULT_INTAKE = 200
 MAX_INTAKE_RATE = 500.0
 # Local retries back off in seconds, not minutes, so a permanently failing record dead-letters quickly.
 LOCAL_STACK_CONFIG: dict[str, Any] = {
-    "onboarding:retryBaseDelaySeconds": 1,
-    "onboarding:retryMaxDelaySeconds": 4,
+    "onboarding-migration:retryBaseDelaySeconds": 1,
+    "onboarding-migration:retryMaxDelaySeconds": 4,
 }
 RECORD_MAPPING_CONFIG_KEY = "onboarding:recordMapping"
 """The stack config key naming the record mapping the functions run (``--mapping`` passes it)."""

@@ -6,8 +6,13 @@ import pulumi
 import pulumi_aws as aws
 
 from components.migration_state_machine import event_source_mapping_arn
-from components.python_function import PythonFunction, PythonFunctionArgs
-from components.queue_consumer import VISIBILITY_TO_TIMEOUT_RATIO, QueueConsumer, QueueConsumerArgs
+from components.python_function import PythonFunction, PythonFunctionArgs, archive_packages
+from components.queue_consumer import (
+    VISIBILITY_TO_TIMEOUT_RATIO,
+    ExistingQueue,
+    QueueConsumer,
+    QueueConsumerArgs,
+)
 from components.queue_with_dead_letter import QueueWithDeadLetter, QueueWithDeadLetterArgs
 from components.stream_consumer import StreamConsumer
 from onboarding_stack.function_access import FunctionAccess
@@ -47,12 +52,18 @@ def stack_function(
             log_retention_days=settings.log_retention_days,
             log_level=settings.log_level,
             metrics_namespace=settings.metrics_namespace,
+            packages=archive_packages(settings.record_mapping, fault_injection=settings.fault_injection),
         ),
     )
 
 
 def queue_consumer(
-    name: str, source: QueueWithDeadLetter, target: PythonFunction, tap: ConsumerSettings, *, enabled: bool
+    name: str,
+    source: QueueWithDeadLetter | ExistingQueue,
+    target: PythonFunction,
+    tap: ConsumerSettings,
+    *,
+    enabled: bool,
 ) -> QueueConsumer:
     """An event source mapping from `source` to `target`, opened as far as the tap allows."""
     return QueueConsumer(
@@ -70,7 +81,12 @@ def queue_consumer(
 
 def mapping_arn(region: str, consumer: QueueConsumer | StreamConsumer) -> pulumi.Output[str]:
     """The IAM resource ARN of the consumer's mapping (what UpdateEventSourceMapping is scoped to)."""
+    return mapping_arn_of_uuid(region, consumer.uuid)
+
+
+def mapping_arn_of_uuid(region: str, uuid: pulumi.Input[str]) -> pulumi.Output[str]:
+    """The IAM resource ARN of the mapping with this UUID (an adopted service's consumer too)."""
     account_id = aws.get_caller_identity_output().account_id
-    return pulumi.Output.all(account_id, consumer.uuid).apply(
+    return pulumi.Output.all(account_id, uuid).apply(
         lambda values: event_source_mapping_arn(region, values[0], values[1])
     )

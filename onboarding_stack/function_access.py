@@ -18,6 +18,7 @@ from components.queue_consumer import QueueConsumer
 from components.queue_with_dead_letter import QueueWithDeadLetter
 from components.stream_consumer import StreamConsumer
 from migration_runtime import settings as env
+from migration_runtime.record_mapping import DEFAULT_MAPPING
 from onboarding_stack.function_names import (
     CAPTURE_LEGACY_CHANGES,
     ENQUEUE_RECORDS,
@@ -62,12 +63,29 @@ class FunctionAccess:
 
 
 @dataclass(frozen=True)
+class LookupTableResource:
+    """A lookup table the transformation reads: its deployed name and ARN."""
+
+    name: pulumi.Input[str]
+    arn: pulumi.Input[str]
+
+
+# What `migration_runtime/lookup_tables.py` calls: GetItem for an exact key, Query for the latest version at
+# or before a sort key.
+LOOKUP_READER_ACTIONS = ["dynamodb:GetItem", "dynamodb:Query"]
+# The functions that transform a record (and so read the mapping's lookup tables).
+TRANSFORMING_FUNCTIONS = (ONBOARDING_INTAKE, MIGRATE_RECORD, VALIDATE_MIGRATION)
+
+
+@dataclass(frozen=True)
 class PipelineResources:
     """Names, URLs and ARNs of the queues and tables the pipeline functions use."""
 
     legacy_table_name: pulumi.Input[str]
     legacy_table_arn: pulumi.Input[str]
-    legacy_stream_arn: pulumi.Input[str]
+    legacy_stream_arn: pulumi.Input[str] | None
+    """None: the legacy table has no stream of new and old images, so there is no change capture (and no
+    online mode)."""
     new_table_name: pulumi.Input[str]
     new_table_arn: pulumi.Input[str]
     control_table_name: pulumi.Input[str]
@@ -79,6 +97,12 @@ class PipelineResources:
     migration_queue_arn: pulumi.Input[str]
     migration_dlq_url: pulumi.Input[str]
     migration_dlq_arn: pulumi.Input[str]
+    record_mapping: str = DEFAULT_MAPPING
+    """The record mapping every function loads (``RECORD_MAPPING``)."""
+    lookup_tables: Mapping[str, LookupTableResource] = field(default_factory=dict)
+    """The mapping's lookup tables by lookup name (the stack's demo ones, or an adopted service's)."""
+    owns_legacy_consumer: bool = True
+    """False for an adopted service: its own consumer serves the legacy backend (no legacy_intake)."""
 
     @classmethod
     def of(
@@ -88,8 +112,12 @@ class PipelineResources:
         legacy_table: DynamoTable,
         new_table: DynamoTable,
         control_table: DynamoTable,
+        record_mapping: str = DEFAULT_MAPPING,
+        lookup_tables: Mapping[str, LookupTableResource] | None = None,
     ) -> PipelineResources:
         return cls(
+            record_mapping=record_mapping,
+            lookup_tables=dict(lookup_tables or {}),
             legacy_table_name=legacy_table.table.name,
             legacy_table_arn=legacy_table.table.arn,
             legacy_stream_arn=legacy_table.table.stream_arn,
@@ -121,21 +149,26 @@ class ServingResources:
     capture_mapping_uuid: pulumi.Input[str]
     capture_mapping_arn: pulumi.Input[str]
     gate_topic_arn: pulumi.Input[str]
+    record_mapping: str = DEFAULT_MAPPING
 
     @classmethod
     def of(
         cls,
         control_table: DynamoTable,
-        legacy: QueueConsumer,
+        legacy: QueueConsumer | None,
         new: QueueConsumer,
         capture: StreamConsumer,
         mapping_arns: Mapping[str, pulumi.Input[str]],
         gate_topic_arn: pulumi.Input[str],
+        legacy_mapping_uuid: pulumi.Input[str] | None = None,
+        record_mapping: str = DEFAULT_MAPPING,
     ) -> ServingResources:
+        """``legacy`` is None for an adopted service: then ``legacy_mapping_uuid`` names its consumer."""
         return cls(
+            record_mapping=record_mapping,
             control_table_name=control_table.table.name,
             control_table_arn=control_table.table.arn,
-            legacy_mapping_uuid=legacy.uuid,
+            legacy_mapping_uuid=legacy.uuid if legacy is not None else legacy_mapping_uuid,
             legacy_mapping_arn=mapping_arns["legacy"],
             new_mapping_uuid=new.uuid,
             new_mapping_arn=mapping_arns["new"],
@@ -146,7 +179,30 @@ class ServingResources:
 
 
 def pipeline_function_access(settings: StackSettings, r: PipelineResources) -> dict[str, FunctionAccess]:
-    """The six pipeline functions: exactly what each one calls, and what it reads from its environment."""
+    """The pipeline functions the stack builds (all six for its own legacy service; no legacy_intake for an
+    adopted one, no capture without a stream): exactly what each calls, and what it reads from its
+    environment. Every one is told the record mapping; the transforming ones read its lookup tables."""
+    access = _pipeline_function_access(settings, r)
+    if not r.owns_legacy_consumer:
+        del access[LEGACY_INTAKE]
+    if r.legacy_stream_arn is None:
+        del access[CAPTURE_LEGACY_CHANGES]
+    for name, function in access.items():
+        function.environment[env.RECORD_MAPPING] = r.record_mapping
+        if name in TRANSFORMING_FUNCTIONS and r.lookup_tables:
+            function.statements.append(
+                allow(
+                    "ReadLookupTables",
+                    LOOKUP_READER_ACTIONS,
+                    [table.arn for table in r.lookup_tables.values()],
+                )
+            )
+            for lookup, table in r.lookup_tables.items():
+                function.environment[f"{env.LOOKUP_TABLE_PREFIX}{lookup.upper()}"] = table.name
+    return access
+
+
+def _pipeline_function_access(settings: StackSettings, r: PipelineResources) -> dict[str, FunctionAccess]:
     return {
         LEGACY_INTAKE: FunctionAccess(
             [
@@ -238,7 +294,9 @@ def pipeline_function_access(settings: StackSettings, r: PipelineResources) -> d
                 ),
             ],
             {env.MIGRATION_QUEUE_URL: r.migration_queue_url, env.CONTROL_TABLE_NAME: r.control_table_name},
-        ),
+        )
+        if r.legacy_stream_arn is not None
+        else FunctionAccess([]),
     }
 
 
@@ -265,6 +323,7 @@ def restore_serving_access(r: ServingResources) -> dict[str, FunctionAccess]:
                 env.NEW_MAPPING_UUID: r.new_mapping_uuid,
                 env.CAPTURE_MAPPING_UUID: r.capture_mapping_uuid,
                 env.GATE_TOPIC_ARN: r.gate_topic_arn,
+                env.RECORD_MAPPING: r.record_mapping,
             },
         )
     }

@@ -1,9 +1,11 @@
-"""Every tunable of the stack, read from the `onboarding` config namespace with defaults that work.
+"""Every tunable of the stack, read from the project's config namespace with defaults that work.
 
-E.g. `pulumi config set onboarding:maxReceiveCount 5`. Defaults the functions also fall back to (retry
-delays, receive count, enqueue slices, metrics namespace) come from
-`migration_runtime/settings.py`, so the stack
-and the code it deploys cannot disagree.
+The namespace is the project's name (`Pulumi.yaml`: `onboarding-migration`), the one Pulumi gives a key
+set without a namespace, and the only one a `config:` schema in `Pulumi.yaml` may declare types for
+(Pulumi project file reference, "config options": "Schemas are only valid for project property keys").
+E.g. `pulumi config set maxReceiveCount 5` sets `onboarding-migration:maxReceiveCount`. Defaults the
+functions also fall back to (retry delays, receive count, enqueue slices, metrics namespace) come from
+`migration_runtime/settings.py`, so the stack and the code it deploys cannot disagree.
 """
 
 from __future__ import annotations
@@ -18,9 +20,19 @@ import pulumi_aws as aws
 from components.log_retention import DEFAULT_LOG_RETENTION_DAYS
 from components.python_function import powertools_layer_arn, powertools_layer_parameter_name
 from migration_runtime import settings as function_settings
+from migration_runtime.record_mapping import DEFAULT_MAPPING, UnknownMapping, load_mapping
+from onboarding_stack.existing_service import (
+    ADOPTION_KEYS,
+    LOOKUP_TABLES_KEY,
+    ExistingService,
+    existing_service,
+)
 from onboarding_stack.function_names import FUNCTION_DEFAULTS
 
-CONFIG_NAMESPACE = "onboarding"
+CONFIG_NAMESPACE = "onboarding-migration"
+# Where the keys lived before they moved to the project's namespace: a key left there is refused, since
+# Pulumi would otherwise hand it to nobody and the stack would silently deploy its default.
+FORMER_CONFIG_NAMESPACE = "onboarding"
 DEFAULT_POWERTOOLS_VERSION = "3.37.0"
 
 
@@ -71,11 +83,23 @@ class StackSettings:
     enqueue_call_slice_seconds: int
     migration_execution_timeout_seconds: int
     functions: Mapping[str, FunctionSettings] = field(default_factory=dict)
+    record_mapping: str = DEFAULT_MAPPING
+    """The record mapping (``record_mappings/<name>``) every function loads and every archive holds."""
+    fault_injection: bool = False
+    """Whether the archives carry ``fault_injection/`` (the local runtime's fault runs need it)."""
+    existing: ExistingService | None = None
+    """The live service to adopt; None: the stack creates its own demo legacy service."""
+
+
+class StackSettingError(ValueError):
+    """A config value the stack cannot use (the message names the key)."""
 
 
 def load_settings(config: pulumi.Config | None = None) -> StackSettings:
-    """Read the `onboarding:*` config keys (camelCase), falling back to working defaults."""
-    config = config or pulumi.Config(CONFIG_NAMESPACE)
+    """Read the project's config keys (camelCase), falling back to working defaults."""
+    if config is None:
+        config = pulumi.Config(CONFIG_NAMESPACE)
+        _refuse_former_namespace(pulumi.Config(FORMER_CONFIG_NAMESPACE))
 
     def integer(key: str, default: int) -> int:
         value = config.get_int(key)
@@ -99,6 +123,14 @@ def load_settings(config: pulumi.Config | None = None) -> StackSettings:
         )
         for name, (memory, timeout) in FUNCTION_DEFAULTS.items()
     }
+    mapping_name = config.get("recordMapping") or DEFAULT_MAPPING
+    try:
+        mapping = load_mapping(mapping_name)
+    except UnknownMapping as error:
+        raise StackSettingError(f"recordMapping: {error}") from error
+    existing = existing_service(
+        {key: config.get(key) for key in ADOPTION_KEYS}, config.get_object(LOOKUP_TABLES_KEY), mapping
+    )
     return StackSettings(
         name_prefix=config.get("namePrefix") or f"onboarding-{pulumi.get_stack()}",
         max_receive_count=integer("maxReceiveCount", function_settings.DEFAULT_MAX_RECEIVE_COUNT),
@@ -108,7 +140,7 @@ def load_settings(config: pulumi.Config | None = None) -> StackSettings:
         log_level=config.get("logLevel") or "INFO",
         metrics_namespace=config.get("metricsNamespace") or function_settings.DEFAULT_METRICS_NAMESPACE,
         powertools_version=config.get("powertoolsVersion") or DEFAULT_POWERTOOLS_VERSION,
-        powertools_layer_version=config.get_int("powertoolsLayerVersion"),
+        powertools_layer_version=config.get_int("powertoolsLayerVersion") or None,  # 0: unset
         powertools_layer_arn=config.get("powertoolsLayerArn") or None,
         # 0 means "derive it": each queue gets max(this, 6 x its slowest consumer's timeout).
         intake_visibility_timeout_seconds=integer("intakeVisibilityTimeoutSeconds", 0),
@@ -130,7 +162,20 @@ def load_settings(config: pulumi.Config | None = None) -> StackSettings:
         ),
         migration_execution_timeout_seconds=integer("migrationExecutionTimeoutSeconds", 30 * 24 * 3600),
         functions=functions,
+        record_mapping=mapping.name,
+        fault_injection=flag("faultInjection", False),
+        existing=existing,
     )
+
+
+def _refuse_former_namespace(former: pulumi.Config) -> None:
+    stale = sorted(key for key in config_keys() if former.get(key) is not None)
+    if stale:
+        raise StackSettingError(
+            f"config keys in the former namespace {FORMER_CONFIG_NAMESPACE!r}: {stale}; the stack reads "
+            f"{CONFIG_NAMESPACE!r} now (e.g. `pulumi config rm {FORMER_CONFIG_NAMESPACE}:{stale[0]}` and "
+            f"`pulumi config set {stale[0]} <value>`)"
+        )
 
 
 class _KeyRecorder:
@@ -148,6 +193,7 @@ class _KeyRecorder:
         return None
 
     get_bool = get_int
+    get_object = get_int
 
 
 @functools.cache

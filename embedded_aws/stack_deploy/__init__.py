@@ -16,9 +16,10 @@ from embedded_aws.stack_deploy.adapters import ADAPTERS, DeployContext, Unsuppor
 from embedded_aws.stack_deploy.adapters.base import DeployTarget
 from embedded_aws.stack_deploy.engine import InvokeCall, Registration
 from embedded_aws.stack_deploy.mocks import DeclaredMocks, EmulatorMocks, UnsupportedInvoke
-from embedded_aws.stack_deploy.program import run_program, stack_config
+from embedded_aws.stack_deploy.program import project_name, run_program, stack_config
 
 DEFAULT_STACK = "local"
+LOCAL_FAULT_INJECTION_KEY = "faultInjection"
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,9 @@ def deploy_stack(
     """Create every resource of the program in ``target`` (an ``EmbeddedAws``) and return the outputs."""
     program_dir = Path(program_dir)
     ctx = DeployContext(target, prewarm_functions=prewarm_functions)
-    run = run_program(program_dir, EmulatorMocks(ctx), stack, stack_config(program_dir, stack, config))
+    # Local runs inject faults (`local run --fail-*`): the archives carry fault_injection/ unless told not to.
+    local = {f"{project_name(program_dir)}:{LOCAL_FAULT_INJECTION_KEY}": True, **(config or {})}
+    run = run_program(program_dir, EmulatorMocks(ctx), stack, stack_config(program_dir, stack, local))
     return Deployment(run.outputs, run.registrations, run.stack_urn, run.invokes)
 
 

@@ -7,12 +7,20 @@ view the deploy is compared with, and the Pulumi unit tests).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs, Mocks
 
 from embedded_aws.stack_deploy.adapters import DeployContext, adapter_for
+from embedded_aws.stack_deploy.lookups import (
+    GET_QUEUE,
+    GET_TABLE,
+    ExistingResourceNotFound,
+    emulator_lookup,
+    queue_result,
+    table_result,
+)
 
 
 class UnsupportedInvoke(NotImplementedError):
@@ -72,6 +80,9 @@ class EmulatorMocks(Mocks):
             return _partition(), []
         if args.token == "aws:ssm/getParameter:getParameter":
             return self._ssm_parameter(args.args["name"]), []
+        if args.token in (GET_QUEUE, GET_TABLE):
+            # An adopted service's resources, read from the emulator (never created by this program).
+            return emulator_lookup(self._ctx.client, args.token, args.args, region), []
         raise UnsupportedInvoke(
             f"the program calls {args.token}, which the embedded local runtime does not answer; "
             "add it to embedded_aws/stack_deploy/mocks.py"
@@ -111,10 +122,16 @@ class DeclaredMocks(Mocks):
         region: str = "us-east-1",
         account_id: str = "123456789012",
         parameter_value: Callable[[str], str] = _public_parameter_placeholder,
+        existing_queues: Iterable[str] = (),
+        existing_tables: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> None:
+        """``existing_queues`` (names) and ``existing_tables`` (name -> ``DescribeTable`` document) are what
+        ``get_queue`` / ``get_table`` find: the live service a test's program adopts."""
         self._region = region
         self._account = account_id
         self._parameter_value = parameter_value
+        self._existing_queues = frozenset(existing_queues)
+        self._existing_tables = dict(existing_tables or {})
 
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         if not args.custom:
@@ -183,6 +200,18 @@ class DeclaredMocks(Mocks):
                 "version": 1,
                 "withDecryption": True,
             }, []
+        if args.token == GET_QUEUE:
+            name = str(args.args["name"])
+            if name not in self._existing_queues:
+                raise ExistingResourceNotFound(f"no SQS queue named {name!r}")
+            url = f"https://sqs.{self._region}.amazonaws.com/{self._account}/{name}"
+            arn = f"arn:aws:sqs:{self._region}:{self._account}:{name}"
+            return queue_result(name, url, arn, self._region), []
+        if args.token == GET_TABLE:
+            name = str(args.args["name"])
+            if name not in self._existing_tables:
+                raise ExistingResourceNotFound(f"no DynamoDB table named {name!r}")
+            return table_result(self._existing_tables[name], self._region), []
         # An empty answer would reach the program as None, silently: refuse instead.
         raise UnsupportedInvoke(f"the declared mocks do not answer the invoke {args.token}")
 

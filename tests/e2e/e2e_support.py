@@ -20,9 +20,9 @@ PROGRAM_DIR = Path(os.environ.get("E2E_PROGRAM_DIR") or Path(__file__).resolve()
 # Three receives and one-second backoffs: a permanently failing record dead-letters in a few seconds.
 E2E_STACK_CONFIG: dict[str, Any] = {
     **LOCAL_STACK_CONFIG,
-    "onboarding:maxReceiveCount": 3,
-    "onboarding:retryBaseDelaySeconds": 1,
-    "onboarding:retryMaxDelaySeconds": 1,
+    "onboarding-migration:maxReceiveCount": 3,
+    "onboarding-migration:retryBaseDelaySeconds": 1,
+    "onboarding-migration:retryMaxDelaySeconds": 1,
 }
 E2E_OPTIONS = LocalRunOptions(
     records=120,

@@ -34,7 +34,7 @@ RECORDS = 300
 
 @pytest.fixture(scope="module")
 def shared_stack() -> Iterator[LocalStack]:
-    config = {**E2E_STACK_CONFIG, "onboarding:migrateRecordTimeoutSeconds": 5}
+    config = {**E2E_STACK_CONFIG, "onboarding-migration:migrateRecordTimeoutSeconds": 5}
     with local_stack(program_dir=PROGRAM_DIR, config=config) as stack:
         yield stack
 

@@ -4,7 +4,7 @@ The run goes through the project's one mocks engine (``embedded_aws.stack_deploy
 the local deploy and ``local preview`` use; the engine documents the Pulumi mocks facts it relies on
 (mocks set before anything is constructed, a fresh root stack and config per run, ``preview=False``
 with complete outputs). What stays here is what these tests want of it: the region and account they
-assert on, an answer for the Powertools layer lookup, config keys in the ``onboarding`` namespace, and
+assert on, an answer for the Powertools layer lookup, config keys in the project's namespace, and
 numbers arriving as floats, nested inputs in camelCase.
 """
 
@@ -20,6 +20,7 @@ from embedded_aws.stack_deploy.engine import STACK_TYPE, MocksRun, Registration,
 from embedded_aws.stack_deploy.mocks import DeclaredMocks
 from embedded_aws.stack_deploy.program import run_program as run_project_program
 from onboarding_stack.function_names import ALL_FUNCTIONS
+from onboarding_stack.settings import CONFIG_NAMESPACE
 
 PROJECT_DIR = Path(__file__).resolve().parents[3]
 PROJECT = "onboarding-migration"
@@ -104,8 +105,16 @@ def powertools_layer_of_parameter(name: str) -> str:
     return f"{layer}:ssm-{version}"
 
 
-def stack_mocks() -> DeclaredMocks:
-    return DeclaredMocks(REGION, ACCOUNT, parameter_value=powertools_layer_of_parameter)
+def stack_mocks(
+    existing_queues: tuple[str, ...] = (), existing_tables: Mapping[str, Mapping[str, Any]] | None = None
+) -> DeclaredMocks:
+    return DeclaredMocks(
+        REGION,
+        ACCOUNT,
+        parameter_value=powertools_layer_of_parameter,
+        existing_queues=existing_queues,
+        existing_tables=existing_tables,
+    )
 
 
 def _captured(run: MocksRun) -> CapturedStack:
@@ -117,7 +126,7 @@ def _captured(run: MocksRun) -> CapturedStack:
 
 
 def _onboarding_config(config: Mapping[str, str] | None) -> dict[str, str]:
-    return {f"onboarding:{key}": value for key, value in (config or {}).items()}
+    return {f"{CONFIG_NAMESPACE}:{key}": value for key, value in (config or {}).items()}
 
 
 def run_in_mocks(build: Callable[[], Any], config: Mapping[str, str] | None = None) -> CapturedStack:
@@ -128,9 +137,16 @@ def run_in_mocks(build: Callable[[], Any], config: Mapping[str, str] | None = No
     return _captured(run)
 
 
-def run_program(config: Mapping[str, str] | None = None, program_dir: Path = PROJECT_DIR) -> CapturedStack:
-    """Run the real `__main__.py` the way `pulumi up` would, but against mocks."""
-    return _captured(run_project_program(program_dir, stack_mocks(), STACK, _onboarding_config(config)))
+def run_program(
+    config: Mapping[str, str] | None = None,
+    program_dir: Path = PROJECT_DIR,
+    existing_queues: tuple[str, ...] = (),
+    existing_tables: Mapping[str, Mapping[str, Any]] | None = None,
+) -> CapturedStack:
+    """Run the real `__main__.py` the way `pulumi up` would, but against mocks (which find the given
+    existing queues and tables, as `get_queue` / `get_table` would on AWS)."""
+    mocks = stack_mocks(existing_queues, existing_tables)
+    return _captured(run_project_program(program_dir, mocks, STACK, _onboarding_config(config)))
 
 
 __all__ = [

@@ -139,7 +139,8 @@ def test_every_function_gets_powertools_settings_and_exactly_its_contract_variab
             env.POWERTOOLS_METRICS_NAMESPACE: env.DEFAULT_METRICS_NAMESPACE,
         }
         expected = {key: stack.exports[export] for key, export in CONTRACT_ENVIRONMENT[name].items()}
-        assert variables == {**expected, **CONTRACT_DEFAULTS.get(name, {})}
+        # every function is told the record mapping it loads
+        assert variables == {**expected, **CONTRACT_DEFAULTS.get(name, {}), env.RECORD_MAPPING: "onboarding"}
 
 
 def test_function_sizes_and_log_level_come_from_config(

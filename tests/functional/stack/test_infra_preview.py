@@ -117,7 +117,7 @@ def test_a_config_change_is_reflected_in_the_tree(tree: PlannedResource):
     assert not [resource for _, resource in tree.walk() if resource.type == subscription]
 
     # WHEN the stack is previewed with an alarm e-mail
-    configured = preview_stack(PROJECT_DIR, config={"onboarding:alarmEmail": "ops@example.com"})
+    configured = preview_stack(PROJECT_DIR, config={"onboarding-migration:alarmEmail": "ops@example.com"})
 
     # THEN each DLQ alarm topic (and the gate topic) gets an e-mail subscription under its component
     subscriptions = [resource for _, resource in configured.walk() if resource.type == subscription]
@@ -132,7 +132,7 @@ def test_a_config_the_program_refuses_is_raised_not_previewed():
     # GIVEN a tap the QueueConsumer component refuses (maximum concurrency must be 2..1000)
     # WHEN / THEN the preview raises the program's own error
     with pytest.raises(ValueError, match="maximum_concurrency"):
-        preview_stack(PROJECT_DIR, config={"onboarding:migrateMaxConcurrency": 1})
+        preview_stack(PROJECT_DIR, config={"onboarding-migration:migrateMaxConcurrency": 1})
 
 
 def test_the_document_lists_every_resource_with_its_parent(tree: PlannedResource):

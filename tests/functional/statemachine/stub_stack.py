@@ -222,6 +222,7 @@ def build_stub_stack(aws: EmbeddedAws, max_receive_count: int = 2) -> StubStack:
             "MigrationQueueArn": migration_arn,
             "MigrationDlqArn": migration_dlq_arn,
             "LegacyTableName": legacy_table,
+            "LegacyRecordIdField": "application_id",
             "EnqueueRecordsFunctionArn": arns["enqueue"],
             "ValidateMigrationFunctionArn": arns["validate"],
             "GateTopicArn": gate_topic,

@@ -174,7 +174,7 @@ def test_options_and_gate_policy(monkeypatch: pytest.MonkeyPatch) -> None:
         LocalRunOptions(gate="maybe")
     with pytest.raises(ValueError, match="fail_transient"):
         LocalRunOptions(fail_transient=1.5)
-    assert stack_config_pair("maxReceiveCount=3") == ("onboarding:maxReceiveCount", 3)
+    assert stack_config_pair("maxReceiveCount=3") == ("onboarding-migration:maxReceiveCount", 3)
     assert stack_config_pair("aws:region=eu-west-1") == ("aws:region", "eu-west-1")
 
     monkeypatch.setattr("sys.stdin.isatty", lambda: False)

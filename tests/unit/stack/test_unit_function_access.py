@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import MISSING
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from migration_runtime import settings as env
 from onboarding_stack import function_names as fn
 from onboarding_stack.function_access import (
+    LookupTableResource,
     PipelineResources,
     ServingResources,
     pipeline_function_access,
@@ -18,8 +20,16 @@ from onboarding_stack.function_access import (
 from onboarding_stack.settings import config_keys, load_settings
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
-PIPELINE = PipelineResources(**{f.name: f"<{f.name}>" for f in dataclasses.fields(PipelineResources)})
-SERVING = ServingResources(**{f.name: f"<{f.name}>" for f in dataclasses.fields(ServingResources)})
+
+
+def _placeholders(cls: type) -> dict[str, str]:
+    """Every field without a default, as a recognisable placeholder."""
+    required = [f for f in dataclasses.fields(cls) if f.default is MISSING and f.default_factory is MISSING]
+    return {f.name: f"<{f.name}>" for f in required}
+
+
+PIPELINE = PipelineResources(**_placeholders(PipelineResources))
+SERVING = ServingResources(**_placeholders(ServingResources))
 ENVIRONMENT_NAMES = {
     value for key, value in vars(env).items() if key.isupper() and not key.startswith("DEFAULT_")
 }
@@ -35,6 +45,7 @@ class _NoConfig:
         return None
 
     get_bool = get_int
+    get_object = get_int
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +65,7 @@ def test_every_function_has_its_code_and_the_access_lists_name_them_all(default_
 
 def test_every_grant_is_scoped_to_given_resources_only(default_settings):
     # GIVEN the resources, each as a recognisable placeholder
-    given = {*vars(PIPELINE).values(), *vars(SERVING).values()}
+    given = {*_placeholders(PipelineResources).values(), *_placeholders(ServingResources).values()}
 
     # WHEN building the grants
     access = {**pipeline_function_access(default_settings, PIPELINE), **restore_serving_access(SERVING)}
@@ -118,3 +129,50 @@ def test_the_config_keys_are_the_ones_load_settings_reads():
     assert {"namePrefix", "maxReceiveCount", "migrateMaxConcurrency", "intakeBatchSize"} <= keys
     assert {f"{name}TimeoutSeconds" for name in ("migrateRecord", "restoreServing")} <= keys
     assert "migrateMaxConcurency" not in keys
+
+
+def test_a_mapping_with_lookups_gives_the_transforming_functions_read_access_and_the_table_names(
+    default_settings,
+):
+    # GIVEN a mapping named workouts that reads two lookup tables
+    pipeline = dataclasses.replace(
+        PIPELINE,
+        record_mapping="workouts",
+        lookup_tables={
+            "users": LookupTableResource("<users-name>", "<users-arn>"),
+            "routines": LookupTableResource("<routines-name>", "<routines-arn>"),
+        },
+    )
+
+    # WHEN building the access
+    access = pipeline_function_access(default_settings, pipeline)
+
+    # THEN every function loads that mapping
+    assert {name: a.environment[env.RECORD_MAPPING] for name, a in access.items()} == dict.fromkeys(
+        access, "workouts"
+    )
+    # AND exactly the three that transform records may GetItem and Query both lookup tables, by name
+    readers = {
+        name
+        for name, a in access.items()
+        for statement in a.statements
+        if statement["Sid"] == "ReadLookupTables"
+        and statement["Action"] == ["dynamodb:GetItem", "dynamodb:Query"]
+        and statement["Resource"] == ["<users-arn>", "<routines-arn>"]
+    }
+    assert readers == {fn.ONBOARDING_INTAKE, fn.MIGRATE_RECORD, fn.VALIDATE_MIGRATION}
+    for name in readers:
+        assert access[name].environment["LOOKUP_TABLE_USERS"] == "<users-name>"
+        assert access[name].environment["LOOKUP_TABLE_ROUTINES"] == "<routines-name>"
+    assert "LOOKUP_TABLE_USERS" not in access[fn.ENQUEUE_RECORDS].environment
+
+
+def test_an_adopted_service_gets_no_legacy_consumer_and_no_capture_without_a_stream(default_settings):
+    # GIVEN an adopted service (its own consumer serves the legacy backend) whose table has no stream
+    pipeline = dataclasses.replace(PIPELINE, owns_legacy_consumer=False, legacy_stream_arn=None)
+
+    # WHEN building the access
+    access = pipeline_function_access(default_settings, pipeline)
+
+    # THEN neither legacy_intake nor the change capture is built; the rest is
+    assert set(access) == set(fn.PIPELINE_FUNCTIONS) - {fn.LEGACY_INTAKE, fn.CAPTURE_LEGACY_CHANGES}

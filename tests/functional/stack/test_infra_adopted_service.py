@@ -1,0 +1,150 @@
+"""The stack adopting a live service (under mocks): it creates only what the migration adds, references the
+existing queue, table and mapping read-only, and may switch exactly that one existing mapping."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from typing import Any
+
+import pytest
+
+from components.migration_state_machine import event_source_mapping_arn
+from embedded_aws.stack_deploy.lookups import GET_QUEUE, GET_TABLE, described_table
+from onboarding_stack.legacy_service import ExistingServiceError
+from onboarding_stack.settings import StackSettingError
+from tests.functional.stack.pulumi_harness import ACCOUNT, REGION, CapturedStack, run_program, statements
+
+QUEUE = "live-intake"
+TABLE = "live-applications"
+UUID = "6f1a2b3c-4d5e-4f60-8a7b-9c0d1e2f3a4b"
+QUEUE_ARN = f"arn:aws:sqs:{REGION}:{ACCOUNT}:{QUEUE}"
+TABLE_ARN = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{TABLE}"
+ADOPT = {
+    "existingIntakeQueueArn": QUEUE_ARN,
+    "existingLegacyTableName": TABLE,
+    "existingLegacyMappingUuid": UUID,
+}
+LIVE_TABLE = described_table(TABLE, TABLE_ARN, "application_id", stream_view_type="NEW_AND_OLD_IMAGES")
+
+
+def adopt(config: dict[str, str] | None = None, table: dict[str, Any] = LIVE_TABLE) -> CapturedStack:
+    return run_program({**ADOPT, **(config or {})}, existing_queues=(QUEUE,), existing_tables={TABLE: table})
+
+
+@pytest.fixture(scope="module")
+def adopted() -> CapturedStack:
+    return adopt()
+
+
+def state_machine_policy(stack: CapturedStack) -> dict[str, Any]:
+    policy = stack.one("aws:iam/rolePolicy:RolePolicy", name="migration-access")
+    return json.loads(policy.inputs["policy"])
+
+
+def test_none_of_the_existing_resources_is_created(adopted: CapturedStack, stack: CapturedStack):
+    # THEN the live queue and table are only looked up, never registered
+    assert {token for token, _ in adopted.calls} >= {GET_QUEUE, GET_TABLE}
+    assert [args["name"] for token, args in adopted.calls if token == GET_TABLE] == [TABLE]
+    names = {resource.name for resource in adopted.resources}
+    assert not {"intake", "intake-queue", "intake-dlq", "legacy", "legacy-table"} & names
+    # AND no consumer of the legacy backend is built (its own mapping serves), the new one is, disabled
+    mappings = adopted.of_type("aws:lambda/eventSourceMapping:EventSourceMapping")
+    assert {mapping.name for mapping in mappings} == {
+        "onboarding-intake-mapping",
+        "migrate-record-mapping",
+        "capture-legacy-changes-mapping",
+    }
+    new = next(mapping for mapping in mappings if mapping.name == "onboarding-intake-mapping")
+    assert (new.inputs["eventSourceArn"], new.inputs["enabled"]) == (QUEUE_ARN, False)
+    assert "legacy_intake_function_name" not in adopted.exports
+    # AND the own shape (for contrast) does create all three
+    assert {"intake-queue", "legacy-table", "legacy-intake-mapping"} <= {r.name for r in stack.resources}
+
+
+def test_the_outputs_name_the_live_resources(adopted: CapturedStack):
+    assert adopted.exports["legacy_service"] == "adopted"
+    assert adopted.exports["intake_queue_arn"] == QUEUE_ARN
+    assert adopted.exports["legacy_table_name"] == TABLE
+    assert adopted.exports["legacy_mapping_uuid"] == UUID
+    # AND the new consumer's rejections go to a queue of this stack, not to the live queue's DLQ
+    rejections = adopted.one("aws:sqs/queue:Queue", url=adopted.exports["intake_dlq_url"])
+    assert rejections.name == "intake-rejections"
+
+
+def test_the_state_machine_may_switch_exactly_the_adopted_mapping_and_its_own(adopted: CapturedStack):
+    # GIVEN the state machine's mapping statement
+    statement = next(
+        s for s in statements(state_machine_policy(adopted)) if s["Sid"] == "PauseAndResumeConsumers"
+    )
+
+    # THEN its resources are the adopted mapping's ARN and the stack's own two mappings, nothing else
+    own = [adopted.exports["new_mapping_uuid"], adopted.exports["capture_mapping_uuid"]]
+    assert sorted(statement["Resource"]) == sorted(
+        event_source_mapping_arn(REGION, ACCOUNT, uuid) for uuid in [UUID, *own]
+    )
+    # AND the watchdog likewise
+    watchdog = adopted.one("aws:iam/rolePolicy:RolePolicy", name="restore-serving-access")
+    restore = next(
+        s for s in statements(json.loads(watchdog.inputs["policy"])) if s["Sid"] == "RestoreServingMapping"
+    )
+    assert sorted(restore["Resource"]) == sorted(statement["Resource"])
+
+
+def test_the_sentinels_and_grants_name_the_live_table(adopted: CapturedStack):
+    sentinel = next(
+        s for s in statements(state_machine_policy(adopted)) if s["Sid"] == "WriteSentinelsToLegacyTable"
+    )
+    assert sentinel["Resource"] == [TABLE_ARN]
+    definition = adopted.one("aws:sfn/stateMachine:StateMachine", name="migration-state-machine")
+    assert '"application_id":{"S' in definition.inputs["definition"]
+
+
+def test_a_table_keyed_otherwise_than_the_mapping_is_refused_before_anything_is_created():
+    # GIVEN a live table keyed by another attribute
+    table = described_table(TABLE, TABLE_ARN, "id", stream_view_type="NEW_AND_OLD_IMAGES")
+
+    # WHEN adopting it THEN the error names the key the mapping expects
+    with pytest.raises(ExistingServiceError, match="keyed by 'application_id' alone"):
+        adopt(table=table)
+
+
+def test_a_table_without_a_stream_of_both_images_is_refused_with_the_fix():
+    table = described_table(TABLE, TABLE_ARN, "application_id", stream_view_type="KEYS_ONLY")
+    with pytest.raises(ExistingServiceError, match="StreamViewType=NEW_AND_OLD_IMAGES"):
+        adopt(table=table)
+
+
+def test_a_partial_adoption_is_refused():
+    with pytest.raises(ValueError, match="missing: existingLegacyTableName"):
+        run_program({"existingIntakeQueueArn": QUEUE_ARN, "existingLegacyMappingUuid": UUID})
+
+
+def test_keys_left_in_the_former_namespace_are_refused():
+    from embedded_aws.stack_deploy.program import run_program as run_project_program
+    from tests.functional.stack.pulumi_harness import PROJECT_DIR, stack_mocks
+
+    with pytest.raises(StackSettingError, match="former namespace 'onboarding'"):
+        run_project_program(PROJECT_DIR, stack_mocks(), "test", {"onboarding:maxReceiveCount": "3"})
+
+
+@pytest.mark.parametrize("fault_injection", [False, True])
+def test_the_archives_hold_the_runtime_the_chosen_mapping_and_fault_injection_only_when_asked(
+    fault_injection: bool,
+):
+    # GIVEN the stack built with faultInjection off, then on
+    built = run_program({"faultInjection": "true" if fault_injection else "false"})
+
+    # WHEN reading each function's archive
+    for function in built.of_type("aws:lambda/function:Function"):
+        code = function.inputs["code"]
+        path = code.path if hasattr(code, "path") else code["path"]
+        with zipfile.ZipFile(path) as archive:
+            tops = {name.split("/")[0] for name in archive.namelist()}
+            names = set(archive.namelist())
+
+        # THEN it holds the runtime and the onboarding mapping, no demo data, fault injection per config
+        assert {"handler.py", "migration_runtime", "record_mappings"} <= tops, function.name
+        assert "record_mappings/onboarding/mapping.py" in names
+        assert "demo_data" not in tops
+        assert ("fault_injection" in tops) is fault_injection
