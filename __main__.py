@@ -186,6 +186,7 @@ export_outputs(
     machine=machine,
     mapping_arns=mapping_arns,
     dashboard=dashboard,
+    record_mapping=settings.record_mapping,
     lookup_tables={name: table.name for name, table in legacy.lookup_tables.items()},
     adopted=legacy.adopted,
 )

@@ -11,6 +11,7 @@ from migration_cli.execution_history import GATE_ACTIONS
 from migration_cli.migration_control import execution_input
 from migration_runtime.execution_input import OFFLINE, ONLINE
 from migration_runtime.record_mapping import DEFAULT_MAPPING, UnknownMapping, load_mapping
+from onboarding_stack.settings import CONFIG_NAMESPACE
 
 DEFAULT_RECORDS = 10_000
 DEFAULT_INTAKE = 200
@@ -18,10 +19,10 @@ DEFAULT_INTAKE = 200
 MAX_INTAKE_RATE = 500.0
 # Local retries back off in seconds, not minutes, so a permanently failing record dead-letters quickly.
 LOCAL_STACK_CONFIG: dict[str, Any] = {
-    "onboarding-migration:retryBaseDelaySeconds": 1,
-    "onboarding-migration:retryMaxDelaySeconds": 4,
+    f"{CONFIG_NAMESPACE}:retryBaseDelaySeconds": 1,
+    f"{CONFIG_NAMESPACE}:retryMaxDelaySeconds": 4,
 }
-RECORD_MAPPING_CONFIG_KEY = "onboarding:recordMapping"
+RECORD_MAPPING_CONFIG_KEY = f"{CONFIG_NAMESPACE}:recordMapping"
 """The stack config key naming the record mapping the functions run (``--mapping`` passes it)."""
 
 

@@ -59,12 +59,15 @@ def export_outputs(
     machine: MigrationStateMachine,
     mapping_arns: Mapping[str, pulumi.Input[str]],
     dashboard: OperationsDashboard,
+    record_mapping: str,
     lookup_tables: Mapping[str, pulumi.Input[str]] | None = None,
     adopted: bool = False,
 ) -> None:
     """Export as `<queue>_queue_url`, `<table>_table_name`, `<consumer>_mapping_uuid`, `<fn>_function_arn`,
-    `lookup_table_<name>` (the deployed name of each of the mapping's lookup tables)."""
+    `record_mapping` (the mapping every function runs) and `lookup_table_<name>` (the deployed name of each
+    of the mapping's lookup tables)."""
     pulumi.export("region", region)
+    pulumi.export("record_mapping", record_mapping)
     # "adopted": the intake queue, legacy table and legacy mapping belong to a live service, not this stack.
     pulumi.export("legacy_service", "adopted" if adopted else "own")
     for prefix, queue in queues.items():

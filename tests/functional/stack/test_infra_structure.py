@@ -11,6 +11,7 @@ from tests.functional.stack.pulumi_harness import FUNCTION_NAMES, STACK_TYPE, Ca
 # What the operator commands read from the stack outputs (migration_cli/stack_outputs.py, `StackOutputs`),
 # plus every queue ARN, mapping UUID and function name the README's "Deploying on AWS" outputs.json holds.
 CONTRACT_EXPORTS = (
+    "record_mapping",
     "state_machine_arn",
     "region",
     "intake_queue_url",
@@ -61,8 +62,9 @@ def test_every_contract_output_is_exported_with_a_value(stack: CapturedStack):
     required = {field.name for field in fields(StackOutputs) if field.default is MISSING}
     required -= {field.name for field in fields(StackOutputs) if field.default_factory is not MISSING}
     assert required <= set(CONTRACT_EXPORTS)
-    # Read when present (a stack deployed before record mappings existed has neither): the mapping's name
-    # and its lookup tables' names (``lookup_table_<name>``), onboarding without lookups otherwise.
+    # The mapping's name is exported; its lookup tables' names (``lookup_table_<name>``) only when it has
+    # any. Both are read with a default, so a stack deployed before record mappings existed still works.
+    assert exports["record_mapping"] == "onboarding"
     assert set(field.name for field in fields(StackOutputs)) - required == {"record_mapping", "lookup_tables"}
 
 

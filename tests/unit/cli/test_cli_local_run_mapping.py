@@ -88,7 +88,7 @@ def test_mapping_defaults_to_onboarding_and_reaches_the_stack_config() -> None:
     assert local_stack_config(default)[RECORD_MAPPING_CONFIG_KEY] == "onboarding"
     config = local_stack_config(explicit)
     assert config[RECORD_MAPPING_CONFIG_KEY] == "onboarding" and config["x:y"] == 1
-    assert RECORD_MAPPING_CONFIG_KEY == "onboarding:recordMapping"
+    assert RECORD_MAPPING_CONFIG_KEY == "onboarding-migration:recordMapping"
 
 
 def test_local_up_takes_mapping_too() -> None:
