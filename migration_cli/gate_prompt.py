@@ -25,7 +25,7 @@ def gate_prompt(
     if dead_lettered:
         lines.append(f"dead-lettered records ({len(dead_lettered)}):")
         lines += [
-            f"  {entry.application_id or '(no application_id)'}: {entry.reason}"
+            f"  {entry.application_id or '(no record id)'}: {entry.reason}"
             for entry in dead_lettered[:GATE_PROMPT_SHOWN]
         ]
         if len(dead_lettered) > GATE_PROMPT_SHOWN:

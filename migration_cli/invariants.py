@@ -327,11 +327,11 @@ def one_item_per_application(snapshot: StackSnapshot) -> InvariantOutcome:
         return InvariantOutcome(
             "one_item_per_application",
             False,
-            f"{len(doubled)} applications have more than one item in the new table (a leftover at an old "
+            f"{len(doubled)} records have more than one item in the new table (a leftover at an old "
             f"key): {_listed(doubled)}",
         )
     return InvariantOutcome(
-        "one_item_per_application", True, f"{len(counts)} applications, one item each in the new table"
+        "one_item_per_application", True, f"{len(counts)} records, one item each in the new table"
     )
 
 

@@ -14,7 +14,7 @@ def _entries(title: str, entries: list[ListedRecord], total: int | None, shown: 
         return []
     lines = [f"{title} ({_count(total)}{'' if len(entries) <= shown else f', first {shown} shown'}):"]
     for entry in entries[:shown]:
-        lines.append(f"  {entry.application_id or '(no application_id)'}: {entry.reason}")
+        lines.append(f"  {entry.application_id or '(no record id)'}: {entry.reason}")
     if len(entries) > shown:
         lines.append(f"  ... and {len(entries) - shown} more (every one in the JSON report)")
     return lines

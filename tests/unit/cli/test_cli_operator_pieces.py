@@ -164,7 +164,7 @@ def test_human_report_shows_outcome_counts_and_reasons() -> None:
     for expected in (
         "a-1: business.tax_id",
         "a-2: last error Boom",
-        "(no application_id): body: not valid JSON",
+        "(no record id): body: not valid JSON",
         "sqs 5, lambda 2, dynamodb 9, states 1",
         "Lambda invocations: 7 (event-source-mapping 4, sfn 3)",
         "Gate answered: abort",
