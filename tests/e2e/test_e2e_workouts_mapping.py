@@ -14,9 +14,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from demo_data.demo_set import DemoDataSet
 from demo_data.workouts_records import DEMO_DATA
 from migration_cli.local_run import run_local_migration
+from migration_runtime.record_validation import RecordRejected
+from record_mappings.workouts.mapping import MAPPING
 from tests.e2e.e2e_support import assert_invariants_hold, e2e_options
+from tests.fixtures.in_memory_lookups import InMemoryLookups
 
 RECORDS = 400
 
@@ -29,6 +33,20 @@ def _version_at(versions: list[dict[str, Any]], completed_at: str) -> dict[str, 
     at = _utc_z(completed_at)
     valid = [version for version in versions if version["valid_from"] <= at]
     return max(valid, key=lambda version: version["valid_from"]) if valid else None
+
+
+def _migratable_ids(data: DemoDataSet) -> list[str]:
+    lookups = InMemoryLookups(MAPPING.lookup_tables, data.lookup_items)
+    migratable = []
+    for record in data.legacy_records:
+        if not MAPPING.is_eligible(record):
+            continue
+        try:
+            MAPPING.transform(MAPPING.validate(record, now=datetime.now(UTC)), lookups)
+        except RecordRejected:
+            continue
+        migratable.append(record["completion_id"])
+    return migratable
 
 
 def _items(path: Path) -> list[dict[str, Any]]:
@@ -44,9 +62,21 @@ def test_workout_completions_migrate_with_the_routine_version_valid_at_completio
         versions_by_routine.setdefault(version["routine_id"], []).append(version)
     legacy = {record["completion_id"]: record for record in data.legacy_records}
 
-    # WHEN a whole local run migrates them with the workouts mapping, exporting the tables
+    # ... two of whose valid completions fail at every write attempt until the fault is lifted
+    failing = tuple(_migratable_ids(data)[:2])
+
+    # WHEN a whole local run migrates them with the workouts mapping, the operator redriving the
+    # dead-lettered completions once the fault is lifted, exporting the tables
     result = run_local_migration(
-        e2e_options(mapping="workouts", records=RECORDS, intake=20, seed=seed, export_dir=tmp_path)
+        e2e_options(
+            mapping="workouts",
+            records=RECORDS,
+            intake=20,
+            seed=seed,
+            export_dir=tmp_path,
+            fail_permanent=failing,
+            gate="redrive",
+        )
     )
     report = result.report
 
@@ -57,6 +87,9 @@ def test_workout_completions_migrate_with_the_routine_version_valid_at_completio
     counts = report["counts"]
     assert counts["legacy"] == RECORDS
     assert counts["ineligible"] > 0 and counts["rejected"] > 0 and counts["dead_lettered"] == 0
+    # ... the injected faults dead-lettered the two completions, and the redrive migrated them
+    assert report["gate_decisions"] == ["redrive"]
+    assert report["validation"]["runs"] == 2 and report["validation"]["clean"] is True
     # ... a completion before its routine's first version is rejected naming routine_id
     reasons = Counter(entry["reason"].split(":")[0] for entry in report["rejected"])
     assert reasons["routine_id"] >= 1
