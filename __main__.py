@@ -10,7 +10,7 @@ from components.dynamo_table import DynamoTable, DynamoTableArgs
 from components.execution_watchdog import ExecutionWatchdog, ExecutionWatchdogArgs
 from components.migration_state_machine import MigrationStateMachine, MigrationStateMachineArgs
 from components.operations_dashboard import OperationsDashboard, OperationsDashboardArgs
-from components.queue_consumer import QueueConsumer
+from components.queue_consumer import VISIBILITY_TO_TIMEOUT_RATIO, QueueConsumer
 from components.stream_consumer import StreamConsumer, StreamConsumerArgs
 from migration_runtime.record_mapping import load_mapping
 from onboarding_stack import function_names as fn
@@ -111,6 +111,8 @@ machine = MigrationStateMachine(
         capture_mapping_uuid=capture.uuid,
         intake_queue_url=legacy.intake_queue_url,
         intake_queue_arn=legacy.intake_queue_arn,
+        intake_minimum_visibility_timeout_seconds=VISIBILITY_TO_TIMEOUT_RATIO
+        * settings.functions[fn.ONBOARDING_INTAKE].timeout_seconds,
         migration_queue_url=migration.queue.url,
         migration_queue_arn=migration.queue.arn,
         migration_dlq_arn=migration.dead_letter_queue.arn,

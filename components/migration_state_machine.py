@@ -145,6 +145,8 @@ def definition_substitutions(
         "NewMappingUuid": args.new_mapping_uuid,
         "CaptureMappingUuid": args.capture_mapping_uuid,
         "IntakeQueueUrl": args.intake_queue_url,
+        "IntakeQueueArn": args.intake_queue_arn,
+        "IntakeMinimumVisibilityTimeoutSeconds": str(args.intake_minimum_visibility_timeout_seconds),
         "MigrationQueueUrl": args.migration_queue_url,
         "MigrationQueueArn": args.migration_queue_arn,
         "MigrationDlqArn": args.migration_dlq_arn,
@@ -234,7 +236,11 @@ class MigrationStateMachineArgs:
     """Polled while pausing (nothing in flight) and draining (backlog consumed)."""
 
     intake_queue_arn: pulumi.Input[str]
-    """For the GetQueueAttributes grant."""
+    """For the GetQueueAttributes grant; Setup checks that the legacy mapping reads this queue."""
+
+    intake_minimum_visibility_timeout_seconds: int
+    """The least visibility timeout the intake queue may have: 6 x the new intake consumer's timeout (an
+    adopted queue's is not ours to set, so Setup checks it before a run pauses anything)."""
 
     migration_queue_url: pulumi.Input[str]
     """Polled until empty after the scan."""
@@ -287,6 +293,11 @@ class MigrationStateMachineArgs:
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.-]{0,254}", self.legacy_record_id_field):
             raise ValueError(
                 f"legacy_record_id_field is not an attribute name: {self.legacy_record_id_field!r}"
+            )
+        if self.intake_minimum_visibility_timeout_seconds < 0:
+            raise ValueError(
+                "intake_minimum_visibility_timeout_seconds must not be negative, got "
+                f"{self.intake_minimum_visibility_timeout_seconds}"
             )
         if not 1 <= self.execution_timeout_seconds <= 365 * 24 * 3600:
             raise ValueError(

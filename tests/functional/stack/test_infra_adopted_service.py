@@ -148,3 +148,35 @@ def test_the_archives_hold_the_runtime_the_chosen_mapping_and_fault_injection_on
         assert "record_mappings/onboarding/mapping.py" in names
         assert "demo_data" not in tops
         assert ("fault_injection" in tops) is fault_injection
+
+
+def test_setup_checks_the_live_queue_and_mapping_with_grants_on_those_alone(adopted: CapturedStack):
+    # GIVEN the adopted stack's migration definition and its state machine's grants
+    machine = adopted.one("aws:sfn/stateMachine:StateMachine", name="migration-state-machine")
+    states = json.loads(machine.inputs["definition"])["States"]
+    grants = {s["Sid"]: s for s in statements(state_machine_policy(adopted))}
+
+    # THEN Setup reads the live queue and the live mapping, and compares with this stack's minimum:
+    # 6 x the new intake consumer's timeout (30 s by default)
+    read_queue, read_mapping = states["SetupReadIntakeQueue"], states["SetupReadLegacyMapping"]
+    assert read_queue["Parameters"]["QueueUrl"] == adopted.exports["intake_queue_url"]
+    assert "States.StringToJson('180')" in read_queue["ResultSelector"]["minimum_visibility_timeout.$"]
+    assert read_mapping["Parameters"] == {"Uuid": UUID}
+    on_queue = states["SetupCheckLegacyService"]["Choices"][-1]
+    assert on_queue["Not"] == {"Variable": "$.legacy_mapping.event_source_arn", "StringEquals": QUEUE_ARN}
+    # AND the role may read the queue's attributes on the live queue (and its own migration queue) only,
+    # and the live mapping among exactly the mappings it switches
+    assert QUEUE_ARN in grants["ReadQueueDepths"]["Resource"]
+    assert len(grants["ReadQueueDepths"]["Resource"]) == 2
+    assert event_source_mapping_arn(REGION, ACCOUNT, UUID) in grants["PauseAndResumeConsumers"]["Resource"]
+
+
+def test_the_minimum_visibility_timeout_follows_the_new_consumer_timeout():
+    # GIVEN a slower new intake consumer
+    stack = adopt({"onboardingIntakeTimeoutSeconds": "45"})
+
+    # THEN Setup asks the live queue for 6 x 45 s
+    machine = stack.one("aws:sfn/stateMachine:StateMachine", name="migration-state-machine")
+    states = json.loads(machine.inputs["definition"])["States"]
+    selector = states["SetupReadIntakeQueue"]["ResultSelector"]
+    assert selector["minimum_visibility_timeout.$"] == "States.StringToJson('270')"

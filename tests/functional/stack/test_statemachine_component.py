@@ -25,6 +25,7 @@ ARGS = MigrationStateMachineArgs(
     capture_mapping_uuid="capture-uuid",
     intake_queue_url="https://sqs/intake",
     intake_queue_arn=ARN.format("sqs", "intake"),
+    intake_minimum_visibility_timeout_seconds=180,
     migration_queue_url="https://sqs/migration",
     migration_queue_arn=ARN.format("sqs", "migration"),
     migration_dlq_arn=ARN.format("sqs", "migration-dlq"),

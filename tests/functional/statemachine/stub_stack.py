@@ -120,7 +120,14 @@ class StubStack:
         return {item["application_id"]["S"]: item["consumer"]["S"] for item in items}
 
 
-def build_stub_stack(aws: EmbeddedAws, max_receive_count: int = 2) -> StubStack:
+def build_stub_stack(
+    aws: EmbeddedAws,
+    max_receive_count: int = 2,
+    intake_redrive_policy: bool = True,
+    intake_minimum_visibility_timeout_seconds: int = 1,
+    legacy_mapping_on_other_queue: bool = False,
+) -> StubStack:
+    """A stub stack; the last three arguments break what Setup checks of the legacy service."""
     prefix = f"sm{uuid.uuid4().hex[:8]}"
     sqs, lam, ddb = aws.client("sqs"), aws.client("lambda"), aws.client("dynamodb")
     role = aws.client("iam").create_role(RoleName=f"{prefix}-role", AssumeRolePolicyDocument="{}")["Role"][
@@ -141,10 +148,9 @@ def build_stub_stack(aws: EmbeddedAws, max_receive_count: int = 2) -> StubStack:
         VisibilityTimeout="1",
         RedrivePolicy=json.dumps({**redrive, "deadLetterTargetArn": migration_dlq_arn}),
     )
+    intake_redrive = {"RedrivePolicy": json.dumps({**redrive, "deadLetterTargetArn": intake_dlq_arn})}
     intake_url, intake_arn = queue(
-        "intake",
-        VisibilityTimeout="1",
-        RedrivePolicy=json.dumps({**redrive, "deadLetterTargetArn": intake_dlq_arn}),
+        "intake", VisibilityTimeout="1", **(intake_redrive if intake_redrive_policy else {})
     )
 
     legacy_table = f"{prefix}-legacy"
@@ -191,7 +197,8 @@ def build_stub_stack(aws: EmbeddedAws, max_receive_count: int = 2) -> StubStack:
             FunctionResponseTypes=["ReportBatchItemFailures"],
         )["UUID"]
 
-    legacy_mapping = mapping(intake_arn, arns["legacy"], True)
+    legacy_source_arn = queue("other-intake")[1] if legacy_mapping_on_other_queue else intake_arn
+    legacy_mapping = mapping(legacy_source_arn, arns["legacy"], True)
     new_mapping = mapping(intake_arn, arns["new"], False)
     migrate_mapping = mapping(migration_arn, arns["migrate"], True)
     # The online capture's mapping: the offline paths only ever switch it off (a stream mapping on AWS; any
@@ -218,6 +225,8 @@ def build_stub_stack(aws: EmbeddedAws, max_receive_count: int = 2) -> StubStack:
             "NewMappingUuid": new_mapping,
             "CaptureMappingUuid": capture_mapping,
             "IntakeQueueUrl": intake_url,
+            "IntakeQueueArn": intake_arn,
+            "IntakeMinimumVisibilityTimeoutSeconds": str(intake_minimum_visibility_timeout_seconds),
             "MigrationQueueUrl": migration_url,
             "MigrationQueueArn": migration_arn,
             "MigrationDlqArn": migration_dlq_arn,

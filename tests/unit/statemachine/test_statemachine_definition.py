@@ -94,7 +94,9 @@ def all_state_maps(definition: dict[str, Any]) -> Iterator[dict[str, Any]]:
 def test_every_placeholder_has_a_value_from_the_component(template: str) -> None:
     # GIVEN the placeholders of the three files and the substitutions the component provides (plus the
     # children's ARNs, which it provides once they exist)
-    args = MigrationStateMachineArgs(**{name: "x" for name in MIGRATION_ARG_NAMES})
+    args = MigrationStateMachineArgs(
+        **{name: "x" for name in MIGRATION_ARG_NAMES}, intake_minimum_visibility_timeout_seconds=180
+    )
     provided = set(definition_substitutions(args, "topic-arn")) | set(CHILD_DEFINITIONS)
     wanted = definition_placeholders(template).union(
         *(definition_placeholders(path.read_text(encoding="utf-8")) for path in CHILD_DEFINITIONS.values())
