@@ -107,6 +107,31 @@ def test_get_reads_the_item_with_exactly_that_key(dynamodb: Any) -> None:
     }
 
 
+def test_a_small_partition_is_read_once_and_a_large_one_value_by_value(dynamodb: Any) -> None:
+    # GIVEN lookups holding partitions of up to 4 items, and lookups holding up to 2, over counting clients
+    # (DynamoDB returns a LastEvaluatedKey whenever Limit items were read, so a 3-item partition needs 4)
+    whole = CountingClient(dynamodb)
+    value_by_value = CountingClient(dynamodb)
+    roomy = DynamoDbLookups(whole, (ROUTINES,), partition_cache_items=4)
+    tight = DynamoDbLookups(value_by_value, (ROUTINES,), partition_cache_items=2)
+    times = ("2023-06-01T00:00:00Z", "2024-02-15T00:00:00Z", "2024-03-01T00:00:00Z", "2024-12-31T00:00:00Z")
+
+    # WHEN both are asked for the version in force at four times of the 3-version routine
+    answers = {
+        name: [
+            (found or {}).get("version")
+            for found in (lookups.latest_at_or_before("routines", "r-1", at) for at in times)
+        ]
+        for name, lookups in (("roomy", roomy), ("tight", tight))
+    }
+
+    # THEN both give the same answers; the roomy one read the partition once, the tight one saw it did
+    # not fit and asked once per time
+    assert answers["roomy"] == answers["tight"] == [None, 1, 2, 3]
+    assert whole.calls == ["query"]
+    assert value_by_value.calls == ["query"] * (1 + len(times))
+
+
 def test_reads_are_cached_per_instance_and_a_new_instance_reads_again(dynamodb: Any) -> None:
     # GIVEN lookups over a client that counts its reads
     counting = CountingClient(dynamodb)
