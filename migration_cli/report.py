@@ -144,6 +144,8 @@ def build_report(
         status=status,
         dry_run=progress.dry_run,
         mode=progress.mode,
+        record_mapping=outputs.record_mapping,
+        record_id_field=outputs.mapping().record_id_field,
         error=description.get("error") if failed else None,
         cause=unwrap_child_failure(description.get("cause")) if failed else None,
         phase_reached=progress.phase,

@@ -110,6 +110,11 @@ class MigrationReport(_Part):
     dry_run: bool = False
     mode: str = "offline"
     """offline (intake paused for the whole run) or online (paused for the cut-over only)."""
+    record_mapping: str = "onboarding"
+    """The record mapping the stack runs (``record_mappings/<name>``)."""
+    record_id_field: str = "application_id"
+    """The field naming a record in that mapping: the ids listed under ``application_id`` (the report's
+    name for a record id, kept for the scripts that read it) are values of this field."""
     error: str | None = None
     cause: str | None = None
     phase_reached: str | None = None

@@ -105,13 +105,20 @@ def _activity(report: MigrationReport) -> list[str]:
     return lines
 
 
+def _mapping_line(report: MigrationReport) -> list[str]:
+    """Which records these are, unless the default onboarding mapping (its ids need no introduction)."""
+    if report.record_mapping == "onboarding":
+        return []
+    return [f"Records of the {report.record_mapping} mapping, named by {report.record_id_field}"]
+
+
 def _seconds(value: float | None) -> str:
     return "unknown" if value is None else f"{value:.0f} s"
 
 
 def format_report(report: MigrationReport, shown: int = 10) -> str:
     counts = report.counts
-    lines = [*_headline(report), "", "Legacy records"]
+    lines = [*_headline(report), "", *_mapping_line(report), "Legacy records"]
     lines += [f"  {label:<28}{_count(value):>10}" for label, value in _record_rows(report)]
     lines.append("Intake messages")
     lines += [

@@ -83,6 +83,7 @@ def test_workout_completions_migrate_with_the_routine_version_valid_at_completio
     # THEN it succeeded with every invariant the CLI checks (each record in exactly one place, intake
     # accounted, the legacy table untouched, one item per record)
     assert report["status"] == "SUCCEEDED", report.get("error")
+    assert (report["record_mapping"], report["record_id_field"]) == ("workouts", "completion_id")
     assert_invariants_hold(result)
     counts = report["counts"]
     assert counts["legacy"] == RECORDS

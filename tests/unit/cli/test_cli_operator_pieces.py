@@ -179,6 +179,24 @@ def test_human_report_shows_outcome_counts_and_reasons() -> None:
     assert {key: written["counts"][key] for key in report["counts"]} == report["counts"]
 
 
+def test_a_report_of_another_mapping_says_which_records_its_ids_name() -> None:
+    # GIVEN the same report of an onboarding run and of a workouts run
+    base = {"execution_arn": "arn:x", "execution_name": "m-1", "status": "SUCCEEDED"}
+    onboarding = MigrationReport.from_json(base)
+    workouts = MigrationReport.from_json(
+        {**base, "record_mapping": "workouts", "record_id_field": "completion_id"}
+    )
+
+    # WHEN both are rendered
+    # THEN only the workouts one introduces its ids (onboarding's text is as it always was), and both
+    # JSON forms name the mapping and its id field
+    assert "Records of the workouts mapping, named by completion_id" in format_report(workouts)
+    assert "Records of the" not in format_report(onboarding)
+    assert onboarding.to_json()["record_mapping"] == "onboarding"
+    assert onboarding.to_json()["record_id_field"] == "application_id"
+    assert workouts.to_json()["record_id_field"] == "completion_id"
+
+
 def test_human_report_shows_the_first_rejections_and_how_many_more() -> None:
     # GIVEN a report listing 25 rejected records (the JSON form holds every one)
     rejected = [
