@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from enum import StrEnum
@@ -352,6 +352,12 @@ class WorkoutsDemoData:
 
     def intake_bodies(self, count: int, *, seed: str) -> list[str]:
         return [message.body for message in synthetic_intake_messages(count, seed=seed)]
+
+    def live_messages(self, existing: Sequence[dict[str, Any]], *, seed: str) -> Iterator[Any]:
+        """Live traffic for `--intake-rate`: new completions and changes to ``existing`` ones."""
+        from demo_data.workouts_live import live_messages  # that module builds on this one
+
+        return live_messages(existing, seed=seed)
 
 
 DEMO_DATA = WorkoutsDemoData()

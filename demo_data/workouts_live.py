@@ -1,0 +1,79 @@
+"""Live traffic for the workouts demo (`local run --mapping workouts --intake-rate R`), without end.
+
+What a workout app receives while it is migrated: new completions, and changes to existing ones - a note
+or duration edited, a completion time corrected (which moves the record's key, and may change the routine
+version valid at that time), a completion deleted or skipped (it becomes ineligible). Each completion gets
+at most one message per run, so what it must end as is decided by that one message whichever backend
+consumed it. New completions name the data set's own users and routines (the same seed).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from demo_data.workouts_records import INELIGIBLE_STATUSES, MIN_USERS, synthetic_completion
+
+
+class LiveChange(StrEnum):
+    NEW = "new"
+    EDIT = "edit"
+    KEY_MOVE = "key_move"
+    INELIGIBLE = "ineligible"
+
+
+# New completions and changes to existing ones, about half each.
+_CHANGE_WEIGHTS = (
+    (LiveChange.NEW, 0.5),
+    (LiveChange.EDIT, 0.25),
+    (LiveChange.KEY_MOVE, 0.15),
+    (LiveChange.INELIGIBLE, 0.1),
+)
+
+
+@dataclass(frozen=True)
+class LiveMessage:
+    body: str
+    change: LiveChange
+
+
+def live_messages(existing: Sequence[dict[str, Any]], *, seed: str) -> Iterator[LiveMessage]:
+    """Messages without end (the sender decides how many); changes touch distinct existing completed
+    completions, new completions once none is left."""
+    rng = random.Random(f"{seed}:live")
+    candidates = [
+        record
+        for record in existing
+        if record.get("status") == "COMPLETED" and isinstance(record.get("completed_at"), str)
+    ]
+    rng.shuffle(candidates)
+    new_index = 0
+    while True:
+        change = rng.choices([c for c, _ in _CHANGE_WEIGHTS], weights=[w for _, w in _CHANGE_WEIGHTS])[0]
+        if change is LiveChange.NEW or not candidates:
+            new = synthetic_completion(new_index, seed=seed, users=MIN_USERS, stream="live")
+            new_index += 1
+            yield LiveMessage(json.dumps(new.record), LiveChange.NEW)
+            continue
+        record = json.loads(json.dumps(candidates.pop()))
+        if change is LiveChange.EDIT:
+            record["duration_seconds"] = rng.randint(600, 5_400)
+            record["notes"] = "edited after the workout"
+        elif change is LiveChange.KEY_MOVE:
+            record["completed_at"] = _corrected(record["completed_at"], rng)
+        else:
+            record["status"] = rng.choice(INELIGIBLE_STATUSES)
+        yield LiveMessage(json.dumps(record), change)
+
+
+def _corrected(completed_at: str, rng: random.Random) -> str:
+    try:
+        moment = datetime.fromisoformat(completed_at)
+    except ValueError:
+        return completed_at
+    return (moment + timedelta(hours=rng.randint(-72, 72), minutes=rng.randint(1, 59))).isoformat()
