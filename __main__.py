@@ -91,24 +91,30 @@ consumers["migrate"] = queue_consumer(
 legacy_mapping_uuid: pulumi.Input[str] = (
     legacy.adopted_mapping_uuid if legacy.adopted_mapping_uuid else consumers["legacy"].uuid
 )
-# Disabled until an online run enables it (and disabled again when the run ends).
-capture = StreamConsumer(
-    "capture-legacy-changes",
-    StreamConsumerArgs(stream_arn=legacy.stream_arn, function=functions[fn.CAPTURE_LEGACY_CHANGES]),
+# Disabled until an online run enables it (and disabled again when the run ends). None: the legacy table
+# has no stream of new and old images, so offline runs only (adopted_legacy_service warned).
+capture = (
+    StreamConsumer(
+        "capture-legacy-changes",
+        StreamConsumerArgs(stream_arn=legacy.stream_arn, function=functions[fn.CAPTURE_LEGACY_CHANGES]),
+    )
+    if legacy.stream_arn is not None
+    else None
 )
-consumers["capture"] = capture
 mapping_arns = {
     "legacy": mapping_arn_of_uuid(region, legacy_mapping_uuid),
     "new": mapping_arn(region, consumers["new"]),
-    "capture": mapping_arn(region, capture),
 }
+if capture is not None:
+    consumers["capture"] = capture
+    mapping_arns["capture"] = mapping_arn(region, capture)
 
 machine = MigrationStateMachine(
     "migration",
     MigrationStateMachineArgs(
         legacy_mapping_uuid=legacy_mapping_uuid,
         new_mapping_uuid=consumers["new"].uuid,
-        capture_mapping_uuid=capture.uuid,
+        capture_mapping_uuid=capture.uuid if capture is not None else None,
         intake_queue_url=legacy.intake_queue_url,
         intake_queue_arn=legacy.intake_queue_arn,
         intake_minimum_visibility_timeout_seconds=VISIBILITY_TO_TIMEOUT_RATIO

@@ -70,6 +70,8 @@ MOVE_TASK_SOURCE_ACTIONS = (
     "sqs:GetQueueAttributes",
 )
 MOVE_TASK_DESTINATION_ACTIONS = ("sqs:SendMessage",)
+# What fills the capture mapping's placeholder on a stack without one: the states naming it are never entered.
+NO_CAPTURE_MAPPING = "no-capture-mapping"
 
 
 def definition_placeholders(template: str) -> set[str]:
@@ -136,6 +138,17 @@ def render_migration_with_children(
     return render_definition(template, {**_values_for(template, substitutions), **children})
 
 
+def capture_substitutions(capture_mapping_uuid: pulumi.Input[str] | None) -> dict[str, pulumi.Input[str]]:
+    """The change capture's placeholders. Without a capture mapping (no legacy stream) Setup refuses an
+    online run and every run skips the states that name the mapping, so its UUID only has to fill them."""
+    return {
+        "CaptureAvailable": "true" if capture_mapping_uuid is not None else "false",
+        "CaptureMappingUuid": capture_mapping_uuid
+        if capture_mapping_uuid is not None
+        else NO_CAPTURE_MAPPING,
+    }
+
+
 def definition_substitutions(
     args: MigrationStateMachineArgs, gate_topic_arn: pulumi.Input[str]
 ) -> dict[str, pulumi.Input[str]]:
@@ -143,7 +156,7 @@ def definition_substitutions(
     return {
         "LegacyMappingUuid": args.legacy_mapping_uuid,
         "NewMappingUuid": args.new_mapping_uuid,
-        "CaptureMappingUuid": args.capture_mapping_uuid,
+        **capture_substitutions(args.capture_mapping_uuid),
         "IntakeQueueUrl": args.intake_queue_url,
         "IntakeQueueArn": args.intake_queue_arn,
         "IntakeMinimumVisibilityTimeoutSeconds": str(args.intake_minimum_visibility_timeout_seconds),
@@ -228,9 +241,10 @@ class MigrationStateMachineArgs:
     new_mapping_uuid: pulumi.Input[str]
     """Event source mapping intake queue -> onboarding_intake: enabled at the cut-over."""
 
-    capture_mapping_uuid: pulumi.Input[str]
+    capture_mapping_uuid: pulumi.Input[str] | None
     """Event source mapping legacy table stream -> capture_legacy_changes: enabled for an online run only,
-    disabled at its end (and by every rollback)."""
+    disabled at its end (and by every rollback). None: the legacy table has no stream of new and old
+    images, so Setup refuses an online run (offline runs need no capture)."""
 
     intake_queue_url: pulumi.Input[str]
     """Polled while pausing (nothing in flight) and draining (backlog consumed)."""
@@ -377,9 +391,10 @@ class MigrationStateMachine(pulumi.ComponentResource):
         )
 
         def mapping_arns() -> pulumi.Output[list[str]]:
-            return pulumi.Output.all(
-                region, account_id, args.legacy_mapping_uuid, args.new_mapping_uuid, args.capture_mapping_uuid
-            ).apply(
+            uuids = [args.legacy_mapping_uuid, args.new_mapping_uuid]
+            if args.capture_mapping_uuid is not None:
+                uuids.append(args.capture_mapping_uuid)
+            return pulumi.Output.all(region, account_id, *uuids).apply(
                 lambda values: [event_source_mapping_arn(values[0], values[1], uuid) for uuid in values[2:]]
             )
 
@@ -428,14 +443,6 @@ class MigrationStateMachine(pulumi.ComponentResource):
                 "Resource": [args.legacy_table_arn],
             },
             {
-                # Only sentinel items (reserved ids, migration_runtime/run_sentinels.py): written and
-                # deleted again by an online run to prove the change stream caught up.
-                "Sid": "WriteSentinelsToLegacyTable",
-                "Effect": "Allow",
-                "Action": ["dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"],
-                "Resource": [args.legacy_table_arn],
-            },
-            {
                 "Sid": "AskAtTheGate",
                 "Effect": "Allow",
                 "Action": ["sns:Publish"],
@@ -465,6 +472,17 @@ class MigrationStateMachine(pulumi.ComponentResource):
                 "Resource": "*",
             },
         ]
+        if args.capture_mapping_uuid is not None:
+            statements.append(
+                {
+                    # Only sentinel items (reserved ids, migration_runtime/run_sentinels.py): written and
+                    # deleted again by an online run to prove the change stream caught up.
+                    "Sid": "WriteSentinelsToLegacyTable",
+                    "Effect": "Allow",
+                    "Action": ["dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"],
+                    "Resource": [args.legacy_table_arn],
+                }
+            )
         self.policy = aws.iam.RolePolicy(
             f"{name}-access",
             role=self.role.id,

@@ -45,8 +45,9 @@ class StackOutputs:
     legacy_mapping_uuid: str
     new_mapping_uuid: str
     migrate_mapping_uuid: str
-    capture_mapping_uuid: str
     migrate_record_function_name: str
+    capture_mapping_uuid: str | None = None
+    """The online change capture's mapping; None for a stack without one (no legacy stream: offline only)."""
     record_mapping: str = DEFAULT_MAPPING
     """The record mapping the functions run (a stack deployed before mappings existed: onboarding)."""
     lookup_tables: Mapping[str, str] = field(default_factory=dict)
@@ -65,6 +66,9 @@ class StackOutputs:
             )
         return cls(
             **{name: str(outputs[name]) for name in names},
+            capture_mapping_uuid=str(outputs["capture_mapping_uuid"])
+            if outputs.get("capture_mapping_uuid")
+            else None,
             record_mapping=str(outputs.get("record_mapping") or DEFAULT_MAPPING),
             lookup_tables=lookup_table_names(outputs),
         )

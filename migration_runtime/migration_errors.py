@@ -24,6 +24,9 @@ class MigrationError(StrEnum):
     """Setup found the intake queue's visibility timeout under 6 x the new intake consumer's timeout."""
     LEGACY_MAPPING_NOT_ON_INTAKE_QUEUE = "Migration.LegacyMappingNotOnIntakeQueue"
     """Setup found that the legacy mapping reads another event source than the intake queue."""
+    ONLINE_MODE_UNAVAILABLE = "Migration.OnlineModeUnavailable"
+    """An online run on a stack without change capture (the legacy table has no stream of new and old
+    images): refused in Setup, nothing paused."""
     PAUSE_TIMEOUT = "Migration.PauseTimeout"
     CAPTURE_TIMEOUT = "Migration.CaptureTimeout"
     """An online run's change capture did not deliver its sentinel (the stream mapping is not reading)."""

@@ -146,8 +146,9 @@ class ServingResources:
     legacy_mapping_arn: pulumi.Input[str]
     new_mapping_uuid: pulumi.Input[str]
     new_mapping_arn: pulumi.Input[str]
-    capture_mapping_uuid: pulumi.Input[str]
-    capture_mapping_arn: pulumi.Input[str]
+    capture_mapping_uuid: pulumi.Input[str] | None
+    capture_mapping_arn: pulumi.Input[str] | None
+    """Both None without change capture (no legacy stream): the watchdog then has no capture to stop."""
     gate_topic_arn: pulumi.Input[str]
     record_mapping: str = DEFAULT_MAPPING
 
@@ -157,7 +158,7 @@ class ServingResources:
         control_table: DynamoTable,
         legacy: QueueConsumer | None,
         new: QueueConsumer,
-        capture: StreamConsumer,
+        capture: StreamConsumer | None,
         mapping_arns: Mapping[str, pulumi.Input[str]],
         gate_topic_arn: pulumi.Input[str],
         legacy_mapping_uuid: pulumi.Input[str] | None = None,
@@ -172,8 +173,8 @@ class ServingResources:
             legacy_mapping_arn=mapping_arns["legacy"],
             new_mapping_uuid=new.uuid,
             new_mapping_arn=mapping_arns["new"],
-            capture_mapping_uuid=capture.uuid,
-            capture_mapping_arn=mapping_arns["capture"],
+            capture_mapping_uuid=capture.uuid if capture is not None else None,
+            capture_mapping_arn=mapping_arns["capture"] if capture is not None else None,
             gate_topic_arn=gate_topic_arn,
         )
 
@@ -301,7 +302,19 @@ def _pipeline_function_access(settings: StackSettings, r: PipelineResources) -> 
 
 
 def restore_serving_access(r: ServingResources) -> dict[str, FunctionAccess]:
-    """The watchdog function: the control table, the two intake mappings, the operators' topic."""
+    """The watchdog function: the control table, the two intake mappings (and the capture mapping when
+    there is one), the operators' topic."""
+    mappings = [r.legacy_mapping_arn, r.new_mapping_arn]
+    environment: dict[str, pulumi.Input[str]] = {
+        env.CONTROL_TABLE_NAME: r.control_table_name,
+        env.LEGACY_MAPPING_UUID: r.legacy_mapping_uuid,
+        env.NEW_MAPPING_UUID: r.new_mapping_uuid,
+        env.GATE_TOPIC_ARN: r.gate_topic_arn,
+        env.RECORD_MAPPING: r.record_mapping,
+    }
+    if r.capture_mapping_uuid is not None and r.capture_mapping_arn is not None:
+        mappings.append(r.capture_mapping_arn)
+        environment[env.CAPTURE_MAPPING_UUID] = r.capture_mapping_uuid
     return {
         RESTORE_SERVING: FunctionAccess(
             [
@@ -313,17 +326,10 @@ def restore_serving_access(r: ServingResources) -> dict[str, FunctionAccess]:
                 allow(
                     "RestoreServingMapping",
                     ["lambda:UpdateEventSourceMapping", "lambda:GetEventSourceMapping"],
-                    [r.legacy_mapping_arn, r.new_mapping_arn, r.capture_mapping_arn],
+                    mappings,
                 ),
                 allow("NotifyOperators", ["sns:Publish"], [r.gate_topic_arn]),
             ],
-            {
-                env.CONTROL_TABLE_NAME: r.control_table_name,
-                env.LEGACY_MAPPING_UUID: r.legacy_mapping_uuid,
-                env.NEW_MAPPING_UUID: r.new_mapping_uuid,
-                env.CAPTURE_MAPPING_UUID: r.capture_mapping_uuid,
-                env.GATE_TOPIC_ARN: r.gate_topic_arn,
-                env.RECORD_MAPPING: r.record_mapping,
-            },
+            environment,
         )
     }

@@ -9,7 +9,8 @@ functions (``aws.sqs.get_queue``, ``aws.dynamodb.get_table``), never imported, s
 this stack and ``pulumi destroy`` cannot touch them. What the lookups return is checked here, before
 anything is created; what they cannot tell (the queue's redrive policy and visibility timeout: ``getQueue``
 returns only its ARN, URL and tags; the mapping's queue: pulumi-aws has no event source mapping data
-source) the state machine's Setup checks before a run pauses anything.
+source) the state machine's Setup checks before a run pauses anything. A legacy table without a stream
+of new and old images is adopted without change capture: offline runs only (a warning says so).
 """
 
 from __future__ import annotations
@@ -126,17 +127,9 @@ def adopted_legacy_service(existing: ExistingService, mapping: RecordMapping) ->
         found = aws.dynamodb.get_table(name=name)
         check_lookup_table(name, found.hash_key, found.range_key, lookup)
         lookup_tables[lookup.name] = LookupTableResource(found.name, found.arn)
-    captures = bool(table.stream_enabled) and table.stream_view_type == CAPTURE_STREAM_VIEW
-    if not captures:
-        # The state machine's cut-over and rollback switch the capture mapping off on every run, so a stack
-        # without one cannot be built yet: say what the table needs.
-        raise ExistingServiceError(
-            f"the legacy table {existing.legacy_table_name!r} has no stream of {CAPTURE_STREAM_VIEW} "
-            f"(stream enabled: {bool(table.stream_enabled)}, view: {table.stream_view_type or 'none'}); "
-            "the migration captures the live service's changes from it. Enable it with `aws dynamodb "
-            f"update-table --table-name {existing.legacy_table_name} --stream-specification "
-            f"StreamEnabled=true,StreamViewType={CAPTURE_STREAM_VIEW}`"
-        )
+    stream_arn = capture_stream_arn(
+        existing.legacy_table_name, bool(table.stream_enabled), table.stream_view_type, table.stream_arn
+    )
     # The new consumer's rejections: a queue of this stack, kept as long as a DLQ.
     rejections = aws.sqs.Queue(
         "intake-rejections",
@@ -153,11 +146,28 @@ def adopted_legacy_service(existing: ExistingService, mapping: RecordMapping) ->
         rejections_arn=rejections.arn,
         table_name=table.name,
         table_arn=table.arn,
-        stream_arn=table.stream_arn,
+        stream_arn=stream_arn,
         lookup_tables=lookup_tables,
         adopted_mapping_uuid=existing.legacy_mapping_uuid,
         rejections_queue=rejections,
     )
+
+
+def capture_stream_arn(
+    table_name: str, stream_enabled: bool, stream_view_type: str | None, stream_arn: str | None
+) -> str | None:
+    """The adopted table's stream if the change capture can read it, else None (and a warning): without
+    a stream of new and old images the stack builds no capture, and only offline runs are possible."""
+    if stream_enabled and stream_view_type == CAPTURE_STREAM_VIEW and stream_arn:
+        return stream_arn
+    pulumi.log.warn(
+        f"the legacy table {table_name!r} has no stream of {CAPTURE_STREAM_VIEW} (stream enabled: "
+        f"{stream_enabled}, view: {stream_view_type or 'none'}): no change capture is built, so online mode "
+        "is unavailable (Setup refuses an online run with Migration.OnlineModeUnavailable); offline runs "
+        f"work. To enable online mode: `aws dynamodb update-table --table-name {table_name} "
+        f"--stream-specification StreamEnabled=true,StreamViewType={CAPTURE_STREAM_VIEW}`, then `pulumi up`"
+    )
+    return None
 
 
 def _attribute_types(table: aws.dynamodb.GetTableResult) -> dict[str, str]:

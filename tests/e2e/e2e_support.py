@@ -56,7 +56,8 @@ def reset_stack(stack: LocalStack) -> None:
         sfn.stop_execution(executionArn=execution["executionArn"], cause="test reset")
     lambda_client.update_event_source_mapping(UUID=outputs.legacy_mapping_uuid, Enabled=True)
     lambda_client.update_event_source_mapping(UUID=outputs.new_mapping_uuid, Enabled=False)
-    lambda_client.update_event_source_mapping(UUID=outputs.capture_mapping_uuid, Enabled=False)
+    if outputs.capture_mapping_uuid is not None:
+        lambda_client.update_event_source_mapping(UUID=outputs.capture_mapping_uuid, Enabled=False)
     set_function_environment(
         lambda_client,
         outputs.migrate_record_function_name,

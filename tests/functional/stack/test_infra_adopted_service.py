@@ -4,6 +4,7 @@ existing queue, table and mapping read-only, and may switch exactly that one exi
 from __future__ import annotations
 
 import json
+import logging
 import zipfile
 from typing import Any
 
@@ -109,10 +110,63 @@ def test_a_table_keyed_otherwise_than_the_mapping_is_refused_before_anything_is_
         adopt(table=table)
 
 
-def test_a_table_without_a_stream_of_both_images_is_refused_with_the_fix():
-    table = described_table(TABLE, TABLE_ARN, "application_id", stream_view_type="KEYS_ONLY")
-    with pytest.raises(ExistingServiceError, match="StreamViewType=NEW_AND_OLD_IMAGES"):
-        adopt(table=table)
+@pytest.mark.parametrize("stream_view_type", [None, "KEYS_ONLY"])
+def test_a_table_without_a_stream_of_both_images_is_adopted_for_offline_runs_only(
+    stream_view_type: str | None, adopted: CapturedStack, caplog: pytest.LogCaptureFixture
+):
+    # GIVEN a live table without a stream, or with a stream of another view
+    table = described_table(TABLE, TABLE_ARN, "application_id", stream_view_type=stream_view_type)
+
+    # WHEN adopting it
+    with caplog.at_level(logging.WARNING):
+        stack = adopt(table=table)
+
+    # THEN the stack builds no change capture: no stream mapping, no capture function, no capture exports
+    mappings = {m.name for m in stack.of_type("aws:lambda/eventSourceMapping:EventSourceMapping")}
+    assert mappings == {"onboarding-intake-mapping", "migrate-record-mapping"}
+    assert not [f.name for f in stack.of_type("aws:lambda/function:Function") if "capture" in f.name]
+    assert not [name for name in stack.exports if "capture" in name or name == "legacy_stream_arn"]
+    # ... while the stack with a stream (for contrast) has all of it
+    assert "capture-legacy-changes-mapping" in {m.name for m in adopted.resources}
+    assert {"capture_mapping_uuid", "legacy_stream_arn"} <= set(adopted.exports)
+    # AND a warning says online mode is unavailable and how to enable it
+    warnings = [record.getMessage() for record in caplog.records if record.levelno == logging.WARNING]
+    assert any(
+        "online mode is unavailable" in message
+        and f"update-table --table-name {TABLE} --stream-specification "
+        "StreamEnabled=true,StreamViewType=NEW_AND_OLD_IMAGES"
+        in message
+        for message in warnings
+    ), warnings
+    # AND the state machine knows it has no capture, and neither it nor the watchdog may touch a capture
+    # mapping or write sentinels to the live table
+    machine = stack.one("aws:sfn/stateMachine:StateMachine", name="migration-state-machine")
+    states = json.loads(machine.inputs["definition"])["States"]
+    assert states["SetupState"]["Parameters"]["capture_available.$"] == "States.StringToJson('false')"
+    grants = {s["Sid"]: s for s in statements(state_machine_policy(stack))}
+    assert "WriteSentinelsToLegacyTable" not in grants
+    mapping_arns = [
+        event_source_mapping_arn(REGION, ACCOUNT, uuid) for uuid in (UUID, stack.exports["new_mapping_uuid"])
+    ]
+    assert sorted(grants["PauseAndResumeConsumers"]["Resource"]) == sorted(mapping_arns)
+    watchdog = stack.one("aws:iam/rolePolicy:RolePolicy", name="restore-serving-access")
+    restore = next(
+        s for s in statements(json.loads(watchdog.inputs["policy"])) if s["Sid"] == "RestoreServingMapping"
+    )
+    assert sorted(restore["Resource"]) == sorted(mapping_arns)
+    function = stack.one("aws:lambda/function:Function", name=stack.exports["restore_serving_function_name"])
+    assert "CAPTURE_MAPPING_UUID" not in function.inputs["environment"]["variables"]
+
+
+def test_a_table_with_a_stream_of_both_images_gets_the_capture(adopted: CapturedStack):
+    machine = adopted.one("aws:sfn/stateMachine:StateMachine", name="migration-state-machine")
+    states = json.loads(machine.inputs["definition"])["States"]
+    assert states["SetupState"]["Parameters"]["capture_available.$"] == "States.StringToJson('true')"
+    function = adopted.one(
+        "aws:lambda/function:Function", name=adopted.exports["restore_serving_function_name"]
+    )
+    variables = function.inputs["environment"]["variables"]
+    assert variables["CAPTURE_MAPPING_UUID"] == adopted.exports["capture_mapping_uuid"]
 
 
 def test_a_partial_adoption_is_refused():

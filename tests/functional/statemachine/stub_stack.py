@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from components.migration_state_machine import render_migration_with_children
+from components.migration_state_machine import capture_substitutions, render_migration_with_children
 from embedded_aws import EmbeddedAws
 from migration_cli.execution_history import ExecutionProgress
 from migration_cli.history_reader import ExecutionFollower
@@ -126,8 +126,10 @@ def build_stub_stack(
     intake_redrive_policy: bool = True,
     intake_minimum_visibility_timeout_seconds: int = 1,
     legacy_mapping_on_other_queue: bool = False,
+    capture: bool = True,
 ) -> StubStack:
-    """A stub stack; the last three arguments break what Setup checks of the legacy service."""
+    """A stub stack; the three arguments before ``capture`` break what Setup checks of the legacy service;
+    ``capture=False`` builds it without change capture (an adopted legacy table without a stream)."""
     prefix = f"sm{uuid.uuid4().hex[:8]}"
     sqs, lam, ddb = aws.client("sqs"), aws.client("lambda"), aws.client("dynamodb")
     role = aws.client("iam").create_role(RoleName=f"{prefix}-role", AssumeRolePolicyDocument="{}")["Role"][
@@ -203,10 +205,7 @@ def build_stub_stack(
     migrate_mapping = mapping(migration_arn, arns["migrate"], True)
     # The online capture's mapping: the offline paths only ever switch it off (a stream mapping on AWS; any
     # mapping will do for the calls the definition makes).
-    capture_arn = sqs.get_queue_attributes(
-        QueueUrl=sqs.create_queue(QueueName=f"{prefix}-capture")["QueueUrl"], AttributeNames=["QueueArn"]
-    )["Attributes"]["QueueArn"]
-    capture_mapping = mapping(capture_arn, arns["new"], False)
+    capture_mapping = mapping(queue("capture")[1], arns["new"], False) if capture else None
     gate_topic = aws.client("sns").create_topic(Name=f"{prefix}-gate")["TopicArn"]
 
     sfn = aws.client("stepfunctions")
@@ -223,7 +222,7 @@ def build_stub_stack(
         {
             "LegacyMappingUuid": legacy_mapping,
             "NewMappingUuid": new_mapping,
-            "CaptureMappingUuid": capture_mapping,
+            **capture_substitutions(capture_mapping),
             "IntakeQueueUrl": intake_url,
             "IntakeQueueArn": intake_arn,
             "IntakeMinimumVisibilityTimeoutSeconds": str(intake_minimum_visibility_timeout_seconds),

@@ -51,6 +51,16 @@ def test_outputs_keep_what_the_commands_need_and_name_what_is_missing(tmp_path: 
         load_outputs_file(not_an_object)
 
 
+def test_a_stack_without_change_capture_has_no_capture_mapping_output() -> None:
+    # GIVEN the outputs of a stack whose adopted legacy table has no stream (no capture_mapping_uuid)
+    outputs = complete_outputs()
+    del outputs["capture_mapping_uuid"]
+
+    # WHEN reading them THEN they are complete, without a capture mapping (and with one when exported)
+    assert StackOutputs.from_mapping(outputs).capture_mapping_uuid is None
+    assert StackOutputs.from_mapping(complete_outputs()).capture_mapping_uuid == "value-capture_mapping_uuid"
+
+
 def test_pulumi_outputs_need_the_pulumi_cli(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("shutil.which", lambda _: None)
     with pytest.raises(StackOutputsError, match="--outputs FILE"):
