@@ -13,39 +13,16 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 from typing import Any
 
+from demo_data.live_traffic import LiveChange, LiveMessage, next_change
 from demo_data.onboarding_records import (
     INELIGIBLE_STATUSES,
     SyntheticIntakeMessage,
     synthetic_intake_messages,
 )
 from record_mappings.onboarding.eligibility import is_eligible
-
-
-class LiveChange(StrEnum):
-    NEW = "new"
-    EDIT = "edit"
-    KEY_MOVE = "key_move"
-    INELIGIBLE = "ineligible"
-
-
-# New applications and changes to existing ones, about half each.
-_CHANGE_WEIGHTS = (
-    (LiveChange.NEW, 0.5),
-    (LiveChange.EDIT, 0.25),
-    (LiveChange.KEY_MOVE, 0.15),
-    (LiveChange.INELIGIBLE, 0.1),
-)
-
-
-@dataclass(frozen=True)
-class LiveMessage:
-    body: str
-    change: LiveChange
 
 
 def live_messages(existing: Sequence[dict[str, Any]], *, seed: str) -> Iterator[LiveMessage]:
@@ -59,7 +36,7 @@ def live_messages(existing: Sequence[dict[str, Any]], *, seed: str) -> Iterator[
     batch = 0
     new_records: Iterator[SyntheticIntakeMessage] = iter(())
     while True:
-        change = rng.choices([c for c, _ in _CHANGE_WEIGHTS], weights=[w for _, w in _CHANGE_WEIGHTS])[0]
+        change = next_change(rng)
         if change is LiveChange.NEW or not candidates:
             new = next(new_records, None)
             if new is None:  # generated a thousand at a time, each thousand with ids of its own

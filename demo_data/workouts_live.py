@@ -12,34 +12,11 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 from typing import Any
 
+from demo_data.live_traffic import LiveChange, LiveMessage, next_change
 from demo_data.workouts_records import INELIGIBLE_STATUSES, MIN_USERS, synthetic_completion
-
-
-class LiveChange(StrEnum):
-    NEW = "new"
-    EDIT = "edit"
-    KEY_MOVE = "key_move"
-    INELIGIBLE = "ineligible"
-
-
-# New completions and changes to existing ones, about half each.
-_CHANGE_WEIGHTS = (
-    (LiveChange.NEW, 0.5),
-    (LiveChange.EDIT, 0.25),
-    (LiveChange.KEY_MOVE, 0.15),
-    (LiveChange.INELIGIBLE, 0.1),
-)
-
-
-@dataclass(frozen=True)
-class LiveMessage:
-    body: str
-    change: LiveChange
 
 
 def live_messages(existing: Sequence[dict[str, Any]], *, seed: str) -> Iterator[LiveMessage]:
@@ -54,7 +31,7 @@ def live_messages(existing: Sequence[dict[str, Any]], *, seed: str) -> Iterator[
     rng.shuffle(candidates)
     new_index = 0
     while True:
-        change = rng.choices([c for c, _ in _CHANGE_WEIGHTS], weights=[w for _, w in _CHANGE_WEIGHTS])[0]
+        change = next_change(rng)
         if change is LiveChange.NEW or not candidates:
             new = synthetic_completion(new_index, seed=seed, users=MIN_USERS, stream="live")
             new_index += 1
