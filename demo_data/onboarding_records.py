@@ -19,6 +19,7 @@ from enum import StrEnum
 from typing import Any
 
 from demo_data.demo_set import DemoDataSet
+from demo_data.intake_kinds import MALFORMED_KINDS, IntakeKind
 
 FIRST_NAMES = (
     "Olivia", "Liam", "Emma", "Noah", "Amelia", "Oliver", "Sophia", "Elijah", "Charlotte", "Mateo",
@@ -240,21 +241,11 @@ def legacy_records(count: int, *, seed: int | str = 0, mix: RecordMix | None = N
     return [item.record for item in synthetic_records(count, seed=seed, mix=mix)]
 
 
-class IntakeKind(StrEnum):
-    RECORD = "record"  # a JSON record (valid or not, per its SyntheticRecord)
-    NOT_JSON = "not_json"
-    JSON_ARRAY = "json_array"
-    MISSING_FIELDS = "missing_fields"  # a JSON object without application_id and most fields
-
-
 @dataclass(frozen=True)
 class SyntheticIntakeMessage:
     body: str
     kind: IntakeKind
     record: SyntheticRecord | None = None
-
-
-_MALFORMED = (IntakeKind.NOT_JSON, IntakeKind.JSON_ARRAY, IntakeKind.MISSING_FIELDS)
 
 
 def synthetic_intake_messages(
@@ -267,7 +258,7 @@ def synthetic_intake_messages(
     for index in range(count):
         rng = random.Random(f"{seed}:intake:{index}")
         if rng.random() < malformed:
-            kind = _MALFORMED[malformed_seen % len(_MALFORMED)]
+            kind = MALFORMED_KINDS[malformed_seen % len(MALFORMED_KINDS)]
             malformed_seen += 1
             messages.append(SyntheticIntakeMessage(body=_malformed_body(rng, kind), kind=kind))
             continue

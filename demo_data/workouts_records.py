@@ -28,6 +28,7 @@ from enum import StrEnum
 from typing import Any
 
 from demo_data.demo_set import DemoDataSet
+from demo_data.intake_kinds import MALFORMED_KINDS, IntakeKind
 
 FIRST_NAMES = (
     "Olivia", "Liam", "Emma", "Noah", "Amelia", "Oliver", "Sophia", "Elijah", "Charlotte", "Mateo",
@@ -292,21 +293,11 @@ def lookup_items(count: int, *, seed: str) -> dict[str, list[dict[str, Any]]]:
     }
 
 
-class IntakeKind(StrEnum):
-    RECORD = "record"  # a JSON completion (valid or not, per its SyntheticCompletion)
-    NOT_JSON = "not_json"
-    JSON_ARRAY = "json_array"
-    MISSING_FIELDS = "missing_fields"  # a JSON object without completion_id and most fields
-
-
 @dataclass(frozen=True)
 class SyntheticIntakeMessage:
     body: str
     kind: IntakeKind
     completion: SyntheticCompletion | None = None
-
-
-_MALFORMED = (IntakeKind.NOT_JSON, IntakeKind.JSON_ARRAY, IntakeKind.MISSING_FIELDS)
 
 
 def synthetic_intake_messages(
@@ -319,7 +310,7 @@ def synthetic_intake_messages(
     for index in range(count):
         rng = random.Random(f"{seed}:intake-body:{index}")
         if rng.random() < malformed:
-            kind = _MALFORMED[malformed_seen % len(_MALFORMED)]
+            kind = MALFORMED_KINDS[malformed_seen % len(MALFORMED_KINDS)]
             malformed_seen += 1
             messages.append(SyntheticIntakeMessage(body=_malformed_body(seed, rng, kind), kind=kind))
             continue
