@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 import pytest
 
 from demo_data.onboarding_records import RecordKind, synthetic_records
+from demo_data.workouts_records import CompletionKind, synthetic_completions
+from demo_data.workouts_records import lookup_items as workout_lookup_items
 from migration_cli.cost_model import Usage, cost_of
 from migration_cli.legacy_sample import RecordClass, classify
 from migration_cli.main import main
@@ -27,6 +29,8 @@ from migration_cli.migration_plan import (
 )
 from migration_runtime.lookup_tables import NoLookups
 from record_mappings.onboarding.mapping import MAPPING
+from record_mappings.workouts.mapping import MAPPING as WORKOUTS
+from tests.fixtures.in_memory_lookups import InMemoryLookups
 
 COUNTS = RecordCounts(records=10_000, migrates=7_500, ineligible=2_000, invalid=500, mean_legacy_bytes=900)
 TAP = Tap(batch_size=10, max_concurrency=10)
@@ -187,6 +191,24 @@ def test_each_synthetic_record_is_classified_as_the_migration_treats_it() -> Non
     for kind, record_class, units in results:
         assert record_class is expected[kind]
         assert (units >= 1) if record_class is RecordClass.MIGRATES else units == 0
+
+
+def test_a_workouts_sample_is_classified_through_its_mapping_and_lookups() -> None:
+    # GIVEN labelled workout completions (some name a routine before its first version) and their lookups
+    records = synthetic_completions(300, seed="plan")
+    lookups = InMemoryLookups(WORKOUTS.lookup_tables, workout_lookup_items(300, seed="plan"))
+    now = datetime.now(UTC)
+    expected = {
+        CompletionKind.ELIGIBLE_VALID: RecordClass.MIGRATES,
+        CompletionKind.INELIGIBLE: RecordClass.INELIGIBLE,
+        CompletionKind.ELIGIBLE_INVALID: RecordClass.INVALID,
+    }
+
+    # WHEN / THEN `plan` classifies each as the migration treats it: only through the mapping and the
+    # lookups does a completion before its routine's first version count as invalid
+    results = [(item.kind, classify(item.record, now, WORKOUTS, lookups)[0]) for item in records]
+    assert {kind for kind, _ in results} == set(expected)
+    assert all(record_class is expected[kind] for kind, record_class in results)
 
 
 @pytest.mark.parametrize(
