@@ -20,18 +20,8 @@ from typing import Any
 
 from demo_data.demo_set import DemoDataSet
 from demo_data.intake_kinds import MALFORMED_KINDS, IntakeKind
+from demo_data.people import FIRST_NAMES, LAST_NAMES, email_address
 
-FIRST_NAMES = (
-    "Olivia", "Liam", "Emma", "Noah", "Amelia", "Oliver", "Sophia", "Elijah", "Charlotte", "Mateo",
-    "Isabella", "Lucas", "Mia", "Levi", "Harper", "Ethan", "Evelyn", "Aiden", "Abigail", "Jackson",
-    "Priya", "Wei", "Fatima", "Diego", "Aaliyah", "Hiroshi", "Chloe", "Santiago", "Nadia", "Gabriel",
-)  # fmt: skip
-LAST_NAMES = (
-    "Smith", "Johnson", "Williams", "Brown", "Garcia", "Miller", "Davis", "Rodriguez", "Martinez",
-    "Hernandez", "Lopez", "Gonzalez", "Wilson", "Anderson", "Thomas", "Taylor", "Moore", "Jackson",
-    "Martin", "Lee", "Thompson", "White", "Harris", "Clark", "Lewis", "Tremblay", "Gagnon", "Roy",
-    "Nguyen", "Patel",
-)  # fmt: skip
 BUSINESS_WORDS = (
     "Bakery", "Logistics", "Consulting", "Design Studio", "Landscaping", "Coffee Roasters", "Dental",
     "Bike Repair", "Analytics", "Catering", "Print Shop", "Fitness", "Plumbing", "Software", "Florist",
@@ -49,7 +39,6 @@ CA_CITIES = (
     ("Toronto", "ON", "M5V", "416"), ("Vancouver", "BC", "V6B", "604"), ("Montreal", "QC", "H2X", "514"),
     ("Calgary", "AB", "T2P", "403"), ("Halifax", "NS", "B3H", "902"),
 )  # fmt: skip
-EMAIL_DOMAINS = ("example.com", "example.org", "example.net", "mail.example.com")
 PLANS = (
     ("plan-starter", "Starter", 1), ("plan-growth", "Growth", 3), ("plan-scale", "Scale", 2),
     ("plan-enterprise", "Enterprise", 5),
@@ -166,7 +155,7 @@ def valid_record(rng: random.Random, *, application_id: str, customer_id: str, s
         "contact": {
             "first_name": first,
             "last_name": last,
-            "email": f"{first.lower()}.{last.lower()}{rng.randint(1, 99)}@{rng.choice(EMAIL_DOMAINS)}",
+            "email": email_address(rng, first, last),
             "phone": f"+1{area}5550{rng.randint(100, 199)}",
         },
         "address": {

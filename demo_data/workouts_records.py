@@ -29,19 +29,8 @@ from typing import Any
 
 from demo_data.demo_set import DemoDataSet
 from demo_data.intake_kinds import MALFORMED_KINDS, IntakeKind
+from demo_data.people import FIRST_NAMES, LAST_NAMES, email_address
 
-FIRST_NAMES = (
-    "Olivia", "Liam", "Emma", "Noah", "Amelia", "Oliver", "Sophia", "Elijah", "Charlotte", "Mateo",
-    "Isabella", "Lucas", "Mia", "Levi", "Harper", "Ethan", "Evelyn", "Aiden", "Abigail", "Jackson",
-    "Priya", "Wei", "Fatima", "Diego", "Aaliyah", "Hiroshi", "Chloe", "Santiago", "Nadia", "Gabriel",
-)  # fmt: skip
-LAST_NAMES = (
-    "Smith", "Johnson", "Williams", "Brown", "Garcia", "Miller", "Davis", "Rodriguez", "Martinez",
-    "Hernandez", "Lopez", "Gonzalez", "Wilson", "Anderson", "Thomas", "Taylor", "Moore", "Jackson",
-    "Martin", "Lee", "Thompson", "White", "Harris", "Clark", "Lewis", "Tremblay", "Gagnon", "Roy",
-    "Nguyen", "Patel",
-)  # fmt: skip
-EMAIL_DOMAINS = ("example.com", "example.org", "example.net", "mail.example.com")
 # (IANA name, standard UTC offset in hours)
 TIME_ZONES = (
     ("America/New_York", -5), ("America/Chicago", -6), ("America/Denver", -7), ("America/Los_Angeles", -8),
@@ -129,7 +118,7 @@ def user_item(seed: str, number: int) -> dict[str, Any]:
     return {
         "user_id": _user_id(seed, number),
         "display_name": f"{first} {last}",
-        "email": f"{first.lower()}.{last.lower()}{rng.randint(1, 99)}@{rng.choice(EMAIL_DOMAINS)}",
+        "email": email_address(rng, first, last),
         "time_zone": time_zone,
         "created_at": utc_z(created),
     }
