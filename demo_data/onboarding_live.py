@@ -10,52 +10,41 @@ order, and the legacy backend keeps whatever it consumed last). The sender is th
 
 from __future__ import annotations
 
-import json
+import itertools
 import random
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from demo_data.live_traffic import LiveChange, LiveMessage, next_change
-from demo_data.onboarding_records import (
-    INELIGIBLE_STATUSES,
-    SyntheticIntakeMessage,
-    synthetic_intake_messages,
-)
+from demo_data.live_traffic import LiveChange, LiveMessage, mixed_traffic
+from demo_data.onboarding_records import INELIGIBLE_STATUSES, synthetic_intake_messages
 from record_mappings.onboarding.eligibility import is_eligible
 
 
 def live_messages(existing: Sequence[dict[str, Any]], *, seed: str) -> Iterator[LiveMessage]:
     """Messages without end (the sender decides how many); changes touch distinct existing eligible
     records, new applications once none is left."""
-    rng = random.Random(f"{seed}:live")
     candidates = [
         record for record in existing if is_eligible(record) and isinstance(record.get("submitted_at"), str)
     ]
-    rng.shuffle(candidates)
-    batch = 0
-    new_records: Iterator[SyntheticIntakeMessage] = iter(())
-    while True:
-        change = next_change(rng)
-        if change is LiveChange.NEW or not candidates:
-            new = next(new_records, None)
-            if new is None:  # generated a thousand at a time, each thousand with ids of its own
-                new_records = iter(
-                    synthetic_intake_messages(1000, seed=f"{seed}:live:{batch}", malformed=0.02)
-                )
-                batch += 1
-                new = next(new_records)
-            yield LiveMessage(new.body, LiveChange.NEW)
-            continue
-        record = json.loads(json.dumps(candidates.pop()))
-        if change is LiveChange.EDIT:
-            record["steps_completed"] = [*record.get("steps_completed", []), "document_upload"][-6:]
-            record.setdefault("contact", {})["phone"] = f"+1415555{rng.randint(1000, 9999)}"
-        elif change is LiveChange.KEY_MOVE:
-            record["submitted_at"] = _later(record["submitted_at"], rng)
-        else:
-            record["status"] = rng.choice(INELIGIBLE_STATUSES)
-        yield LiveMessage(json.dumps(record), change)
+    return mixed_traffic(random.Random(f"{seed}:live"), candidates, _new_bodies(seed), _change)
+
+
+def _new_bodies(seed: str) -> Iterator[str]:
+    # Generated a thousand at a time, each thousand with ids of its own.
+    for batch in itertools.count():
+        for message in synthetic_intake_messages(1000, seed=f"{seed}:live:{batch}", malformed=0.02):
+            yield message.body
+
+
+def _change(record: dict[str, Any], change: LiveChange, rng: random.Random) -> None:
+    if change is LiveChange.EDIT:
+        record["steps_completed"] = [*record.get("steps_completed", []), "document_upload"][-6:]
+        record.setdefault("contact", {})["phone"] = f"+1415555{rng.randint(1000, 9999)}"
+    elif change is LiveChange.KEY_MOVE:
+        record["submitted_at"] = _later(record["submitted_at"], rng)
+    else:
+        record["status"] = rng.choice(INELIGIBLE_STATUSES)
 
 
 def _later(submitted_at: str, rng: random.Random) -> str:

@@ -9,43 +9,41 @@ consumed it. New completions name the data set's own users and routines (the sam
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from demo_data.live_traffic import LiveChange, LiveMessage, next_change
+from demo_data.live_traffic import LiveChange, LiveMessage, mixed_traffic
 from demo_data.workouts_records import INELIGIBLE_STATUSES, MIN_USERS, synthetic_completion
 
 
 def live_messages(existing: Sequence[dict[str, Any]], *, seed: str) -> Iterator[LiveMessage]:
     """Messages without end (the sender decides how many); changes touch distinct existing completed
     completions, new completions once none is left."""
-    rng = random.Random(f"{seed}:live")
     candidates = [
         record
         for record in existing
         if record.get("status") == "COMPLETED" and isinstance(record.get("completed_at"), str)
     ]
-    rng.shuffle(candidates)
-    new_index = 0
-    while True:
-        change = next_change(rng)
-        if change is LiveChange.NEW or not candidates:
-            new = synthetic_completion(new_index, seed=seed, users=MIN_USERS, stream="live")
-            new_index += 1
-            yield LiveMessage(json.dumps(new.record), LiveChange.NEW)
-            continue
-        record = json.loads(json.dumps(candidates.pop()))
-        if change is LiveChange.EDIT:
-            record["duration_seconds"] = rng.randint(600, 5_400)
-            record["notes"] = "edited after the workout"
-        elif change is LiveChange.KEY_MOVE:
-            record["completed_at"] = _corrected(record["completed_at"], rng)
-        else:
-            record["status"] = rng.choice(INELIGIBLE_STATUSES)
-        yield LiveMessage(json.dumps(record), change)
+    return mixed_traffic(random.Random(f"{seed}:live"), candidates, _new_bodies(seed), _change)
+
+
+def _new_bodies(seed: str) -> Iterator[str]:
+    for index in itertools.count():
+        yield json.dumps(synthetic_completion(index, seed=seed, users=MIN_USERS, stream="live").record)
+
+
+def _change(record: dict[str, Any], change: LiveChange, rng: random.Random) -> None:
+    if change is LiveChange.EDIT:
+        record["duration_seconds"] = rng.randint(600, 5_400)
+        record["notes"] = "edited after the workout"
+    elif change is LiveChange.KEY_MOVE:
+        record["completed_at"] = _corrected(record["completed_at"], rng)
+    else:
+        record["status"] = rng.choice(INELIGIBLE_STATUSES)
 
 
 def _corrected(completed_at: str, rng: random.Random) -> str:
