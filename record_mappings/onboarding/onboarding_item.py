@@ -15,7 +15,6 @@ from typing import Any
 from migration_runtime.dynamodb_storable import storage_problem
 from migration_runtime.json_values import plain
 from migration_runtime.new_items import Source, build_item
-from migration_runtime.new_items import fitting_content as fitting_item_content
 from migration_runtime.record_validation import RecordRejected, bounded_reason
 from migration_runtime.timestamps import to_utc_z
 from record_mappings.onboarding.legacy_record import LegacyRecord
@@ -55,18 +54,18 @@ def onboarding_content(record: LegacyRecord) -> dict[str, Any]:
 
 
 def fitting_content(record: LegacyRecord) -> dict[str, Any]:
-    """``onboarding_content``, or ``RecordRejected`` when the new table could not store it.
+    """``onboarding_content``, or ``RecordRejected`` naming a field DynamoDB could not store once nested.
 
-    A valid legacy record can still not fit once transformed: its top-level unknown fields move one level
-    down (under ``extra``), and the plan and keys add bytes, so nesting and the 400 KB item limit are
-    checked on the transformed item (``new_items.fitting_content``, with room for what the machine adds).
+    Top-level unknown fields move one level down (under ``extra``), so one may nest too deep only once
+    transformed; the reason names it as the legacy record spells it. The 400 KB item limit, with room for
+    what the machine adds, is checked by the machine on every item it builds (``new_items.build_item``).
     """
     content = onboarding_content(record)
     problem = storage_problem(content)
     if problem:
         # Name the field as the legacy record spells it: extra.<name> is the top-level unknown <name>.
         raise RecordRejected(bounded_reason(problem.removeprefix(f"{EXTRA}.")))
-    return fitting_item_content(content)
+    return content
 
 
 def build_onboarding_item(record: LegacyRecord, *, source: Source, written_at: datetime) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr, ValidationError
 
-from migration_runtime.dynamodb_storable import item_size_problem, storage_problem
+from migration_runtime.dynamodb_storable import storage_problem
 from migration_runtime.json_values import plain
 from migration_runtime.record_fields import Text
 from migration_runtime.record_mapping import Lookups
@@ -31,9 +31,6 @@ from record_mappings.workouts.completion_record import PK_PREFIX, SK_PREFIX, Com
 USERS_TABLE = "users"
 ROUTINES_TABLE = "routines"
 EXTRA = "extra"
-# checksum (64 hex), source, written_at (27), version (an intake version: about 54 with a message id)
-# and their names, rounded up: the machine adds them after the transformation.
-_NOT_CONTENT_BYTES = 240
 # valid_from is compared as text with completed_at in UTC: only the fixed-width form sorts as time.
 _FIXED_WIDTH_UTC = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z", re.ASCII)
 
@@ -120,20 +117,17 @@ def completion_content(record: CompletionRecord, lookups: Lookups) -> dict[str, 
 
 
 def fitting_content(record: CompletionRecord, lookups: Lookups) -> dict[str, Any]:
-    """``completion_content``, or ``RecordRejected`` when the new table could not store it.
+    """``completion_content``, or ``RecordRejected`` naming a field DynamoDB could not store once nested.
 
-    A valid legacy record can still not fit once transformed: its unknown fields move one level down
-    (under ``extra``) and the routine copied in adds bytes, so nesting and the 400 KB item limit are
-    checked on the transformed item (with room for what the machine adds).
+    Unknown fields move one level down (under ``extra``), so one may nest too deep only once transformed;
+    the reason names it as the legacy record spells it. The 400 KB item limit, with room for what the
+    machine adds, is checked by the machine on every item it builds (``new_items.build_item``).
     """
     content = completion_content(record, lookups)
     problem = storage_problem(content)
     if problem:
         # Name the field as the legacy record spells it: extra.<name> is the top-level unknown <name>.
         raise RecordRejected(bounded_reason(problem.removeprefix(f"{EXTRA}.")))
-    problem = item_size_problem(content, reserve_bytes=_NOT_CONTENT_BYTES)
-    if problem:
-        raise RecordRejected(f"{problem} once transformed")
     return content
 
 

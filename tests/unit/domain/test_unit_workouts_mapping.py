@@ -15,6 +15,7 @@ import pytest
 from migration_runtime.aws_limits import DYNAMODB_MAX_ITEM_BYTES
 from migration_runtime.checksum import checksum
 from migration_runtime.dynamodb_storable import item_size
+from migration_runtime.new_items import Source, build_item
 from migration_runtime.record_mapping import (
     MACHINE_ATTRIBUTES,
     LookupTable,
@@ -287,9 +288,10 @@ def test_a_completion_too_large_once_transformed_is_rejected_not_retried():
     record = _completion(notes="x" * (DYNAMODB_MAX_ITEM_BYTES - 400))
     assert item_size(record) <= DYNAMODB_MAX_ITEM_BYTES
 
-    # WHEN / THEN the transformation rejects it with the size reason, quoting nothing
+    # WHEN / THEN building its item (as the machine does with every transformed record) rejects it with
+    # the size reason, quoting nothing
     with pytest.raises(RecordRejected) as rejected:
-        _transformed(record)
+        build_item(_transformed(record), source=Source.MIGRATION, written_at=NOW)
     assert rejected.value.reason == "record: larger than DynamoDB's 400 KB item size limit once transformed"
 
 
