@@ -32,15 +32,15 @@ from typing import Any
 from migration_runtime.application_writes import (
     Fate,
     Pointer,
-    PointerKeyTooLong,
     is_pointer_item,
     pointer_from_item,
-    read_pointer,
+    pointer_key,
+    pointer_key_problem,
 )
 from migration_runtime.bounded_sample import bounded_sample
 from migration_runtime.change_log import changed_since, record_changed
 from migration_runtime.checksum import checksum
-from migration_runtime.dynamodb_codec import from_attribute_map, to_attribute_map
+from migration_runtime.consistent_batch_get import consistent_get_many, key_identity
 from migration_runtime.execution_input import DEFAULT_SEGMENTS, MAX_SEGMENTS
 from migration_runtime.legacy_scan import scan_segment
 from migration_runtime.lookup_tables import NoLookups
@@ -187,24 +187,29 @@ def verify_changed_records(
     lookups = lookups or NoLookups()
     # The marks carry the capture's clock, ``since`` the state machine's: a margin for clock skew.
     changed = sorted(set(changed_since(dynamodb, control_table_name, since=since - CLOCK_SKEW_MARGIN)))
+    reads = _ChangedRecordReads.read(
+        dynamodb,
+        legacy_table_name=legacy_table_name,
+        new_table_name=new_table_name,
+        control_table_name=control_table_name,
+        application_ids=changed,
+        mapping=mapping,
+    )
     legacy = _LegacySide()
     new = _NewSide()
     gone_but_live = 0
     for application_id in changed:
-        record = _get(dynamodb, legacy_table_name, {mapping.record_id_field: application_id})
-        pointer = _read_pointer_or_none(dynamodb, new_table_name, application_id, mapping.record_kind)
+        record = reads.legacy.get(application_id)
+        pointer = reads.pointers.get(application_id)
         if pointer is not None and pointer.fate is Fate.LIVE and pointer.item_key is not None:
             new.current_items[application_id] = pointer.item_key
-            item = _get(dynamodb, new_table_name, {"pk": pointer.item_key[0], "sk": pointer.item_key[1]})
+            item = reads.items.get(application_id)
             if item is not None:
                 _add_target(new, item, mapping.record_id_field)
         elif pointer is not None:
             new.current_items[application_id] = None
-        for kind in (REJECTED, LAST_ERROR):
-            entry = _get(dynamodb, control_table_name, {"pk": ledger_pk(application_id), "sk": kind})
-            ledger = ledger_entry(entry) if entry is not None else None
-            if ledger is not None:
-                new.ledger[(ledger.application_id, ledger.kind)] = ledger
+        for ledger in reads.ledger.get(application_id, []):
+            new.ledger[(ledger.application_id, ledger.kind)] = ledger
         if record is None:
             # Deleted from the legacy table: its copy must be gone from the new one too.
             gone_but_live += 1 if new.current_items.get(application_id) else 0
@@ -229,19 +234,74 @@ def verify_changed_records(
     return result.model_copy(update={"counts": counts, "clean": False})
 
 
-def _get(dynamodb: Any, table_name: str, key: dict[str, str]) -> dict[str, Any] | None:
-    response = dynamodb.get_item(TableName=table_name, Key=to_attribute_map(key), ConsistentRead=True)
-    item = response.get("Item")
-    return from_attribute_map(item) if item else None
+@dataclass(frozen=True)
+class _ChangedRecordReads:
+    """Everything the re-verification of a set of applications reads, in consistent batches (one call
+    per 100 keys and table): their legacy records, pointers, current items and ledger entries."""
 
+    legacy: dict[str, dict[str, Any]]
+    pointers: dict[str, Pointer]
+    items: dict[str, dict[str, Any]]
+    ledger: dict[str, list[LedgerEntry]]
 
-def _read_pointer_or_none(
-    dynamodb: Any, table_name: str, application_id: str, record_kind: str
-) -> Pointer | None:
-    try:
-        return read_pointer(dynamodb, table_name, application_id, record_kind)
-    except PointerKeyTooLong:
-        return None  # such an id can never have been written: nothing to compare
+    @classmethod
+    def read(
+        cls,
+        dynamodb: Any,
+        *,
+        legacy_table_name: str,
+        new_table_name: str,
+        control_table_name: str,
+        application_ids: list[str],
+        mapping: RecordMapping,
+    ) -> _ChangedRecordReads:
+        id_field = mapping.record_id_field
+        legacy_keys = {application_id: {id_field: application_id} for application_id in application_ids}
+        # An id too long for a pointer's key can never have been written: nothing to read for it.
+        pointer_keys = {
+            application_id: pointer_key(application_id, mapping.record_kind)
+            for application_id in application_ids
+            if pointer_key_problem(application_id, mapping.record_kind) is None
+        }
+        ledger_keys = {
+            (application_id, kind): {"pk": ledger_pk(application_id), "sk": kind}
+            for application_id in application_ids
+            for kind in (REJECTED, LAST_ERROR)
+        }
+        legacy_found = consistent_get_many(dynamodb, legacy_table_name, legacy_keys.values())
+        pointers_found = consistent_get_many(dynamodb, new_table_name, pointer_keys.values())
+        ledger_found = consistent_get_many(dynamodb, control_table_name, ledger_keys.values())
+        pointers = {
+            application_id: pointer_from_item(pointers_found[key_identity(key)])
+            for application_id, key in pointer_keys.items()
+            if key_identity(key) in pointers_found
+        }
+        item_keys = {
+            application_id: {"pk": pointer.item_key[0], "sk": pointer.item_key[1]}
+            for application_id, pointer in pointers.items()
+            if pointer.fate is Fate.LIVE and pointer.item_key is not None
+        }
+        items_found = consistent_get_many(dynamodb, new_table_name, item_keys.values())
+        ledger: dict[str, list[LedgerEntry]] = {}
+        for (application_id, _), key in ledger_keys.items():
+            raw = ledger_found.get(key_identity(key))
+            entry = ledger_entry(raw) if raw is not None else None
+            if entry is not None:
+                ledger.setdefault(application_id, []).append(entry)
+        return cls(
+            legacy={
+                application_id: legacy_found[key_identity(key)]
+                for application_id, key in legacy_keys.items()
+                if key_identity(key) in legacy_found
+            },
+            pointers=pointers,
+            items={
+                application_id: items_found[key_identity(key)]
+                for application_id, key in item_keys.items()
+                if key_identity(key) in items_found
+            },
+            ledger=ledger,
+        )
 
 
 def queue_depth(sqs: Any, queue_url: str) -> int:

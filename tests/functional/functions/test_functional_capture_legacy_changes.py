@@ -12,7 +12,7 @@ import pytest
 from functions.capture_legacy_changes import handler as capture_handler
 from migration_runtime.change_capture import ChangeCapture
 from migration_runtime.change_log import (
-    CHANGED_SK,
+    CHANGED_PK_PREFIX,
     SENTINEL_ARRIVAL_PK_PREFIX,
     SENTINEL_ARRIVAL_SK,
     changed_since,
@@ -115,7 +115,7 @@ def test_a_sentinel_is_recorded_as_arrived_and_never_copied(stack: Any) -> None:
         ConsistentRead=True,
     )
     assert "Item" in arrival
-    marks = [item for item in stack.control_items() if item.get("sk") == CHANGED_SK]
+    marks = [item for item in stack.control_items() if item["pk"].startswith(CHANGED_PK_PREFIX)]
     assert [mark["application_id"] for mark in marks] == ["app-3"]
 
 
