@@ -23,11 +23,12 @@ every count, and a bounded sample of each list (see ``bounded_sample``: at most 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import hashlib
+from collections.abc import Hashable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from migration_runtime.application_writes import (
     Fate,
@@ -88,6 +89,13 @@ class _Target:
     checksum: str
     content_checksum: str
 
+    @property
+    def from_intake(self) -> bool:
+        return self.source == Source.INTAKE.value
+
+    def matches(self, expected: _Expected) -> bool:
+        return self.checksum == expected.checksum and self.content_checksum == expected.checksum
+
 
 @dataclass
 class _NewSide:
@@ -96,6 +104,101 @@ class _NewSide:
     item_apps: dict[tuple[str, str], str] = field(default_factory=dict)  # item key -> its application
     current_items: dict[str, tuple[str, str] | None] = field(default_factory=dict)  # pointer: live key
     ledger: dict[tuple[str, str], LedgerEntry] = field(default_factory=dict)
+
+    def target_for(self, expected: _Expected) -> _Target | None:
+        return self.targets.get(expected.key) if expected.key else None
+
+
+def key_id(key: tuple[str, str]) -> bytes:
+    """An item key in 16 bytes (BLAKE2b-128; the pk's length is hashed too, so no two keys share an
+    input): a collision among a million keys has a probability of ~10^-27."""
+    pk, sk = key
+    text = f"{len(pk)}:{pk}{sk}".encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(text, digest_size=16).digest()
+
+
+@dataclass(frozen=True, slots=True)
+class _StoredTarget:
+    """A new-table item as the full verification holds it, keyed by its ``key_id``: ~300 bytes a record
+    instead of ~900 (a key tuple and three hex strings), so 100,000 records fit in ~30 MB."""
+
+    application_id: str
+    from_intake: bool
+    content_digest: bytes | None  # sha256 of its content; None: its stored checksum is not that one
+
+    def matches(self, expected: _Expected) -> bool:
+        # The stored checksum, the content's and the expected one must all be equal: a content whose own
+        # checksum differs from the stored one matches nothing.
+        return (
+            self.content_digest is not None
+            and expected.checksum is not None
+            and self.content_digest == bytes.fromhex(expected.checksum)
+        )
+
+
+@dataclass
+class _ScannedNewSide:
+    """The new table and the ledger, read in full, compactly."""
+
+    targets: dict[bytes, _StoredTarget] = field(default_factory=dict)
+    target_app_ids: set[str] = field(default_factory=set)
+    current_items: dict[str, bytes | None] = field(default_factory=dict)  # pointer: its live item's key_id
+    ledger: dict[tuple[str, str], LedgerEntry] = field(default_factory=dict)
+
+    def target_for(self, expected: _Expected) -> _StoredTarget | None:
+        return self.targets.get(key_id(expected.key)) if expected.key else None
+
+
+class _FoundTarget(Protocol):
+    @property
+    def from_intake(self) -> bool: ...
+
+    def matches(self, expected: _Expected) -> bool: ...
+
+
+class _NewView(Protocol):
+    """What comparing one legacy record reads of the new side (held whole or compact)."""
+
+    @property
+    def ledger(self) -> dict[tuple[str, str], LedgerEntry]: ...
+
+    @property
+    def target_app_ids(self) -> set[str]: ...
+
+    def target_for(self, expected: _Expected) -> _FoundTarget | None: ...
+
+
+@dataclass
+class _Findings:
+    """The legacy records compared so far: the counts, and each finding in the order compared."""
+
+    legacy: int = 0
+    ineligible: int = 0
+    eligible: int = 0
+    migrated: int = 0
+    superseded: int = 0
+    rejected: list[dict[str, str]] = field(default_factory=list)
+    missing: list[dict[str, str]] = field(default_factory=list)
+    mismatches: list[dict[str, str]] = field(default_factory=list)
+
+    def add(self, expected: _Expected, new: _NewView) -> None:
+        self.eligible += 1
+        app_id = expected.application_id
+        target = new.target_for(expected)
+        if target is not None and target.from_intake:
+            self.superseded += 1
+        elif target is not None:
+            self.migrated += 1
+            if not target.matches(expected):
+                self.mismatches.append({"application_id": app_id})
+        elif (app_id, REJECTED) in new.ledger:
+            self.rejected.append({"application_id": app_id, "reason": new.ledger[(app_id, REJECTED)].reason})
+        elif expected.key is None and app_id in new.target_app_ids:
+            # Migrated earlier, but the legacy record no longer validates: its content has changed.
+            self.migrated += 1
+            self.mismatches.append({"application_id": app_id})
+        else:
+            self.missing.append({"application_id": app_id, "reason": _missing_reason(expected, new)})
 
 
 def verify_migration(
@@ -120,20 +223,10 @@ def verify_migration(
     if not 1 <= segments <= MAX_SEGMENTS:
         raise ValueError(f"segments must be between 1 and {MAX_SEGMENTS}")
     validation_time = now or utc_now()
-    with ThreadPoolExecutor(max_workers=3 * segments) as pool:
-        legacy_parts = [
-            pool.submit(
-                _read_legacy_segment,
-                dynamodb,
-                legacy_table_name,
-                segment,
-                segments,
-                validation_time,
-                mapping,
-                lookups,
-            )
-            for segment in range(segments)
-        ]
+    # The new table and the ledger first, summarised compactly; then the legacy table, each record
+    # compared as it is read and dropped: only the new side is held whole (see ``_StoredTarget``), and
+    # only one table's pages are in flight at a time (in the emulator too, which serves both).
+    with ThreadPoolExecutor(max_workers=2 * segments) as pool:
         new_parts = [
             pool.submit(_read_new_segment, dynamodb, new_table_name, segment, segments, mapping)
             for segment in range(segments)
@@ -142,13 +235,28 @@ def verify_migration(
             pool.submit(_read_ledger_segment, dynamodb, control_table_name, segment, segments)
             for segment in range(segments)
         ]
-        legacy = _merge_legacy(part.result() for part in legacy_parts)
         new = _merge_new(part.result() for part in new_parts)
         for part in ledger_parts:
             new.ledger.update(part.result())
-    result, suspects = _compare(
+    with ThreadPoolExecutor(max_workers=segments) as pool:
+        legacy_parts = [
+            pool.submit(
+                _compare_legacy_segment,
+                dynamodb,
+                legacy_table_name,
+                segment,
+                segments,
+                validation_time,
+                mapping,
+                lookups,
+                new,
+            )
+            for segment in range(segments)
+        ]
+        legacy = _merge_legacy(part.result() for part in legacy_parts)
+    result, suspects = _result(
         legacy,
-        new,
+        stale=_stale_items(((key, target.application_id) for key, target in new.targets.items()), new),
         migration_dlq_messages=queue_depth(sqs, migration_dlq_url),
         intake_dlq_messages=queue_depth(sqs, intake_dlq_url),
     )
@@ -322,7 +430,7 @@ def expected_for(
     return _Expected(application_id, (content["pk"], content["sk"]), checksum(content), None)
 
 
-def _read_legacy_segment(
+def _compare_legacy_segment(
     dynamodb: Any,
     table: str,
     segment: int,
@@ -330,31 +438,41 @@ def _read_legacy_segment(
     now: datetime,
     mapping: RecordMapping,
     lookups: Lookups,
-) -> _LegacySide:
-    side = _LegacySide()
+    new: _ScannedNewSide,
+) -> _Findings:
+    # Each record is compared as it is read, and dropped: nothing per record is kept but its findings.
+    findings = _Findings()
     for record in scan_segment(dynamodb, table_name=table, segment=segment, total_segments=segments):
         if is_sentinel(record.get(mapping.record_id_field)):
             continue
-        side.legacy += 1
+        findings.legacy += 1
         if mapping.is_eligible(record):
-            side.expected.append(expected_for(record, now, mapping, lookups))
+            findings.add(expected_for(record, now, mapping, lookups), new)
         else:
-            side.ineligible += 1
-    return side
+            findings.ineligible += 1
+    return findings
 
 
 def _read_new_segment(
     dynamodb: Any, table: str, segment: int, segments: int, mapping: RecordMapping
-) -> _NewSide:
+) -> _ScannedNewSide:
     # Only small summaries are kept, not items: the verifier must hold a whole table's worth in memory.
-    side = _NewSide()
+    side = _ScannedNewSide()
     for item in scan_segment(dynamodb, table_name=table, segment=segment, total_segments=segments):
         if is_pointer_item(item, mapping.record_kind):
             pointer = pointer_from_item(item)
             live = pointer.item_key if pointer.fate is Fate.LIVE else None
-            side.current_items[str(item.get("application_id", ""))] = live
+            side.current_items[str(item.get("application_id", ""))] = key_id(live) if live else None
         elif mapping.is_item(item):
-            _add_target(side, item, mapping.record_id_field)
+            record_id = str(item.get(mapping.record_id_field, ""))
+            content_checksum = checksum(content_of(item))
+            consistent = str(item.get("checksum", "")) == content_checksum
+            side.targets[key_id((item["pk"], item["sk"]))] = _StoredTarget(
+                application_id=record_id,
+                from_intake=str(item.get("source", "")) == Source.INTAKE.value,
+                content_digest=bytes.fromhex(content_checksum) if consistent else None,
+            )
+            side.target_app_ids.add(record_id)
     return side
 
 
@@ -376,23 +494,37 @@ def _read_ledger_segment(
     return {(entry.application_id, entry.kind): entry for entry in entries}
 
 
-def _merge_legacy(parts: Iterable[_LegacySide]) -> _LegacySide:
-    merged = _LegacySide()
+def _merge_legacy(parts: Iterable[_Findings]) -> _Findings:
+    merged = _Findings()
     for part in parts:
         merged.legacy += part.legacy
         merged.ineligible += part.ineligible
-        merged.expected.extend(part.expected)
+        merged.eligible += part.eligible
+        merged.migrated += part.migrated
+        merged.superseded += part.superseded
+        merged.rejected.extend(part.rejected)
+        merged.missing.extend(part.missing)
+        merged.mismatches.extend(part.mismatches)
+    # In application order, as when every expected record was sorted before comparing (a stable sort:
+    # equal ids stay in segment order).
+    for findings in (merged.rejected, merged.missing, merged.mismatches):
+        findings.sort(key=lambda entry: entry["application_id"])
     return merged
 
 
-def _merge_new(parts: Iterable[_NewSide]) -> _NewSide:
-    merged = _NewSide()
+def _merge_new(parts: Iterable[_ScannedNewSide]) -> _ScannedNewSide:
+    merged = _ScannedNewSide()
     for part in parts:
         merged.targets.update(part.targets)
         merged.target_app_ids |= part.target_app_ids
-        merged.item_apps.update(part.item_apps)
         merged.current_items.update(part.current_items)
     return merged
+
+
+def _stale_items(item_apps: Iterable[tuple[Hashable, str]], new: _NewSide | _ScannedNewSide) -> list[str]:
+    """The application of each item that is not its application's pointer's current item."""
+    current_items: dict[str, Any] = new.current_items
+    return [app_id for key, app_id in item_apps if app_id in current_items and current_items[app_id] != key]
 
 
 def _compare(
@@ -404,45 +536,39 @@ def _compare(
     scope: ValidationScope = ValidationScope.ALL,
 ) -> tuple[ValidationResult, list[str]]:
     """The result, and every application found different (missing, mismatched, stale): the suspects."""
-    migrated = superseded = 0
-    rejected: list[dict[str, str]] = []
-    missing: list[dict[str, str]] = []
-    mismatches: list[dict[str, str]] = []
+    findings = _Findings(legacy=legacy.legacy, ineligible=legacy.ineligible)
     for expected in sorted(legacy.expected, key=lambda item: item.application_id):
-        app_id = expected.application_id
-        target = new.targets.get(expected.key) if expected.key else None
-        if target is not None and target.source == Source.INTAKE.value:
-            superseded += 1
-        elif target is not None:
-            migrated += 1
-            if target.checksum != expected.checksum or target.content_checksum != expected.checksum:
-                mismatches.append({"application_id": app_id})
-        elif (app_id, REJECTED) in new.ledger:
-            rejected.append({"application_id": app_id, "reason": new.ledger[(app_id, REJECTED)].reason})
-        elif expected.key is None and app_id in new.target_app_ids:
-            # Migrated earlier, but the legacy record no longer validates: its content has changed.
-            migrated += 1
-            mismatches.append({"application_id": app_id})
-        else:
-            missing.append({"application_id": app_id, "reason": _missing_reason(expected, new)})
-    stale = [
-        app_id
-        for key, app_id in new.item_apps.items()
-        if app_id in new.current_items and new.current_items[app_id] != key
-    ]
-    stale_items = len(stale)
+        findings.add(expected, new)
+    return _result(
+        findings,
+        stale=_stale_items(new.item_apps.items(), new),
+        migration_dlq_messages=migration_dlq_messages,
+        intake_dlq_messages=intake_dlq_messages,
+        scope=scope,
+    )
+
+
+def _result(
+    findings: _Findings,
+    *,
+    stale: list[str],
+    migration_dlq_messages: int,
+    intake_dlq_messages: int,
+    scope: ValidationScope = ValidationScope.ALL,
+) -> tuple[ValidationResult, list[str]]:
+    rejected, missing, mismatches = findings.rejected, findings.missing, findings.mismatches
     counts = ValidationCounts(
-        legacy=legacy.legacy,
-        eligible=len(legacy.expected),
-        ineligible=legacy.ineligible,
-        migrated=migrated,
+        legacy=findings.legacy,
+        eligible=findings.eligible,
+        ineligible=findings.ineligible,
+        migrated=findings.migrated,
         rejected=len(rejected),
         missing=len(missing),
         checksum_mismatches=len(mismatches),
-        superseded_by_intake=superseded,
+        superseded_by_intake=findings.superseded,
         migration_dlq_messages=migration_dlq_messages,
         intake_dlq_messages=intake_dlq_messages,
-        stale_items=stale_items,
+        stale_items=len(stale),
     )
     rejected_sample, missing_sample, mismatch_sample = (
         bounded_sample(rejected),
@@ -464,7 +590,7 @@ def _compare(
     ), suspects
 
 
-def _missing_reason(expected: _Expected, new: _NewSide) -> str:
+def _missing_reason(expected: _Expected, new: _NewView) -> str:
     last_error = new.ledger.get((expected.application_id, LAST_ERROR))
     if last_error is not None:
         return last_error.reason
