@@ -595,6 +595,126 @@ def test_the_key_order_is_kept_when_an_item_is_overwritten(credentials):
     assert {"id": {"S": "k04"}, "new": {"S": "attribute"}} in items
 
 
+# --- segments of a parallel scan -------------------------------------------------------------------
+
+
+def segmented_scans(client: Any) -> None:
+    """Parallel scans of S-keyed tables (plain and ranged) in several segment counts, paged by Limit, by a
+    filter and by the 1 MB limit, and one going on while keys are added and removed between its pages."""
+    create_tables(client)
+    for index in range(60):
+        client.put_item(
+            TableName="single", Item={"id": {"S": f"k{(index * 37) % 60:03d}"}, "n": {"N": str(index)}}
+        )
+        client.put_item(TableName="ranged", Item=every_type_item(f"p{index % 9}", f"s{index:02d}", index))
+    for total in (1, 3, 4, 7):
+        for segment in range(total):
+            scan_to_the_end(client, TableName="single", Limit=4, Segment=segment, TotalSegments=total)
+            scan_to_the_end(client, TableName="ranged", Limit=3, Segment=segment, TotalSegments=total)
+    for segment in range(4):
+        scan_to_the_end(
+            client,
+            TableName="single",
+            Segment=segment,
+            TotalSegments=4,
+            FilterExpression="n > :n",
+            ExpressionAttributeValues={":n": {"N": "20"}},
+            Limit=5,
+        )
+    first = client.scan(TableName="single", Limit=3, Segment=1, TotalSegments=4)
+    for index in range(60, 70):
+        client.put_item(TableName="single", Item={"id": {"S": f"k{index:03d}"}})
+    client.delete_item(TableName="single", Key={"id": {"S": "k059"}})
+    scan_to_the_end(
+        client,
+        TableName="single",
+        Limit=3,
+        Segment=1,
+        TotalSegments=4,
+        ExclusiveStartKey=first["LastEvaluatedKey"],
+    )
+    for segment in range(2):
+        scan_to_the_end(client, TableName="big", Segment=segment, TotalSegments=2)
+
+
+def test_segmented_scans_page_as_stock_moto(credentials):
+    # GIVEN parallel scans in several segment counts, with keys changing between pages, on stock moto
+    def scenario(client: Any) -> None:
+        segmented_scans(client)
+        for index in range(7):
+            client.put_item(TableName="big", Item={"id": {"S": f"big-{index}"}, "blob": {"S": "x" * 300_000}})
+        for segment in range(2):
+            scan_to_the_end(client, TableName="big", Segment=segment, TotalSegments=2)
+
+    stock, _ = recorded(scenario, patched=False)
+
+    # WHEN they run with the scan fast path
+    patched, segment_counts = recorded(
+        scenario,
+        patched=True,
+        probe=lambda: sorted(
+            dynamodb_scan_speed.cached_key_order(stored_tables()["single"]).segment_positions
+        ),
+    )
+
+    # THEN every page, LastEvaluatedKey and ScannedCount is the same, and the segments came from the cache
+    assert_same_exchanges(stock, patched)
+    assert len([exchange for exchange in patched if exchange[0] == "Scan"]) > 100
+    assert segment_counts == [4]  # the order in use (rebuilt after the last keys changed) was segmented
+
+
+def test_each_key_s_cached_segment_is_the_one_moto_gives_its_item(credentials):
+    # GIVEN S-keyed tables, plain and ranged, scanned in 5 segments
+    def scenario(client: Any) -> None:
+        create_tables(client)
+        for index in range(200):
+            client.put_item(TableName="single", Item={"id": {"S": f"Zoë-{index}"}})
+            client.put_item(TableName="ranged", Item=every_type_item(f"p{index % 40}", f"s{index}", index))
+        for table in ("single", "ranged"):
+            scan_to_the_end(client, TableName=table, Segment=0, TotalSegments=5)
+
+    def segments_cached_and_moto_s() -> list[tuple[list[list[int]], list[list[int]]]]:
+        seen = []
+        for name in ("single", "ranged"):
+            table = stored_tables()[name]
+            order = dynamodb_scan_speed.cached_key_order(table)
+            assert order is not None
+            by_moto: list[list[int]] = [[] for _ in range(5)]
+            for position, key in enumerate(order.keys):
+                item = table.items[key] if table.range_key_attr is None else table.items[key[0]][key[1]]
+                by_moto[next(s for s in range(5) if item.is_within_segment((s, 5)))].append(position)
+            cached = dynamodb_scan_speed.segment_positions(table, order, 5)
+            assert cached is not None
+            seen.append(([list(positions) for positions in cached], by_moto))
+        return seen
+
+    # WHEN the cached segments are compared with moto's Item.is_within_segment for every stored item
+    _, seen = recorded(scenario, patched=True, probe=segments_cached_and_moto_s)
+
+    # THEN each key is in the segment moto puts its item in, and each segment holds some keys
+    for cached, by_moto in seen:
+        assert cached == by_moto
+        assert all(by_moto)
+
+
+def test_tables_with_number_keys_check_each_item_as_moto_does(credentials):
+    # GIVEN a number-keyed table, whose dict key may spell a number otherwise than its item
+    def scenario(client: Any) -> None:
+        create_tables(client)
+        client.put_item(TableName="numbers", Item={"id": {"N": "1.0"}})
+        client.put_item(TableName="numbers", Item={"id": {"N": "1"}, "v": {"S": "respelled"}})
+        client.scan(TableName="numbers", Segment=0, TotalSegments=2)
+
+    def segmented() -> Any:
+        table = stored_tables()["numbers"]
+        order = dynamodb_scan_speed.cached_key_order(table)
+        return order is not None and dynamodb_scan_speed.segment_positions(table, order, 2)
+
+    # WHEN it is scanned in segments / THEN no segment is cached for it (each item is checked)
+    _, cached = recorded(scenario, patched=True, probe=segmented)
+    assert cached is None
+
+
 # --- memory ----------------------------------------------------------------------------------------
 
 MEMORY_RECORDS = 2000
