@@ -372,3 +372,42 @@ def test_the_cut_over_re_verification_finds_a_deleted_record_still_live(stack, m
     # THEN its live copy is stale, and the run is not clean
     assert report["clean"] is False
     assert report["counts"]["stale_items"] == 1
+
+
+def test_the_report_is_the_same_whatever_the_segments_and_the_page_size(stack, migrated, lambda_context):
+    # GIVEN a migration with a finding of every kind: a changed target (mismatch), an item left at an
+    # old key (stale), records never migrated (missing), and the migration's rejections
+    mismatched = stack_target(stack, _first_valid(migrated)["application_id"])
+    stack.dynamodb.put_item(
+        TableName=stack.new_table, Item=to_attribute_map({**mismatched, "plan": "changed-after-migration"})
+    )
+    leftover = {**mismatched, "sk": "ONBOARDING#2020-01-01T00:00:00.000000Z#x"}
+    stack.dynamodb.put_item(TableName=stack.new_table, Item=to_attribute_map(leftover))
+    stack.put_legacy([item.record for item in synthetic_records(12, seed=77)])
+
+    def verified(segments: int, page_size: int) -> dict:
+        return verify_migration(
+            dynamodb=aws_clients.dynamodb(),
+            sqs=aws_clients.sqs(),
+            legacy_table_name=stack.legacy_table,
+            new_table_name=stack.new_table,
+            control_table_name=stack.control_table,
+            migration_dlq_url=stack.migration_dlq_url,
+            intake_dlq_url=stack.intake_dlq_url,
+            mapping=MAPPING,
+            segments=segments,
+            page_size=page_size,
+        ).to_document()
+
+    # WHEN it is verified in one segment read in one page, and in several segments of tiny pages
+    whole = verified(segments=1, page_size=1000)
+    paged = [verified(segments=segments, page_size=page_size) for segments, page_size in ((3, 2), (7, 1))]
+
+    # THEN every count and every sample (in application order) is the same
+    counts = whole["counts"]
+    assert counts["checksum_mismatches"] == 1 and counts["stale_items"] == 1
+    assert counts["missing"] > 0 and counts["rejected"] == len(_ids(migrated, RecordKind.ELIGIBLE_INVALID))
+    assert [entry["application_id"] for entry in whole["missing"]] == sorted(
+        entry["application_id"] for entry in whole["missing"]
+    )
+    assert paged == [whole, whole]
