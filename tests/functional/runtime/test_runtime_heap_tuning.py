@@ -5,9 +5,13 @@ from __future__ import annotations
 import gc
 import platform
 import sys
+import threading
+import time
+
+import pytest
 
 from embedded_aws import EmbeddedAws
-from embedded_aws.heap_tuning import EMULATOR_THRESHOLDS, limit_malloc_arenas
+from embedded_aws.heap_tuning import EMULATOR_THRESHOLDS, PeriodicTrim, limit_malloc_arenas
 
 
 def test_collector_thresholds_and_freeze_last_as_long_as_the_emulator():
@@ -35,3 +39,29 @@ def test_malloc_arenas_can_be_capped_on_linux_with_glibc():
         assert accepted is True
     else:
         assert accepted is False
+
+
+def test_free_memory_is_trimmed_periodically_while_the_emulator_runs_and_not_after():
+    # GIVEN the periodic trim of a running emulator, at a short interval
+    if not (sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc"):
+        pytest.skip("malloc_trim is glibc's: elsewhere the thread ends at once")
+    trim = PeriodicTrim(interval=0.01)
+
+    # WHEN it runs / THEN it trims, again and again (waited for, with a deadline that only bounds a hang)
+    trim.start()
+    deadline = time.monotonic() + 60
+    while trim.trims < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert trim.trims >= 3
+
+    # WHEN it is stopped / THEN its thread is gone, so it trims no more
+    trim.stop()
+    assert not any(thread.name == "heap-trim" for thread in threading.enumerate())
+
+
+def test_the_emulator_runs_its_periodic_trim_and_stops_it():
+    # GIVEN an emulator / WHEN it runs, then stops / THEN the trim thread lives exactly as long
+    with EmbeddedAws():
+        running = [thread.name for thread in threading.enumerate()]
+    assert "heap-trim" in running
+    assert "heap-trim" not in [thread.name for thread in threading.enumerate()]
