@@ -14,41 +14,31 @@ right after the ExclusiveStartKey (bisection: the first key that ``_item_comes_b
 skip), and from there the loop is moto's: ``Item.is_within_segment``, the ``Limit`` count, the 1 MB
 ``RESULT_SIZE_LIMIT`` with ``item.size()``, the legacy ``ScanFilter`` conditions, ``scanned_count``,
 a deep copy of each result, then the filter expression and the projection, and the LastEvaluatedKey
-from ``_get_last_evaluated_key``.
-
-A segment of a parallel scan walks only its own keys: the segment of each key is computed once per key
-order and segment count, by moto's rule (``Item.is_within_segment``: the first byte of the md5 of the hash
-key's value, modulo the segment count), so each of 4 segments walks a quarter of the table instead of all
-of it, and hashes nothing. Only for ``S`` hash keys, whose dict key holds exactly the stored item's
-value; a number overwritten in another spelling (``1`` over ``1.0``) keeps the dict key's spelling, so
-those tables check each item, as moto does. Anything unusual (an index, an ExclusiveStartKey that lacks
-a key attribute or has another type, keys that do not compare) goes to moto's own code unchanged.
+from ``_get_last_evaluated_key``. Anything unusual (an index, an ExclusiveStartKey that lacks a key
+attribute or has another type, keys that do not compare) goes to moto's own code unchanged.
 
 Internals used (contract tests: tests/functional/runtime/test_runtime_moto_contracts.py):
 ``Table.scan`` (signature and loop, mirrored), ``Table.all_items`` (its order), ``Table.items``
 (``defaultdict(dict)`` by hash key, then range key), ``Table.hash_key_attr`` / ``range_key_attr`` /
 ``hash_key_type`` / ``range_key_type``, ``Table._item_comes_before_dct`` (its skip rule),
 ``Table._get_last_evaluated_key``, ``Table.put_item`` returning the stored ``Item``,
-``Table.delete_item`` returning the removed item or None, ``Item.is_within_segment`` (its rule,
-mirrored), ``Item.size``, ``DynamoType.cast_value``, ``moto.dynamodb.models.table.RESULT_SIZE_LIMIT``.
+``Table.delete_item`` returning the removed item or None, ``Item.is_within_segment``, ``Item.size``,
+``DynamoType.cast_value``, ``moto.dynamodb.models.table.RESULT_SIZE_LIMIT``.
 """
 
 from __future__ import annotations
 
 import bisect
 import copy
-import itertools
 import threading
 import weakref
-from array import array
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import moto.dynamodb.models.table as table_module
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import Table
-from moto.utilities.utils import md5_hash
 
 from embedded_aws.moto_internals.patching import PatchSet
 
@@ -63,8 +53,6 @@ class KeyOrder:
     items: Any  # the table's ``items`` dict this was read from
     sort_keys: list[Any]  # hash cast_value, or (hash, range) cast_values: what bisect compares
     keys: list[Any]  # the dict keys: hash DynamoType, or (hash, range) DynamoTypes
-    # segment count -> per segment, the positions of its keys in ``keys``, ascending (built on first use)
-    segment_positions: dict[int, tuple[array[int], ...]] = field(default_factory=dict)
 
 
 class _TableKeys:
@@ -188,27 +176,6 @@ def _start_sort_key(table: Table, exclusive_start_key: Any) -> Any:
     return cast_values[0] if len(cast_values) == 1 else tuple(cast_values)
 
 
-def segment_positions(table: Table, order: KeyOrder, total_segments: int) -> tuple[array[int], ...] | None:
-    """Per segment of ``total_segments``, the positions in ``order`` of the keys it holds (by moto's rule,
-    ``Item.is_within_segment``); None where it must be checked item by item (a hash key not of type S)."""
-    if table.hash_key_type != "S":
-        return None
-    known = order.segment_positions.get(total_segments)
-    if known is not None:
-        return known
-    positions = tuple(array("q") for _ in range(total_segments))
-    ranged = table.range_key_attr is not None
-    try:
-        for position, key in enumerate(order.keys):
-            hash_key = key[0] if ranged else key
-            positions[md5_hash(hash_key.value.encode("utf8")).digest()[0] % total_segments].append(position)
-    except (AttributeError, TypeError, UnicodeError):
-        return None  # not a plain string after all: moto's own check per item
-    # Two scans building it at once build the same: the last one stored is as good as the first.
-    order.segment_positions[total_segments] = positions
-    return positions
-
-
 def _stored(table: Table, key: Any) -> Item | None:
     # dict.get, not []: a defaultdict lookup would add an empty bucket.
     if table.range_key_attr is None:
@@ -276,23 +243,11 @@ def _wrap_scan(original: Callable[..., ScanResult]) -> Callable[..., ScanResult]
         last_evaluated_key = None
         size_limit = table_module.RESULT_SIZE_LIMIT
         keys = order.keys
-        # The keys to walk: every key from the start, or only the segment's own keys from there.
-        walk: Iterable[Any] = itertools.islice(keys, start, None)
-        check_segment = segments != (None, None)
-        if check_segment:
-            segment, total_segments = segments
-            by_segment = segment_positions(self, order, total_segments)  # type: ignore[arg-type]
-            if by_segment is not None and 0 <= segment < total_segments:  # type: ignore[operator]
-                own = by_segment[segment]  # type: ignore[index]
-                walk = (
-                    keys[position] for position in itertools.islice(own, bisect.bisect_left(own, start), None)
-                )
-                check_segment = False
-        for key in walk:
-            item = _stored(self, key)
+        for position in range(start, len(keys)):
+            item = _stored(self, keys[position])
             if item is None:  # removed since the order was read
                 continue
-            if check_segment and not item.is_within_segment(segments):
+            if not item.is_within_segment(segments):
                 continue
 
             reached_length_limit = len(results) == limit

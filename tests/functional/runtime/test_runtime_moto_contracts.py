@@ -932,11 +932,6 @@ def test_scan_is_the_loop_the_fast_path_mirrors():
         assert step in source, step
     assert RESULT_SIZE_LIMIT == 1000000
     assert parameters(Item.is_within_segment) == ["self", "segments"]
-    # the segment rule dynamodb_scan_speed computes once per key (test_runtime_dynamodb_compact_items
-    # compares it with this method for every stored item)
-    segment_rule = _flat_source(Item.is_within_segment)
-    assert 'item_hash = md5_hash(self.hash_key.value.encode("utf8")).digest()[0]' in segment_rule
-    assert "item_segment = item_hash % total_segments return segment == item_segment" in segment_rule
     assert parameters(Table._get_last_evaluated_key) == ["self", "last_result", "index_name"]
     assert "segments=segments" in inspect.getsource(DynamoDBBackend.scan)
 
