@@ -157,6 +157,7 @@ def test_human_report_shows_outcome_counts_and_reasons() -> None:
             "checksum_mismatches": [],
             "truncated": False,
             "changed_reverified": None,
+            "reverified_while_serving": None,
         },
         "gate_decisions": ["abort"],
         "requests": {"sqs": 5, "lambda": 2, "dynamodb": 9, "states": 1},

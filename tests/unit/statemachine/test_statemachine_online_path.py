@@ -92,3 +92,36 @@ def test_the_cut_over_re_verifies_what_changed_since_the_last_verification_while
     assert states["CatchUpReverifySince"]["InputPath"] == "$.validation_started.at"
     assert states["CatchUpReverifySince"]["ResultPath"] == "$.reverify_since"
     assert states["SetupState"]["Parameters"]["reverify_since.$"] == "$$.Execution.StartTime"
+    # AND the converging round while serving reads from the full verification's start, the same way
+    assert states["ConvergeReverifyChanged"]["Result"] == "converge"
+    assert states["ConvergeReverifySince"]["InputPath"] == "$.validation_started.at"
+    assert states["ConvergeReverifySince"]["ResultPath"] == "$.reverify_since"
+    assert states["ConvergeReverifySince"]["Next"] == "ValidateNoteStart"
+
+
+def test_online_the_pause_comes_only_after_the_converging_round(states: dict) -> None:
+    # GIVEN the routes out of an online validation, by the stage it ran in
+    def route(stage: str, dead_letters: int) -> str:
+        for rule in states["ValidateIsClean"]["Choices"]:
+            tests = rule.get("And", [rule])
+            if all(_holds(test, {"mode": "online", "stage": stage, "dlq": dead_letters}) for test in tests):
+                return str(rule["Next"])
+        return str(states["ValidateIsClean"]["Default"])
+
+    # THEN the full verification goes to the converging round (or the gate, with dead letters), the
+    # converging round to the pause whatever it found, and an accepted gate before the pause to the round
+    assert route("bulk", 0) == "ConvergeReverifyChanged"
+    assert route("bulk", 3) == "GateRecordPhase"
+    assert route("converge", 0) == route("converge", 3) == "OnlinePauseDisableLegacyMapping"
+    (accepted,) = states["GateAccepted"]["Choices"]
+    assert accepted["Next"] == "ConvergeReverifyChanged"
+    assert {"Variable": "$.stage", "StringEquals": "bulk"} in accepted["And"]
+
+
+def _holds(test: dict[str, Any], run: dict[str, Any]) -> bool:
+    values = {"$.config.mode": run["mode"], "$.stage": run["stage"]}
+    if test["Variable"] == "$.validation.counts.migration_dlq_messages":
+        return bool(run["dlq"] > test["NumericGreaterThan"])
+    if test["Variable"] == "$.validation.clean":
+        return False  # an online validation while serving is not clean (changes in flight)
+    return bool(values[test["Variable"]] == test["StringEquals"])
