@@ -137,6 +137,9 @@ def wait_phase_states(phase: WaitPhase, *, polls_per_child: int) -> dict[str, di
                     "elapsed_seconds.$": "$.wait.elapsed",
                     "streak.$": "$.wait.streak",
                     **_sentinel(phase),
+                    # Where the run is (a settle while the legacy backend serves reads differently).
+                    "mode.$": "$.config.mode",
+                    "stage.$": "$.stage",
                     "AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID.$": "$$.Execution.Id",
                 },
             },
