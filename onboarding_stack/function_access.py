@@ -257,16 +257,24 @@ def _pipeline_function_access(settings: StackSettings, r: PipelineResources) -> 
         ),
         VALIDATE_MIGRATION: FunctionAccess(
             [
-                # Scans for a full verification; GetItem for an online cut-over's changed records only.
+                # Scans for a full verification; BatchGetItem for an online re-verification's changed
+                # records only (IAM checks BatchGetItem as its own action).
                 allow(
                     "ReadBothTables",
-                    ["dynamodb:Scan", "dynamodb:GetItem"],
+                    ["dynamodb:Scan", "dynamodb:GetItem", "dynamodb:BatchGetItem"],
                     [r.legacy_table_arn, r.new_table_arn],
                 ),
-                # The ledger, the change marks, and (online, while serving) marking suspects as changed.
+                # The ledger (scanned, or batch-read by key), the change marks (queried by time), and
+                # (online, while serving) marking suspects as changed.
                 allow(
                     "ReadLedgerAndMarkChanges",
-                    ["dynamodb:Scan", "dynamodb:GetItem", "dynamodb:BatchWriteItem"],
+                    [
+                        "dynamodb:Scan",
+                        "dynamodb:GetItem",
+                        "dynamodb:BatchGetItem",
+                        "dynamodb:Query",
+                        "dynamodb:BatchWriteItem",
+                    ],
                     [r.control_table_arn],
                 ),
                 allow(

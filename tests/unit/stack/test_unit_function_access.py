@@ -176,3 +176,17 @@ def test_an_adopted_service_gets_no_legacy_consumer_and_no_capture_without_a_str
 
     # THEN neither legacy_intake nor the change capture is built; the rest is
     assert set(access) == set(fn.PIPELINE_FUNCTIONS) - {fn.LEGACY_INTAKE, fn.CAPTURE_LEGACY_CHANGES}
+
+
+def test_the_validation_may_make_the_reads_its_online_re_verification_makes(default_settings):
+    # GIVEN the validation's grants
+    statements = pipeline_function_access(default_settings, PIPELINE)[fn.VALIDATE_MIGRATION].statements
+
+    def granted(resource: str) -> set[str]:
+        return {action for s in statements if resource in s["Resource"] for action in s["Action"]}
+
+    # THEN the re-verification of changed records may batch-read both tables and the ledger, and query the
+    # change marks by time (IAM checks BatchGetItem and Query as their own actions)
+    legacy, new, control = PIPELINE.legacy_table_arn, PIPELINE.new_table_arn, PIPELINE.control_table_arn
+    assert {"dynamodb:BatchGetItem"} <= granted(legacy) & granted(new)
+    assert {"dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:BatchWriteItem"} <= granted(control)
