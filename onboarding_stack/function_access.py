@@ -218,8 +218,14 @@ def _pipeline_function_access(settings: StackSettings, r: PipelineResources) -> 
                 allow("WriteNewTable", NEW_TABLE_WRITER_ACTIONS, [r.new_table_arn]),
                 allow("RejectToIntakeDeadLetterQueue", ["sqs:SendMessage"], [r.intake_dlq_arn]),
                 allow("ConsumeIntakeQueue", CONSUMER_ACTIONS, [r.intake_queue_arn]),
+                # Marks of the messages it failed, until an attempt succeeds: what the drain waits for.
+                allow("MarkFailedIntake", ["dynamodb:PutItem", "dynamodb:DeleteItem"], [r.control_table_arn]),
             ],
-            {env.NEW_TABLE_NAME: r.new_table_name, env.INTAKE_DLQ_URL: r.intake_dlq_url},
+            {
+                env.NEW_TABLE_NAME: r.new_table_name,
+                env.INTAKE_DLQ_URL: r.intake_dlq_url,
+                env.CONTROL_TABLE_NAME: r.control_table_name,
+            },
         ),
         ENQUEUE_RECORDS: FunctionAccess(
             [

@@ -18,7 +18,11 @@ PINNED_POWERTOOLS = "3.37.0"
 # export holds the value.
 CONTRACT_ENVIRONMENT: Mapping[str, Mapping[str, str]] = {
     "legacy_intake": {env.LEGACY_TABLE_NAME: "legacy_table_name", env.INTAKE_DLQ_URL: "intake_dlq_url"},
-    "onboarding_intake": {env.NEW_TABLE_NAME: "new_table_name", env.INTAKE_DLQ_URL: "intake_dlq_url"},
+    "onboarding_intake": {
+        env.NEW_TABLE_NAME: "new_table_name",
+        env.INTAKE_DLQ_URL: "intake_dlq_url",
+        env.CONTROL_TABLE_NAME: "control_table_name",
+    },
     "enqueue_records": {
         env.LEGACY_TABLE_NAME: "legacy_table_name",
         env.MIGRATION_QUEUE_URL: "migration_queue_url",

@@ -51,6 +51,8 @@ CONTRACT_GRANTS: Mapping[str, Mapping[str, frozenset[str]]] = {
         "new_table_arn": frozenset({"dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:GetItem"}),
         "intake_dlq_arn": frozenset({"sqs:SendMessage"}),
         "intake_queue_arn": CONSUMER,
+        # Marks of the intake messages it failed (what the drain waits for), nothing else there.
+        "control_table_arn": frozenset({"dynamodb:PutItem", "dynamodb:DeleteItem"}),
     },
     "enqueue_records": {
         "legacy_table_arn": frozenset({"dynamodb:Scan"}),
@@ -64,9 +66,17 @@ CONTRACT_GRANTS: Mapping[str, Mapping[str, frozenset[str]]] = {
         "migration_queue_arn": CONSUMER,
     },
     "validate_migration": {
-        "legacy_table_arn": frozenset({"dynamodb:Scan", "dynamodb:GetItem"}),
-        "new_table_arn": frozenset({"dynamodb:Scan", "dynamodb:GetItem"}),
-        "control_table_arn": frozenset({"dynamodb:Scan", "dynamodb:GetItem", "dynamodb:BatchWriteItem"}),
+        "legacy_table_arn": frozenset({"dynamodb:Scan", "dynamodb:GetItem", "dynamodb:BatchGetItem"}),
+        "new_table_arn": frozenset({"dynamodb:Scan", "dynamodb:GetItem", "dynamodb:BatchGetItem"}),
+        "control_table_arn": frozenset(
+            {
+                "dynamodb:Scan",
+                "dynamodb:GetItem",
+                "dynamodb:BatchGetItem",
+                "dynamodb:Query",
+                "dynamodb:BatchWriteItem",
+            }
+        ),
         "migration_dlq_arn": frozenset({"sqs:GetQueueAttributes"}),
         "intake_dlq_arn": frozenset({"sqs:GetQueueAttributes"}),
     },
