@@ -12,9 +12,12 @@ Duration model (every term printed by `plan`):
 - drain:    the new mapping takes the waiting intake, then ``readings`` quiet readings;
 - fixed:    setup, lock, commit, cut-over, resume and starting child executions (``FIXED_SECONDS``).
 The intake is paused from the pause to the cut-over: pause + migrate + settle + validate. Online (the
-legacy backend serves during the copy) it adds capture (one sentinel reading) and, in the pause, catch-up
-(one reading) and revalidate (``readings`` quiet readings, then the changed records at
-``REVERIFIED_RECORDS_PER_SECOND``): the intake is paused for pause + catch-up + revalidate only.
+legacy backend serves during the copy) it adds capture (one sentinel reading), converge (still serving: the
+changes made during the full validation, re-verified at ``REVERIFIED_RECORDS_PER_SECOND``) and, in the
+pause, catch-up (one reading) and revalidate (``readings`` quiet readings, then the changes made since the
+converging round began: during it, the clock-skew margin, the pause and the catch-up): the intake is
+paused for pause + catch-up + revalidate only. The changes arrive at ``intake_messages`` over the time the
+legacy backend serves (capture + migrate + settle + validate).
 Concurrency is the tap's maximum concurrency, capped by ``worker_limit`` where one is known (the local
 runtime runs at most one execution per core per function; on AWS the account's concurrency applies).
 The default rates were measured with `local run --records 10000` on a shared 2-core machine (see
@@ -44,6 +47,7 @@ from migration_cli.cost_model import (
     scan_read_units,
 )
 from migration_runtime.aws_limits import SQS_MAX_BATCH_ENTRIES, STATES_MAX_HISTORY_EVENTS
+from migration_runtime.migration_verification import CLOCK_SKEW_MARGIN
 from migration_runtime.settings import DEFAULT_ENQUEUE_CALL_SLICE_SECONDS
 from onboarding_stack.function_names import (
     ENQUEUE_RECORDS,
@@ -57,9 +61,11 @@ DEFAULT_SECONDS_PER_BATCH = 0.25
 SCAN_RECORDS_PER_SECOND = 125.0
 """Records one enqueue_records segment scans and sends a second."""
 VALIDATION_RECORDS_PER_SECOND = 600.0
-# Online cut-over: each changed record is re-read with four sequential consistent GetItems (legacy record,
-# pointer, item, ledger); a rough local figure, far below a Scan's rate per record.
+# Online re-verification: the changed records are re-read with consistent BatchGetItems (legacy records,
+# pointers, items, ledger); a rough local figure, far below a Scan's rate per record.
 REVERIFIED_RECORDS_PER_SECOND = 150.0
+REVERIFY_CLOCK_SKEW_SECONDS = CLOCK_SKEW_MARGIN.total_seconds()
+"""The margin a re-verification reads back before its start."""
 FIXED_SECONDS = 2.0
 POLL_OVERHEAD_SECONDS = 0.3
 """What one round of a wait loop takes beyond its Wait state (reading the queue, the Choice states)."""
@@ -99,7 +105,8 @@ class RunSettings:
     migrate_memory_mb: int = DEFAULT_MIGRATE_MEMORY_MB
     intake_messages: int = 0
     """Intake messages expected while the intake is paused (taken by the new backend at the drain); online,
-    the changes expected during the run (each re-verified in the pause)."""
+    the changes expected while the legacy backend serves (those made during the full validation are
+    re-verified while still serving, those since that round began in the pause)."""
     online: bool = False
     """The online mode: intake pauses only for the cut-over (see the module doc)."""
 
@@ -247,11 +254,16 @@ def estimate(
         "drain": settings.intake_messages / per_second + quiet,
     }
     if settings.online:
-        # Capture live (one sentinel reading), then in the pause: quiet readings of the legacy consumer, the
-        # catch-up sentinel, the migration queue settling again and the changed records re-verified.
+        # Capture live (one sentinel reading), the converging round while serving, then in the pause: quiet
+        # readings of the legacy consumer, the catch-up sentinel, the migration queue settling again and the
+        # records changed since the converging round began re-verified.
         phases["capture"] = float(settings.poll_interval_seconds)
+        serving = phases["capture"] + phases["migrate"] + phases["settle"] + phases["validate"]
+        changes_per_second = settings.intake_messages / serving if serving > 0 else 0.0
+        phases["converge"] = changes_per_second * phases["validate"] / REVERIFIED_RECORDS_PER_SECOND
         phases["catch_up"] = float(settings.poll_interval_seconds)
-        phases["revalidate"] = quiet + settings.intake_messages / REVERIFIED_RECORDS_PER_SECOND
+        window = phases["converge"] + REVERIFY_CLOCK_SKEW_SECONDS + phases["pause"] + phases["catch_up"]
+        phases["revalidate"] = quiet + changes_per_second * window / REVERIFIED_RECORDS_PER_SECOND
     duration = sum(phases.values())
     if settings.online:
         paused = phases["pause"] + phases["catch_up"] + phases["revalidate"]
