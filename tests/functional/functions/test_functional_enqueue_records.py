@@ -12,6 +12,7 @@ from functions.enqueue_records import handler as enqueue
 from migration_runtime import aws_clients
 from migration_runtime import settings as env
 from migration_runtime.migration_queue_sender import EnqueueFailed, send_bodies
+from migration_runtime.packed_messages import is_packed, unpack
 
 
 @pytest.fixture(autouse=True)
@@ -38,8 +39,11 @@ def _run_segment_to_completion(lambda_context, segment: int, total_segments: int
 
 
 def _queued_ids(stack) -> list[str]:
+    """The records' ids in the queue, each packed message's records included."""
     return [
-        json.loads(message["Body"])["application_id"] for message in stack.drain(stack.migration_queue_url)
+        json.loads(body)["application_id"]
+        for message in stack.drain(stack.migration_queue_url)
+        for body in (unpack(message["Body"]) if is_packed(message["Body"]) else [message["Body"]])
     ]
 
 
