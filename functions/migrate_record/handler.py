@@ -23,7 +23,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from migration_runtime import aws_clients, settings
 from migration_runtime.configured_mapping import configured_lookups, configured_mapping
 from migration_runtime.migration_copies import copy_attributes_from_event, prior_receives_from_event
-from migration_runtime.packed_messages import is_packed
+from migration_runtime.packed_messages import MalformedPackedMessage, is_packed
 from migration_runtime.packed_migration import PackedResendFailed, migrate_packed
 from migration_runtime.record_migration import (
     MigrationAttemptFailed,
@@ -117,6 +117,10 @@ def _migrate_packed(migrator: RecordMigrator, message: MigrationMessage) -> None
         packed = migrate_packed(migrator, message)
     except PackedResendFailed:
         logger.warning("packed message failed: records could not be sent back alone; will be retried")
+        raise
+    except MalformedPackedMessage as malformed:
+        # No sender writes such a body; it is retried, then dead-lettered as it is, with this reason.
+        logger.warning("packed message failed: malformed", extra={"reason": str(malformed)})
         raise
     for result in packed.results:
         _migrated(result)
