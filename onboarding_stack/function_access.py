@@ -240,6 +240,7 @@ def _pipeline_function_access(settings: StackSettings, r: PipelineResources) -> 
                 env.CONTROL_TABLE_NAME: r.control_table_name,
                 env.ENQUEUE_TIME_RESERVE_MS: str(settings.enqueue_time_reserve_ms),
                 env.ENQUEUE_CALL_SLICE_SECONDS: str(settings.enqueue_call_slice_seconds),
+                env.RECORDS_PER_MESSAGE: str(settings.records_per_message),
             },
         ),
         MIGRATE_RECORD: FunctionAccess(
@@ -248,6 +249,8 @@ def _pipeline_function_access(settings: StackSettings, r: PipelineResources) -> 
                 # The ledger: REJECTED and LAST_ERROR entries, and deleting a LAST_ERROR once migrated.
                 allow("WriteLedger", ["dynamodb:PutItem", "dynamodb:DeleteItem"], [r.control_table_arn]),
                 allow("ConsumeMigrationQueue", CONSUMER_ACTIONS, [r.migration_queue_arn]),
+                # A record that fails inside a packed message is sent back alone (packed_messages).
+                allow("ResendFailedRecords", ["sqs:SendMessage"], [r.migration_queue_arn]),
             ],
             {
                 env.NEW_TABLE_NAME: r.new_table_name,

@@ -57,6 +57,7 @@ CONTRACT_DEFAULTS: Mapping[str, Mapping[str, str]] = {
     "enqueue_records": {
         env.ENQUEUE_TIME_RESERVE_MS: str(env.DEFAULT_ENQUEUE_TIME_RESERVE_MS),
         env.ENQUEUE_CALL_SLICE_SECONDS: str(env.DEFAULT_ENQUEUE_CALL_SLICE_SECONDS),
+        env.RECORDS_PER_MESSAGE: str(env.DEFAULT_RECORDS_PER_MESSAGE),
     },
     "migrate_record": {
         env.RETRY_BASE_DELAY_SECONDS: str(env.DEFAULT_RETRY_BASE_DELAY_SECONDS),

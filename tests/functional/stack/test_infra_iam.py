@@ -63,7 +63,8 @@ CONTRACT_GRANTS: Mapping[str, Mapping[str, frozenset[str]]] = {
     "migrate_record": {
         "new_table_arn": frozenset({"dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:GetItem"}),
         "control_table_arn": frozenset({"dynamodb:PutItem", "dynamodb:DeleteItem"}),
-        "migration_queue_arn": CONSUMER,
+        # A record failing in a packed bulk message is sent back alone (migration_runtime/packed_migration).
+        "migration_queue_arn": CONSUMER | {"sqs:SendMessage"},
     },
     "validate_migration": {
         "legacy_table_arn": frozenset({"dynamodb:Scan", "dynamodb:GetItem", "dynamodb:BatchGetItem"}),

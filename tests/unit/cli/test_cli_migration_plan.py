@@ -118,6 +118,28 @@ def test_usage_counts_one_send_receive_and_delete_per_batch_and_one_invocation_p
     assert plan.usage.state_transitions == plan.state_transitions
 
 
+def test_packed_messages_divide_requests_and_invocations_but_not_the_records_rate() -> None:
+    # GIVEN the same 8,000 eligible records of 900 bytes, sent ten per message, and a batch of ten such
+    # messages taking ten times as long (the per-record work is the same)
+    packed_tap = replace(TAP, records_per_message=10)
+    packed_settings = replace(SETTINGS, seconds_per_batch=SETTINGS.seconds_per_batch * 10)
+
+    # WHEN estimated beside one record per message
+    single = estimate(COUNTS, TAP, SETTINGS)
+    packed = estimate(COUNTS, packed_tap, packed_settings)
+
+    # THEN 800 messages in 80 batches: each full send and receive carries 90,000 bytes, two 64 KB chunks,
+    # so 80 sends x 2 + 80 receives x 2 + 80 deletes, plus the same polls ...
+    polls = packed.longest_wait_polls + 2 * SETTINGS.empty_readings_required
+    assert packed.usage.sqs_requests == 80 * 2 + 80 * 2 + 80 + polls
+    # ... one invocation per batch of 100 records, the same GB-seconds, and the same drain rate
+    enqueue_calls = 4 * max(1, math.ceil(packed.phases["migrate"] / 20))
+    assert packed.usage.lambda_invocations == 80 + enqueue_calls + 1
+    assert packed.usage.lambda_gb_seconds == pytest.approx(single.usage.lambda_gb_seconds)
+    assert packed.records_per_second == single.records_per_second
+    assert packed.duration_seconds == pytest.approx(single.duration_seconds)
+
+
 def test_the_cost_is_the_cost_models_figure_for_the_same_usage() -> None:
     # GIVEN a plan
     plan = estimate(COUNTS, TAP, SETTINGS)
