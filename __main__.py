@@ -119,6 +119,7 @@ machine = MigrationStateMachine(
         intake_queue_arn=legacy.intake_queue_arn,
         intake_minimum_visibility_timeout_seconds=VISIBILITY_TO_TIMEOUT_RATIO
         * settings.functions[fn.ONBOARDING_INTAKE].timeout_seconds,
+        intake_consumer_timeout_seconds=settings.functions[fn.ONBOARDING_INTAKE].timeout_seconds,
         migration_queue_url=migration.queue.url,
         migration_queue_arn=migration.queue.arn,
         migration_dlq_arn=migration.dead_letter_queue.arn,

@@ -42,10 +42,11 @@ from benchmarks.migration_throughput import run_pipeline
 from benchmarks.run_result import RunResult
 from demo_data.onboarding_records import synthetic_record
 from migration_cli.invariants import check_invariants, read_snapshot
-from migration_cli.live_intake import LiveIntakeSender, live_messages
+from migration_cli.live_intake import LiveIntakeSender, LiveMessage, live_messages
 from migration_cli.progress import queue_depths
 from migration_cli.stack_outputs import StackOutputs
 from migration_runtime.execution_input import OFFLINE, ONLINE
+from migration_runtime.record_mapping import DEFAULT_MAPPING
 from onboarding_stack.function_names import INTAKE_CONSUMERS
 
 # Messages per second sent to the intake queue during each live run, the same for both modes.
@@ -141,14 +142,18 @@ def without_service_requests(
     return replace(run, operations=kept, invocations=invocations, service_requests_excluded=excluded)
 
 
+def bench_live_messages(data: DataSet) -> Iterable[LiveMessage]:
+    """The live traffic of a benchmark run: the onboarding demo's (the benchmark's records are onboarding
+    records), changing a sample of the loaded records and adding new applications."""
+    return live_messages(DEFAULT_MAPPING, change_candidates(data), seed=data.seed)
+
+
 def run_live(stack: BenchStack, data: DataSet, approach: str, timeout_seconds: float) -> RunResult:
     """The state machine in the approach's mode under live intake, checked against the invariants."""
     mode = LIVE_APPROACHES[approach]
     outputs = StackOutputs.from_mapping(stack.outputs)
     intake_functions = frozenset(str(stack.outputs[f"{name}_function_name"]) for name in INTAKE_CONSUMERS)
-    traffic = LiveTraffic(
-        stack.client("sqs"), outputs.intake_queue_url, live_messages(change_candidates(data), seed=data.seed)
-    )
+    traffic = LiveTraffic(stack.client("sqs"), outputs.intake_queue_url, bench_live_messages(data))
     run = run_pipeline(stack, data, timeout_seconds, approach=approach, mode=mode, traffic=traffic)
     run = without_service_requests(
         run,

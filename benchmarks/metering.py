@@ -5,7 +5,9 @@ The emulator's own ``RequestCounter`` counts requests per service; the cost mode
 - ``OperationTap`` is a WSGI middleware put in front of the emulator's app when it starts (through the
   ``middleware`` hook the emulator builds its server with); the operation is the ``X-Amz-Target`` header
   of JSON-protocol services (DynamoDB, SQS, Step Functions) or the REST route (Lambda), the resource the
-  queue or table the request names.
+  queue or table the request names. SQS bills each 64 KB chunk of a payload as a request: a send or
+  receive carrying more (packed bulk-copy messages can) is also counted under its operation with
+  ``EXTRA_CHUNKS_SUFFIX``, once per chunk beyond the first, so the SQS request count is the billed one.
 - ``InvocationMeter`` reads the emulator's ``InvocationCounter`` (every invocation, whatever its path)
   and adds billed durations, timed around the emulator's Lambda runner.
 Both raise ``MeterNotAttached`` rather than report zeros when the runtime changes underneath them.
@@ -20,18 +22,23 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from unittest import mock
 
 from embedded_aws import EmbeddedAws
 from embedded_aws import emulator as emulator_module
 from embedded_aws.request_counter import INTERNAL_USER_AGENT, service_of
-from migration_cli.cost_model import gb_seconds
+from migration_cli.cost_model import gb_seconds, sqs_billed_requests
 from migration_runtime.new_items import Source
+from migration_runtime.size_bounded_batches import sqs_message_size
 
 _RESOURCE_FIELDS = {"sqs": "QueueUrl", "dynamodb": "TableName"}
 INTAKE_SOURCE = Source.INTAKE.value
+EXTRA_CHUNKS_SUFFIX = " (64 KB chunks beyond the first)"
+"""Appended to an SQS operation for the billed requests its payloads' extra 64 KB chunks make."""
+_SQS_SENDS = frozenset({"SendMessage", "SendMessageBatch"})
+_SQS_RECEIVE = "ReceiveMessage"
 INTAKE_WRITE_SUFFIX = ":intake"
 """Appended to the operation of a request that writes an intake item (see ``writes_intake_item``)."""
 # Idle Lambda workers go after 3 s instead of the runtime's 60 s: a phase's workers (the enqueue's
@@ -121,6 +128,34 @@ def writes_intake_item(service: str, operation: str, body: bytes) -> bool:
     )
 
 
+def sqs_payload_bytes(operation: str, document: Any) -> int:
+    """The payload SQS bills of a send request or a receive response (JSON protocol): each message's body
+    and attributes, as ``sqs_message_size`` counts them; 0 for any other operation."""
+    if not isinstance(document, dict):
+        return 0
+    if operation == "SendMessage":
+        messages = [document]
+    elif operation == "SendMessageBatch":
+        messages = document.get("Entries") or []
+    elif operation == _SQS_RECEIVE:
+        messages = document.get("Messages") or []
+    else:
+        return 0
+    return sum(
+        sqs_message_size(
+            str(message.get("MessageBody", message.get("Body", ""))), message.get("MessageAttributes")
+        )
+        for message in messages
+        if isinstance(message, dict)
+    )
+
+
+def extra_billed_chunks(operation: str, document: Any) -> int:
+    """Billed SQS requests of one call beyond the one it always counts (``sqs_billed_requests``)."""
+    payload = sqs_payload_bytes(operation, document)
+    return sqs_billed_requests(payload) - 1 if payload else 0
+
+
 @dataclass(frozen=True)
 class OperationKey:
     service: str
@@ -168,8 +203,27 @@ class OperationTap:
         if writes_intake_item(service, operation, body):
             # Counted apart: the live service's own writes, which no migration approach is billed for.
             operation += INTAKE_WRITE_SUFFIX
-        self._counts.add(OperationKey(service, operation, resource_of(service, body), internal))
-        return self._app(environ, start_response)
+        key = OperationKey(service, operation, resource_of(service, body), internal)
+        self._counts.add(key)
+        if service != "sqs" or operation not in (*_SQS_SENDS, _SQS_RECEIVE):
+            return self._app(environ, start_response)
+        if operation in _SQS_SENDS:
+            self._add_chunks(key, extra_billed_chunks(operation, _document(body)))
+            return self._app(environ, start_response)
+        # A receive's payload is its response: read it whole (at most ten messages) and hand it on.
+        result = self._app(environ, start_response)
+        try:
+            response = b"".join(result)
+        finally:
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()
+        self._add_chunks(key, extra_billed_chunks(operation, _document(response)))
+        return [response]
+
+    def _add_chunks(self, key: OperationKey, chunks: int) -> None:
+        for _ in range(chunks):
+            self._counts.add(replace(key, operation=key.operation + EXTRA_CHUNKS_SUFFIX))
 
 
 @dataclass

@@ -160,6 +160,7 @@ def definition_substitutions(
         "IntakeQueueUrl": args.intake_queue_url,
         "IntakeQueueArn": args.intake_queue_arn,
         "IntakeMinimumVisibilityTimeoutSeconds": str(args.intake_minimum_visibility_timeout_seconds),
+        "IntakeConsumerTimeoutSeconds": str(args.intake_consumer_timeout_seconds),
         "MigrationQueueUrl": args.migration_queue_url,
         "MigrationQueueArn": args.migration_queue_arn,
         "MigrationDlqArn": args.migration_dlq_arn,
@@ -256,6 +257,10 @@ class MigrationStateMachineArgs:
     """The least visibility timeout the intake queue may have: 6 x the new intake consumer's timeout (an
     adopted queue's is not ours to set, so Setup checks it before a run pauses anything)."""
 
+    intake_consumer_timeout_seconds: int
+    """The new intake consumer's timeout: how long one attempt of an intake message can take, which a
+    drain under live traffic must outlast (``migration_runtime/intake_retries.py``)."""
+
     migration_queue_url: pulumi.Input[str]
     """Polled until empty after the scan."""
 
@@ -307,6 +312,11 @@ class MigrationStateMachineArgs:
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.-]{0,254}", self.legacy_record_id_field):
             raise ValueError(
                 f"legacy_record_id_field is not an attribute name: {self.legacy_record_id_field!r}"
+            )
+        if not 1 <= self.intake_consumer_timeout_seconds <= 900:
+            raise ValueError(
+                "intake_consumer_timeout_seconds must be from 1 to 900 (Lambda's longest timeout), got "
+                f"{self.intake_consumer_timeout_seconds}"
             )
         if self.intake_minimum_visibility_timeout_seconds < 0:
             raise ValueError(
@@ -449,6 +459,8 @@ class MigrationStateMachine(pulumi.ComponentResource):
                 "Resource": [self.gate_topic.arn],
             },
             {
+                # The run's items, and (Query) the drain counting the intake messages the new consumer
+                # failed (migration_runtime/intake_retries.py).
                 "Sid": "RecordRunsInControlTable",
                 "Effect": "Allow",
                 "Action": [
@@ -456,6 +468,7 @@ class MigrationStateMachine(pulumi.ComponentResource):
                     "dynamodb:GetItem",
                     "dynamodb:UpdateItem",
                     "dynamodb:DeleteItem",
+                    "dynamodb:Query",
                 ],
                 "Resource": [args.control_table_arn],
             },

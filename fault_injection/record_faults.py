@@ -3,7 +3,9 @@
 - ``FAULT_TRANSIENT_RATE`` (0..1): that fraction of attempts fails with a transient error. The decision is
   a hash of (application_id, receive_count), so a run is reproducible, and it never fails an attempt with
   receive_count >= 3: a transiently failing record always succeeds well before ``maxReceiveCount`` (5)
-  and never reaches the DLQ.
+  and never reaches the DLQ. ``receive_count`` is the record's attempt (``MigrationMessage.attempt``): a
+  record that failed in a packed bulk-copy message and was sent back alone counts on from its receive
+  there (its message's ``prior_receives``), so it is not faulted afresh from attempt 1.
 - ``FAULT_PERMANENT_IDS`` (comma-separated application ids): those records fail on every attempt with an
   unforeseen error, so they are retried, backed off and finally dead-lettered.
 """

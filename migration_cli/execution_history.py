@@ -103,6 +103,13 @@ class ExecutionProgress:
         return full[-1] if full else self.latest_validation
 
     @property
+    def reverified_while_serving(self) -> int | None:
+        """How many records the last re-verification made while the legacy backend still served read
+        (an online run's converging round), or None when there was none."""
+        rounds = [v for v in self.validations if v.scope is ValidationScope.CHANGED_WHILE_SERVING]
+        return rounds[-1].counts.legacy if rounds else None
+
+    @property
     def waiting_at_gate(self) -> bool:
         return self.gate_token is not None and not self.ended
 

@@ -6,23 +6,29 @@ Pure arithmetic over counts, the migration tap and the execution settings (no AW
 Duration model (every term printed by `plan`):
 - pause:    the legacy mapping is disabled, then ``readings`` quiet readings ``poll_interval`` apart;
 - migrate:  the enqueue scan, ``records / (segments x SCAN_RECORDS_PER_SECOND)``, while the migration
-  queue drains behind it at ``batch_size x concurrency / seconds_per_batch`` records a second;
+  queue drains behind it at ``batch_size x records_per_message x concurrency / seconds_per_batch``
+  records a second (a batch is ``batch_size`` messages of up to ``records_per_message`` records each);
 - settle:   what the queue still holds when the scan ends, then ``readings`` quiet readings;
 - validate: ``records / VALIDATION_RECORDS_PER_SECOND`` (both tables and the ledger, in parallel);
 - drain:    the new mapping takes the waiting intake, then ``readings`` quiet readings;
 - fixed:    setup, lock, commit, cut-over, resume and starting child executions (``FIXED_SECONDS``).
 The intake is paused from the pause to the cut-over: pause + migrate + settle + validate. Online (the
-legacy backend serves during the copy) it adds capture (one sentinel reading) and, in the pause, catch-up
-(one reading) and revalidate (``readings`` quiet readings, then the changed records at
-``REVERIFIED_RECORDS_PER_SECOND``): the intake is paused for pause + catch-up + revalidate only.
+legacy backend serves during the copy) it adds capture (one sentinel reading), converge (still serving: the
+changes made during the full validation, re-verified at ``REVERIFIED_RECORDS_PER_SECOND``) and, in the
+pause, catch-up (one reading) and revalidate (``readings`` quiet readings, then the changes made since the
+converging round began: during it, the clock-skew margin, the pause and the catch-up): the intake is
+paused for pause + catch-up + revalidate only. The changes arrive at ``intake_messages`` over the time the
+legacy backend serves (capture + migrate + settle + validate).
 Concurrency is the tap's maximum concurrency, capped by ``worker_limit`` where one is known (the local
 runtime runs at most one execution per core per function; on AWS the account's concurrency applies).
 The default rates were measured with `local run --records 10000` on a shared 2-core machine (see
 README, "plan"); on AWS pass ``--seconds-per-batch`` or let `plan` read the function's recent duration.
 
 Usage model (priced by ``cost_model.cost_of``, the benchmarks' own model): each eligible record that fits a
-message is sent once (SendMessageBatch of 10) and received and deleted once (per batch of the tap); each
-batch is one migrate_record invocation; each migrated record is one transaction writing its item and its
+message is sent once, ``records_per_message`` to a message (SendMessageBatch of 10 messages), and each
+message received and deleted once (per batch of the tap); a send or receive costs a request per 64 KB of
+the records it carries; each batch is one migrate_record invocation; each migrated record is one
+transaction writing its item and its
 pointer at twice the standard write units (``record_transaction_write_units``), each invalid one a ledger
 put; the legacy table is scanned twice (enqueue, validation), the new
 table and the ledger once, all strongly consistent. Not counted: the pollers' empty receives, CloudWatch.
@@ -42,8 +48,10 @@ from migration_cli.cost_model import (
     gb_seconds,
     record_transaction_write_units,
     scan_read_units,
+    sqs_billed_requests,
 )
 from migration_runtime.aws_limits import SQS_MAX_BATCH_ENTRIES, STATES_MAX_HISTORY_EVENTS
+from migration_runtime.migration_verification import CLOCK_SKEW_MARGIN
 from migration_runtime.settings import DEFAULT_ENQUEUE_CALL_SLICE_SECONDS
 from onboarding_stack.function_names import (
     ENQUEUE_RECORDS,
@@ -54,12 +62,16 @@ from onboarding_stack.function_names import (
 
 # Calibrated with `local run --records 10000` (README, "plan"); every one can be overridden.
 DEFAULT_SECONDS_PER_BATCH = 0.25
+"""A migrate_record invocation's duration for a batch of one-record messages (``default_seconds_per_batch``
+scales it to the records a batch carries)."""
 SCAN_RECORDS_PER_SECOND = 125.0
 """Records one enqueue_records segment scans and sends a second."""
 VALIDATION_RECORDS_PER_SECOND = 600.0
-# Online cut-over: each changed record is re-read with four sequential consistent GetItems (legacy record,
-# pointer, item, ledger); a rough local figure, far below a Scan's rate per record.
+# Online re-verification: the changed records are re-read with consistent BatchGetItems (legacy records,
+# pointers, items, ledger); a rough local figure, far below a Scan's rate per record.
 REVERIFIED_RECORDS_PER_SECOND = 150.0
+REVERIFY_CLOCK_SKEW_SECONDS = CLOCK_SKEW_MARGIN.total_seconds()
+"""The margin a re-verification reads back before its start."""
 FIXED_SECONDS = 2.0
 POLL_OVERHEAD_SECONDS = 0.3
 """What one round of a wait loop takes beyond its Wait state (reading the queue, the Choice states)."""
@@ -85,6 +97,18 @@ class Tap:
 
     batch_size: int
     max_concurrency: int
+    records_per_message: int = 1
+    """Records one bulk-copy message carries (enqueue_records' ``RECORDS_PER_MESSAGE``)."""
+
+    @property
+    def records_per_batch(self) -> int:
+        return self.batch_size * self.records_per_message
+
+
+def default_seconds_per_batch(tap: Tap) -> float:
+    """The calibrated invocation duration for ``tap``'s batches: the per-record work dominates, so a batch
+    of messages of ``records_per_message`` records each takes that many times as long."""
+    return DEFAULT_SECONDS_PER_BATCH * tap.records_per_message
 
 
 @dataclass(frozen=True)
@@ -99,7 +123,8 @@ class RunSettings:
     migrate_memory_mb: int = DEFAULT_MIGRATE_MEMORY_MB
     intake_messages: int = 0
     """Intake messages expected while the intake is paused (taken by the new backend at the drain); online,
-    the changes expected during the run (each re-verified in the pause)."""
+    the changes expected while the legacy backend serves (those made during the full validation are
+    re-verified while still serving, those since that round began in the pause)."""
     online: bool = False
     """The online mode: intake pauses only for the cut-over (see the module doc)."""
 
@@ -149,7 +174,7 @@ class PlanEstimate:
     @property
     def records_per_second(self) -> float:
         """How fast the migration queue drains (records a second)."""
-        return self.tap.batch_size * self.concurrency / self.settings.seconds_per_batch
+        return self.tap.records_per_batch * self.concurrency / self.settings.seconds_per_batch
 
     @property
     def warnings(self) -> list[str]:
@@ -232,7 +257,7 @@ def estimate(
 ) -> PlanEstimate:
     """Duration, intake pause, usage and cost of migrating ``counts`` through ``tap`` (see module doc)."""
     concurrency = max(1, min(tap.max_concurrency, settings.worker_limit or tap.max_concurrency))
-    per_second = tap.batch_size * concurrency / settings.seconds_per_batch
+    per_second = tap.records_per_batch * concurrency / settings.seconds_per_batch
     quiet = settings.empty_readings_required * settings.poll_interval_seconds
     sent = counts.eligible
     scan = counts.records / (settings.segments * SCAN_RECORDS_PER_SECOND)
@@ -247,11 +272,16 @@ def estimate(
         "drain": settings.intake_messages / per_second + quiet,
     }
     if settings.online:
-        # Capture live (one sentinel reading), then in the pause: quiet readings of the legacy consumer, the
-        # catch-up sentinel, the migration queue settling again and the changed records re-verified.
+        # Capture live (one sentinel reading), the converging round while serving, then in the pause: quiet
+        # readings of the legacy consumer, the catch-up sentinel, the migration queue settling again and the
+        # records changed since the converging round began re-verified.
         phases["capture"] = float(settings.poll_interval_seconds)
+        serving = phases["capture"] + phases["migrate"] + phases["settle"] + phases["validate"]
+        changes_per_second = settings.intake_messages / serving if serving > 0 else 0.0
+        phases["converge"] = changes_per_second * phases["validate"] / REVERIFIED_RECORDS_PER_SECOND
         phases["catch_up"] = float(settings.poll_interval_seconds)
-        phases["revalidate"] = quiet + settings.intake_messages / REVERIFIED_RECORDS_PER_SECOND
+        window = phases["converge"] + REVERIFY_CLOCK_SKEW_SECONDS + phases["pause"] + phases["catch_up"]
+        phases["revalidate"] = quiet + changes_per_second * window / REVERIFIED_RECORDS_PER_SECOND
     duration = sum(phases.values())
     if settings.online:
         paused = phases["pause"] + phases["catch_up"] + phases["revalidate"]
@@ -289,8 +319,16 @@ def _usage(
     counts: RecordCounts, tap: Tap, settings: RunSettings, *, polls: int, enqueue_calls: int, transitions: int
 ) -> Usage:
     sent = counts.eligible
-    batches = math.ceil(sent / tap.batch_size)
+    messages = math.ceil(sent / tap.records_per_message)
+    batches = math.ceil(messages / tap.batch_size)
     intake_batches = math.ceil(settings.intake_messages / tap.batch_size)
+    # A full SendMessageBatch (10 messages) or a full receive (a batch of the tap) of packed records can
+    # pass 64 KB: each 64 KB chunk is billed as a request.
+    message_bytes = tap.records_per_message * counts.mean_legacy_bytes
+    send_requests = math.ceil(messages / SQS_MAX_BATCH_ENTRIES) * sqs_billed_requests(
+        int(min(messages, SQS_MAX_BATCH_ENTRIES) * message_bytes)
+    )
+    receive_requests = batches * sqs_billed_requests(int(min(messages, tap.batch_size) * message_bytes))
     scan = counts.records / (settings.segments * SCAN_RECORDS_PER_SECOND)
     validate = counts.records / VALIDATION_RECORDS_PER_SECOND
     legacy_bytes = counts.records * counts.mean_legacy_bytes
@@ -299,10 +337,12 @@ def _usage(
     scanned_bytes = int(2 * legacy_bytes + new_bytes + ledger_bytes)
     return Usage(
         # sends; receives and deletes per batch (migration and intake); one queue reading per poll
-        sqs_requests=math.ceil(sent / SQS_MAX_BATCH_ENTRIES) + 2 * (batches + intake_batches) + polls,
+        sqs_requests=send_requests + receive_requests + batches + 2 * intake_batches + polls,
         lambda_invocations=batches + intake_batches + enqueue_calls + 1,
-        lambda_gb_seconds=(batches + intake_batches)
-        * gb_seconds(settings.seconds_per_batch * 1000, settings.migrate_memory_mb)
+        # An intake batch holds one-record messages: a packed batch's duration over its records per message.
+        lambda_gb_seconds=batches * gb_seconds(settings.seconds_per_batch * 1000, settings.migrate_memory_mb)
+        + intake_batches
+        * gb_seconds(settings.seconds_per_batch * 1000 / tap.records_per_message, settings.migrate_memory_mb)
         + gb_seconds(scan * settings.segments * 1000, ENQUEUE_MEMORY_MB)
         + gb_seconds(validate * 1000, VALIDATE_MEMORY_MB),
         dynamodb_write_units=counts.migrates * record_transaction_write_units(counts.mean_write_units)

@@ -12,10 +12,10 @@ from typing import Any
 
 from migration_cli.deployed_tap import read_tap
 from migration_cli.migration_plan import (
-    DEFAULT_SECONDS_PER_BATCH,
     RunSettings,
     Tap,
     counts_from_report,
+    default_seconds_per_batch,
     estimate,
 )
 from migration_cli.report_model import MigrationReport, PlanBesideActual
@@ -29,12 +29,15 @@ def plan_beside_actual(
     *,
     migrate_memory_mb: int,
     worker_limit: int | None,
-    seconds_per_batch: float = DEFAULT_SECONDS_PER_BATCH,
+    seconds_per_batch: float | None = None,
     seconds_per_batch_source: str = "default (calibrated locally)",
 ) -> PlanBesideActual | None:
-    """The estimate for ``report``'s counts, or None for a dry run or a run that counted no records."""
+    """The estimate for ``report``'s counts, or None for a dry run or a run that counted no records.
+    ``seconds_per_batch``: None for the calibrated default at ``tap``'s records per message."""
     if report.dry_run or not report.counts.legacy:
         return None
+    if seconds_per_batch is None:
+        seconds_per_batch = default_seconds_per_batch(tap)
     config = {**DEFAULTS, **execution_input}
     settings = RunSettings(
         segments=int(config["segments"]),

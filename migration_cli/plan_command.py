@@ -30,6 +30,7 @@ from migration_cli.migration_plan import (
     RunSettings,
     WaitBudget,
     counts_from_sample,
+    default_seconds_per_batch,
     estimate,
 )
 from migration_cli.stack_outputs import StackOutputs
@@ -122,7 +123,10 @@ def build_plan(
         measured = measured_seconds_per_batch(
             connection.client("cloudwatch"), outputs.migrate_record_function_name, datetime.now(UTC)
         )
-        seconds_per_batch, source = measured or (DEFAULT_SECONDS_PER_BATCH, "default (calibrated locally)")
+        seconds_per_batch, source = measured or (
+            default_seconds_per_batch(tap),
+            f"default (calibrated locally; {tap.records_per_message} record(s) per message)",
+        )
     settings = RunSettings(
         segments=args.segments,
         poll_interval_seconds=args.poll_interval,
@@ -211,7 +215,7 @@ def register(subcommands: Any) -> None:
         "--seconds-per-batch",
         type=positive_seconds,
         help="migrate_record's time per batch (default: measured from CloudWatch, else "
-        f"{DEFAULT_SECONDS_PER_BATCH})",
+        f"{DEFAULT_SECONDS_PER_BATCH} x records per message)",
     )
     parser.add_argument(
         "--segments", type=segment_count, default=DEFAULTS["segments"], help="as `start --segments`"

@@ -2,8 +2,12 @@
 
 `ExecutionWatcher` polls until the execution ends or waits at its gate, printing one line per poll with a
 text progress bar (overwritten in place on a terminal, one line per change otherwise). "Processed" is
-what left the migration queue: enqueued minus what is still queued, in flight or dead-lettered. The
-exact migrated / rejected split comes from each validation, which the line shows once it exists.
+what left the migration queue: enqueued records minus what is still queued, in flight or dead-lettered.
+Queues count messages and a bulk-copy message carries several records (``packed_messages``), so the
+queued messages count as the enqueue's mean records per message (enqueued / messages): an estimate while
+records move (a record sent back alone counts as a packed message), exact once the queue is empty; the
+DLQ only holds one-record messages. The exact migrated / rejected split comes from each validation, which
+the line shows once it exists.
 """
 
 from __future__ import annotations
@@ -74,8 +78,16 @@ class ProgressSnapshot:
         return self.migration_dlq.total
 
     @property
+    def records_per_message(self) -> float:
+        """The enqueue's mean records per message (1 before any message, or from an enqueue that did
+        not count its messages)."""
+        messages = self.progress.scan.get("messages", 0)
+        return self.enqueued / messages if messages else 1.0
+
+    @property
     def processed(self) -> int:
-        return max(0, self.enqueued - self.migration_queue.total - self.dead_lettered)
+        queued = round(self.migration_queue.total * self.records_per_message)
+        return max(0, self.enqueued - queued - self.dead_lettered)
 
     @property
     def finished(self) -> bool:

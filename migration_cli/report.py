@@ -161,6 +161,7 @@ def build_report(
                 changed_reverified=(
                     validation.counts.legacy if validation.scope is ValidationScope.CHANGED else None
                 ),
+                reverified_while_serving=progress.reverified_while_serving,
             )
             if validation is not None
             else None

@@ -63,6 +63,9 @@ class ValidationSummary(_Part):
     changed_reverified: int | None = None
     """Online: the last validation re-verified only the records changed during the run (this many, in
     the cut-over's pause); the record counts come from the full verification made while serving."""
+    reverified_while_serving: int | None = None
+    """Online: the records changed during the full verification, re-verified while the legacy backend
+    still served (the round between the full verification and the pause)."""
 
 
 class InvariantOutcome(_Part):

@@ -73,9 +73,15 @@ def _activity(report: MigrationReport) -> list[str]:
             + (f", stale items {report.counts.stale_items}" if report.counts.stale_items else "")
         )
         if validation.changed_reverified is not None:
+            converging = (
+                f"then the {validation.reverified_while_serving} records changed meanwhile, still serving, "
+                if validation.reverified_while_serving is not None
+                else ""
+            )
             lines.append(
-                "  verified: every record while the legacy backend served, then in the pause the "
-                f"{validation.changed_reverified} records changed since ({state})"
+                "  verified: every record while the legacy backend served, "
+                f"{converging}then in the pause the {validation.changed_reverified} records changed since "
+                f"({state})"
             )
     if report.gate_decisions:
         lines.append(f"Gate answered: {', '.join(report.gate_decisions)}")

@@ -3,7 +3,8 @@
 Every size check (batching, rejection of a record that can never fit, the local runtime's refusals) reads
 these numbers, so a quota that AWS raises is a one-line change. Sources, read 2026-12-01:
 - SQS: 1 MiB per message and per SendMessageBatch request, 10 entries per batch (the message size quota
-  was raised from 256 KiB to 1 MiB in 2025); "Amazon SQS message quotas".
+  was raised from 256 KiB to 1 MiB in 2025); "Amazon SQS message quotas". A message's delay
+  (``DelaySeconds``) is 0 to 900 seconds (15 minutes); SendMessage API reference.
 - DynamoDB: 400 KB per item (attribute names and values), partition key 1-2,048 bytes, sort key
   1-1,024 bytes, BatchWriteItem 25 items / 16 MB; "Quotas in Amazon DynamoDB".
 - DynamoDB data types: numbers up to 38 significant digits, magnitude 1E-130 to
@@ -21,6 +22,7 @@ from decimal import Decimal
 SQS_MAX_MESSAGE_BYTES = 1024 * 1024
 SQS_MAX_BATCH_BYTES = 1024 * 1024
 SQS_MAX_BATCH_ENTRIES = 10
+SQS_MAX_DELAY_SECONDS = 900
 
 # "400 KB" read as 400,000 bytes: AWS does not say which KB, measured limits lie between 409 and 410 KB,
 # and moto refuses items over 405,000 bytes, so the decimal figure is safe on both.

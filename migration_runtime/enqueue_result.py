@@ -28,6 +28,9 @@ class EnqueueCounts(BaseModel):
     invalid: int = Field(default=0, ge=0)
     """Eligible records the per-record function will reject (or rejected here: too large to send)."""
     enqueued: int = Field(default=0, ge=0)
+    messages: int = Field(default=0, ge=0)
+    """Messages that carried the enqueued records (several per message: ``packed_messages``); the state
+    machine does not read it, the command line turns queue depths (messages) into records with it."""
 
 
 class EnqueueResult(BaseModel):

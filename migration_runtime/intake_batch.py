@@ -13,6 +13,8 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from migration_runtime.intake_processing import IntakeMessage, IntakeOutcome, IntakeResult
+from migration_runtime.intake_retries import IntakeRetryMarks
+from migration_runtime.timestamps import utc_now
 
 
 class IntakeBackend(Protocol):
@@ -25,8 +27,11 @@ def intake_record_handler(
     logger: Logger,
     metrics: Metrics,
     metric_names: Mapping[IntakeOutcome, str],
+    retries: IntakeRetryMarks | None = None,
 ) -> Callable[[SQSRecord], None]:
-    """A `BatchProcessor` record handler: a raised error marks only this message as failed (retried)."""
+    """A `BatchProcessor` record handler: a raised error marks only this message as failed (retried).
+    ``retries``: leave a mark for each failed message until an attempt succeeds (the new backend's
+    consumer, whose failures the drain waits for; see ``intake_retries``)."""
 
     def handle(record: SQSRecord) -> None:
         logger.set_correlation_id(record.message_id)
@@ -37,6 +42,7 @@ def intake_record_handler(
             record.event_source_arn or "unknown",
             sent_timestamp_ms=int(sent) if sent and str(sent).isdigit() else None,
         )
+        receive_count = int(record.attributes.approximate_receive_count or 1)
         try:
             result = intake.accept(message)
         except Exception as error:
@@ -45,7 +51,11 @@ def intake_record_handler(
             logger.warning(
                 "intake message failed; will be retried", extra={"error_type": type(error).__name__}
             )
+            if retries is not None:
+                retries.failed(record.message_id, receive_count=receive_count, at=utc_now())
             raise
+        if retries is not None:
+            retries.succeeded(record.message_id, receive_count=receive_count)
         metrics.add_metric(name=metric_names[result.outcome], unit=MetricUnit.Count, value=1)
         logger.info(
             f"intake message {result.outcome.value}", extra={**result.log_fields, "reason": result.reason}
@@ -63,10 +73,13 @@ def process_intake_batch(
     logger: Logger,
     metrics: Metrics,
     metric_names: Mapping[IntakeOutcome, str],
+    retries: IntakeRetryMarks | None = None,
 ) -> dict[str, Any]:
     """Handle one SQS batch; returns the ``batchItemFailures`` response the event source mapping reads."""
     metrics.add_metric(name="MessagesReceived", unit=MetricUnit.Count, value=len(event.get("Records", [])))
-    handle = intake_record_handler(intake, logger=logger, metrics=metrics, metric_names=metric_names)
+    handle = intake_record_handler(
+        intake, logger=logger, metrics=metrics, metric_names=metric_names, retries=retries
+    )
     response = process_partial_response(
         event=event,
         record_handler=handle,

@@ -6,18 +6,22 @@ cannot fail the batch it would have joined. Entries a batch reports as Failed ar
 growing pause); if some still fail after every attempt, ``EnqueueFailed`` is raised so the caller fails
 loudly and its cursor is retried. Re-sending a record is safe: the per-record write is idempotent.
 
-Two entry points: ``send_bodies`` (the bulk copy: bare bodies, scanned copies) and ``send_copies`` (any
-``MigrationCopy``: a body with its version and change as message attributes, e.g. the stream consumer's
-copies of legacy changes). Sizes count the attributes too, as SQS does.
+Two entry points: ``send_bodies`` (the bulk copy: scanned copies, up to ``records_per_message`` records
+packed per message by ``packed_messages``) and ``send_copies`` (any ``MigrationCopy``, one record each: a
+body with its version and change as message attributes, e.g. the stream consumer's copies of legacy
+changes, or a record split off a packed message). Sizes count the attributes too, as SQS does.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
+from migration_runtime.aws_limits import SQS_MAX_DELAY_SECONDS
 from migration_runtime.migration_copies import MigrationCopy
+from migration_runtime.packed_messages import pack, packed_messages
 from migration_runtime.size_bounded_batches import SQS_SEND_BATCH, size_bounded_batches, sqs_message_size
 
 MAX_BATCH_ENTRIES = SQS_SEND_BATCH.max_entries
@@ -48,17 +52,47 @@ def batches(bodies: Sequence[str]) -> Iterator[list[str]]:
     return size_bounded_batches(bodies, sqs_message_size, SQS_SEND_BATCH)
 
 
+@dataclass(frozen=True)
+class SentRecords:
+    records: int
+    messages: int
+
+
 def send_bodies(
     sqs: Any,
     *,
     queue_url: str,
     bodies: Sequence[str],
+    records_per_message: int = 1,
     max_attempts: int = DEFAULT_MAX_ATTEMPTS,
     sleep: Callable[[float], None] = time.sleep,
 ) -> int:
-    """Send every body as a scanned copy (no attributes); returns how many were sent."""
-    copies = [MigrationCopy(body) for body in bodies]
-    return send_copies(sqs, queue_url=queue_url, copies=copies, max_attempts=max_attempts, sleep=sleep)
+    """Send every body as a scanned copy (no attributes), up to ``records_per_message`` per message;
+    returns how many records were sent."""
+    return send_records(
+        sqs,
+        queue_url=queue_url,
+        bodies=bodies,
+        records_per_message=records_per_message,
+        max_attempts=max_attempts,
+        sleep=sleep,
+    ).records
+
+
+def send_records(
+    sqs: Any,
+    *,
+    queue_url: str,
+    bodies: Sequence[str],
+    records_per_message: int,
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+    sleep: Callable[[float], None] = time.sleep,
+) -> SentRecords:
+    """``send_bodies``, also saying how many messages carried the records."""
+    groups = list(packed_messages(bodies, records_per_message))
+    copies = [MigrationCopy(pack(group)) for group in groups]
+    send_copies(sqs, queue_url=queue_url, copies=copies, max_attempts=max_attempts, sleep=sleep)
+    return SentRecords(records=sum(len(group) for group in groups), messages=len(copies))
 
 
 def send_copies(
@@ -66,25 +100,32 @@ def send_copies(
     *,
     queue_url: str,
     copies: Sequence[MigrationCopy],
+    delay_seconds: int = 0,
     max_attempts: int = DEFAULT_MAX_ATTEMPTS,
     sleep: Callable[[float], None] = time.sleep,
 ) -> int:
     """Send every copy with its version and change as message attributes; returns how many were sent.
 
-    Raises ``EntryTooLarge`` (before sending anything of its batch) for a copy that can never fit
+    ``delay_seconds``: how long each message stays invisible (a retry's backoff), capped at the SQS
+    maximum. Raises ``EntryTooLarge`` (before sending anything of its batch) for a copy that can never fit
     (check ``message_fits`` first) and ``EnqueueFailed`` when entries are still refused after every attempt.
     """
+    delay = max(0, min(delay_seconds, SQS_MAX_DELAY_SECONDS))
     sent = 0
     for batch in size_bounded_batches(copies, MigrationCopy.sqs_size, SQS_SEND_BATCH):
-        sent += _send_batch(sqs, queue_url=queue_url, batch=batch, max_attempts=max_attempts, sleep=sleep)
+        sent += _send_batch(
+            sqs, queue_url=queue_url, batch=batch, delay=delay, max_attempts=max_attempts, sleep=sleep
+        )
     return sent
 
 
-def _entry(entry_id: str, copy: MigrationCopy) -> dict[str, Any]:
+def _entry(entry_id: str, copy: MigrationCopy, delay: int) -> dict[str, Any]:
     entry: dict[str, Any] = {"Id": entry_id, "MessageBody": copy.body}
     attributes = copy.message_attributes()
     if attributes:
         entry["MessageAttributes"] = attributes
+    if delay:
+        entry["DelaySeconds"] = delay
     return entry
 
 
@@ -93,6 +134,7 @@ def _send_batch(
     *,
     queue_url: str,
     batch: list[MigrationCopy],
+    delay: int,
     max_attempts: int,
     sleep: Callable[[float], None],
 ) -> int:
@@ -100,7 +142,7 @@ def _send_batch(
     pending = {str(index): copy for index, copy in enumerate(batch)}
     failure_codes: list[str] = []
     for attempt in range(1, max_attempts + 1):
-        entries = [_entry(entry_id, copy) for entry_id, copy in pending.items()]
+        entries = [_entry(entry_id, copy, delay) for entry_id, copy in pending.items()]
         response = sqs.send_message_batch(QueueUrl=queue_url, Entries=entries)
         for success in response.get("Successful", []):
             pending.pop(success["Id"], None)

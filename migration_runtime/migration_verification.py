@@ -315,10 +315,15 @@ def verify_changed_records(
     mapping: RecordMapping,
     lookups: Lookups | None = None,
     now: datetime | None = None,
+    record_suspects: bool = False,
 ) -> ValidationResult:
     """The cut-over's re-verification in an online run: only the applications marked changed since
-    ``since`` (by the change capture, or as suspects of the verification while serving), each read with
-    consistent GetItems - O(changes), not O(N), while the intake is paused. Counts are of that set.
+    ``since`` (by the change capture, or as suspects of the verification while serving), read with
+    consistent batch reads - O(changes), not O(N), while the intake is paused. Counts are of that set.
+
+    ``record_suspects``: the legacy backend still serves (the round between the full verification and the
+    pause); every application found different is marked changed again, at this verification's time,
+    for the cut-over's re-verification, and the scope says so.
 
     ``since`` is when the last verification made while serving began: a change before it was either
     applied before that verification read the record (verified then) or found different and marked
@@ -337,7 +342,7 @@ def verify_changed_records(
     )
     legacy = _LegacySide()
     new = _NewSide()
-    gone_but_live = 0
+    gone_but_live: list[str] = []
     for application_id in changed:
         record = reads.legacy.get(application_id)
         pointer = reads.pointers.get(application_id)
@@ -352,7 +357,8 @@ def verify_changed_records(
             new.ledger[(ledger.application_id, ledger.kind)] = ledger
         if record is None:
             # Deleted from the legacy table: its copy must be gone from the new one too.
-            gone_but_live += 1 if new.current_items.get(application_id) else 0
+            if new.current_items.get(application_id):
+                gone_but_live.append(application_id)
             continue
         legacy.legacy += 1
         if mapping.is_eligible(record):
@@ -360,17 +366,24 @@ def verify_changed_records(
         else:
             legacy.ineligible += 1
             # An ineligible record keeps no item: a live pointer is a copy that should have been retired.
-            gone_but_live += 1 if new.current_items.get(application_id) else 0
-    result, _ = _compare(
+            if new.current_items.get(application_id):
+                gone_but_live.append(application_id)
+    result, suspects = _compare(
         legacy,
         new,
         migration_dlq_messages=queue_depth(sqs, migration_dlq_url),
         intake_dlq_messages=queue_depth(sqs, intake_dlq_url),
-        scope=ValidationScope.CHANGED,
+        scope=ValidationScope.CHANGED_WHILE_SERVING if record_suspects else ValidationScope.CHANGED,
     )
+    if record_suspects:
+        # Still serving: a difference may be a change on its way (see verify_migration).
+        record_changed(
+            dynamodb, control_table_name, application_ids=[*suspects, *gone_but_live], at=validation_time
+        )
     if not gone_but_live:
         return result
-    counts = result.counts.model_copy(update={"stale_items": result.counts.stale_items + gone_but_live})
+    stale = result.counts.stale_items + len(gone_but_live)
+    counts = result.counts.model_copy(update={"stale_items": stale})
     return result.model_copy(update={"counts": counts, "clean": False})
 
 

@@ -11,8 +11,10 @@ Anything unforeseen is recorded as LAST_ERROR in the ledger (the control table),
 visible again after a backoff that grows with its receive count, and ``MigrationAttemptFailed`` is
 raised so the batch reports the message as failed; after ``maxReceiveCount`` receives SQS moves it to the
 migration DLQ. A later attempt that ends the record (written, already written, rejected) deletes that
-LAST_ERROR, so no stale error outlives the trouble; only a redelivery (receive count > 1) can have one, so
-the first attempt pays nothing for this.
+LAST_ERROR, so no stale error outlives the trouble; only a later attempt (``attempt`` > 1) can have one, so
+the first attempt pays nothing for this. A record of a packed bulk-copy message is migrated by
+``packed_migration`` through ``attempt``: the same steps, but its failure changes no visibility (the
+packed message is not retried: the record is sent back alone, with the delay this returns).
 """
 
 from __future__ import annotations
@@ -67,6 +69,13 @@ class MigrationMessage:
     receive_count: int
     version: str = SCAN_COPY_VERSION
     change: CopyChange = CopyChange.UPSERT
+    prior_receives: int = 0
+    """Receives of the record before this message (split off a packed message: ``migration_copies``)."""
+
+    @property
+    def attempt(self) -> int:
+        """Which attempt at the record this is: its receives before this message, then this message's."""
+        return self.prior_receives + self.receive_count
 
 
 @dataclass(frozen=True)
@@ -130,6 +139,15 @@ class RecordMigrator:
     """The mapping's lookup tables, for this invocation (see ``lookup_tables.lookups_for``)."""
 
     def migrate(self, message: MigrationMessage) -> MigrationResult:
+        """Migrate the record of a one-record message; on failure, also delay the message's retry."""
+        return self._migrate_message(message, delay_message=True)
+
+    def attempt(self, message: MigrationMessage) -> MigrationResult:
+        """Migrate one record of a packed message: as ``migrate``, but a failure leaves the (packed)
+        message's visibility alone; its ``delay_seconds`` is the backoff to send the record again with."""
+        return self._migrate_message(message, delay_message=False)
+
+    def _migrate_message(self, message: MigrationMessage, *, delay_message: bool) -> MigrationResult:
         raw: Any = None
         try:
             raw = _parse(message.body, self.mapping.record_id_field)
@@ -137,13 +155,13 @@ class RecordMigrator:
             if is_sentinel(record_id):
                 return MigrationResult(MigrationOutcome.SENTINEL, {})
             result = self._migrate(raw, record_id, message)
-            if message.receive_count > 1:
+            if message.attempt > 1:
                 # An earlier attempt may have left a LAST_ERROR; a failure to delete it fails this
                 # attempt too, and the redelivery (a duplicate write) deletes it then.
                 clear_last_error(self.dynamodb, self.control_table_name, application_id=record_id)
             return result
         except Exception as error:
-            raise self._failed(error, raw, message) from error
+            raise self._failed(error, raw, message, delay_message=delay_message) from error
 
     def _migrate(
         self, raw: dict[str, Any], application_id: str, message: MigrationMessage
@@ -154,7 +172,7 @@ class RecordMigrator:
             raw, message.version, message.change, now=now, mapping=self.mapping, lookups=self.lookups
         )
         if decided.copy.fate is Fate.LIVE:
-            self.faults.before_target_write(application_id, message.receive_count)
+            self.faults.before_target_write(application_id, message.attempt)
             written = write_copy(self.dynamodb, self.new_table_name, decided.copy)
             return self._result(_live_outcome(written), written, fields)
         written = self._write(decided.copy)
@@ -188,7 +206,9 @@ class RecordMigrator:
         write = written.outcome.value if written is not None else "none"
         return MigrationResult(outcome, {**fields, "write": write}, reason)
 
-    def _failed(self, error: Exception, raw: Any, message: MigrationMessage) -> MigrationAttemptFailed:
+    def _failed(
+        self, error: Exception, raw: Any, message: MigrationMessage, *, delay_message: bool
+    ) -> MigrationAttemptFailed:
         error_type = type(error).__name__
         reason = pii.safe_error_reason(error, raw, self.mapping)
         fields = pii.log_fields(raw, self.mapping)
@@ -203,21 +223,24 @@ class RecordMigrator:
                     application_id=application_id,
                     error_type=error_type,
                     reason=reason,
-                    receive_count=message.receive_count,
+                    receive_count=message.attempt,
                     at=self.clock(),
                 )
         delay: int | None = None
-        with suppress(Exception):
-            delay = self.backoff.delay_message(
-                self.sqs,
-                queue_url=self.migration_queue_url,
-                receipt_handle=message.receipt_handle,
-                receive_count=message.receive_count,
-            )
+        if not delay_message:
+            delay = self.backoff.delay_seconds(message.attempt)
+        else:
+            with suppress(Exception):
+                delay = self.backoff.delay_message(
+                    self.sqs,
+                    queue_url=self.migration_queue_url,
+                    receipt_handle=message.receipt_handle,
+                    receive_count=message.attempt,
+                )
         return MigrationAttemptFailed(
             error_type=error_type,
             reason=reason,
-            receive_count=message.receive_count,
+            receive_count=message.attempt,
             delay_seconds=delay,
             log_fields=fields,
         )

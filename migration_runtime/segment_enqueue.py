@@ -3,8 +3,9 @@
 Each invocation sends whole pages (a page is never half-sent, so the cursor after it is exact) and, after
 each page, returns the cursor if fewer than the reserved milliseconds remain. At least one page is always
 processed, so every call makes progress. Eligibility is decided here (by the record mapping); eligible records
-are sent as stored, invalid ones included: the per-record function rejects them into the ledger (in the
-control table), where the operator sees each one with its reason. The one exception is a record whose
+are sent as stored (up to ``records_per_message`` per message, see ``packed_messages``), invalid ones
+included: the per-record function rejects them into the ledger (in the control table), where the operator
+sees each one with its reason. The one exception is a record whose
 message would exceed the SQS message quota: no queue can carry it, so it is rejected into the ledger here
 (counted as invalid), with a reason naming its largest field and the quota, and never fails the batch it
 would have joined.
@@ -23,7 +24,7 @@ from migration_runtime.enqueue_result import EnqueueCounts, EnqueueResult
 from migration_runtime.json_values import dumps
 from migration_runtime.legacy_scan import scan_page
 from migration_runtime.migration_ledger import record_rejected
-from migration_runtime.migration_queue_sender import message_fits, send_bodies, too_large_reason
+from migration_runtime.migration_queue_sender import message_fits, send_records, too_large_reason
 from migration_runtime.record_mapping import RecordMapping
 from migration_runtime.record_validation import RecordRejected
 from migration_runtime.run_sentinels import is_sentinel
@@ -57,10 +58,11 @@ def enqueue_segment(
     remaining_time_ms: Callable[[], int],
     mapping: RecordMapping,
     control_table_name: str | None = None,
+    records_per_message: int = 1,
     now: datetime | None = None,
 ) -> EnqueueResult:
     """``control_table_name``: where oversized records are rejected (the ledger); required unless a dry
-    run."""
+    run. ``records_per_message``: how many records one message may carry (``packed_messages``)."""
     counts = EnqueueCounts()
     cursor = request.cursor
     validation_time = now or utc_now()
@@ -78,7 +80,11 @@ def enqueue_segment(
             # Ledger first: a failure here fails the call before anything of the page is sent.
             _reject_oversized(dynamodb, control_table_name, oversized, validation_time)
             if bodies:
-                counts.enqueued += send_bodies(sqs, queue_url=migration_queue_url, bodies=bodies)
+                sent = send_records(
+                    sqs, queue_url=migration_queue_url, bodies=bodies, records_per_message=records_per_message
+                )
+                counts.enqueued += sent.records
+                counts.messages += sent.messages
         cursor = page.cursor
         if cursor is None:
             return _result(request, None, counts)

@@ -16,6 +16,7 @@ MIGRATION_DLQ_URL = "MIGRATION_DLQ_URL"
 ENQUEUE_TIME_RESERVE_MS = "ENQUEUE_TIME_RESERVE_MS"
 ENQUEUE_SCAN_PAGE_SIZE = "ENQUEUE_SCAN_PAGE_SIZE"
 ENQUEUE_CALL_SLICE_SECONDS = "ENQUEUE_CALL_SLICE_SECONDS"
+RECORDS_PER_MESSAGE = "RECORDS_PER_MESSAGE"
 RETRY_BASE_DELAY_SECONDS = "RETRY_BASE_DELAY_SECONDS"
 RETRY_MAX_DELAY_SECONDS = "RETRY_MAX_DELAY_SECONDS"
 MAX_RECEIVE_COUNT = "MAX_RECEIVE_COUNT"
@@ -38,6 +39,12 @@ DEFAULT_ENQUEUE_SCAN_PAGE_SIZE = 100
 # Each enqueue call hands its counts back after at most this long, so progress shows while a segment is
 # scanned (0: only the Lambda deadline ends a call).
 DEFAULT_ENQUEUE_CALL_SLICE_SECONDS = 20
+# Scanned records one bulk-copy message carries (migration_runtime.packed_messages): SQS requests and
+# migrate_record invocations per record fall by that factor; 1 sends one record per message. At most
+# MAX_RECORDS_PER_MESSAGE: a migrate_record invocation takes a batch of (up to 10) messages, every record
+# of them within its timeout.
+DEFAULT_RECORDS_PER_MESSAGE = 10
+MAX_RECORDS_PER_MESSAGE = 100
 DEFAULT_RETRY_BASE_DELAY_SECONDS = 2
 DEFAULT_RETRY_MAX_DELAY_SECONDS = 120
 DEFAULT_MAX_RECEIVE_COUNT = 5
@@ -129,6 +136,13 @@ def enqueue_scan_page_size() -> int:
 
 def enqueue_call_slice_seconds() -> int:
     return _int(ENQUEUE_CALL_SLICE_SECONDS, DEFAULT_ENQUEUE_CALL_SLICE_SECONDS)
+
+
+def records_per_message() -> int:
+    value = _int(RECORDS_PER_MESSAGE, DEFAULT_RECORDS_PER_MESSAGE, minimum=1)
+    if value > MAX_RECORDS_PER_MESSAGE:
+        raise SettingError(f"environment variable {RECORDS_PER_MESSAGE} must be <= {MAX_RECORDS_PER_MESSAGE}")
+    return value
 
 
 def retry_base_delay_seconds() -> int:

@@ -61,6 +61,10 @@ class ValidationScope(StrEnum):
     CHANGED = "changed"
     """Only the applications changed during an online run (its cut-over's re-verification): the counts
     are of that set."""
+    CHANGED_WHILE_SERVING = "changed_while_serving"
+    """Online, before the pause: only the applications changed since the full verification began, read
+    again while the legacy backend still serves (differences are marked for the cut-over, not failures),
+    so the pause re-verifies only what changed during this shorter round."""
 
 
 class ValidationResult(BaseModel):

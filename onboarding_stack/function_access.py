@@ -218,8 +218,14 @@ def _pipeline_function_access(settings: StackSettings, r: PipelineResources) -> 
                 allow("WriteNewTable", NEW_TABLE_WRITER_ACTIONS, [r.new_table_arn]),
                 allow("RejectToIntakeDeadLetterQueue", ["sqs:SendMessage"], [r.intake_dlq_arn]),
                 allow("ConsumeIntakeQueue", CONSUMER_ACTIONS, [r.intake_queue_arn]),
+                # Marks of the messages it failed, until an attempt succeeds: what the drain waits for.
+                allow("MarkFailedIntake", ["dynamodb:PutItem", "dynamodb:DeleteItem"], [r.control_table_arn]),
             ],
-            {env.NEW_TABLE_NAME: r.new_table_name, env.INTAKE_DLQ_URL: r.intake_dlq_url},
+            {
+                env.NEW_TABLE_NAME: r.new_table_name,
+                env.INTAKE_DLQ_URL: r.intake_dlq_url,
+                env.CONTROL_TABLE_NAME: r.control_table_name,
+            },
         ),
         ENQUEUE_RECORDS: FunctionAccess(
             [
@@ -234,6 +240,7 @@ def _pipeline_function_access(settings: StackSettings, r: PipelineResources) -> 
                 env.CONTROL_TABLE_NAME: r.control_table_name,
                 env.ENQUEUE_TIME_RESERVE_MS: str(settings.enqueue_time_reserve_ms),
                 env.ENQUEUE_CALL_SLICE_SECONDS: str(settings.enqueue_call_slice_seconds),
+                env.RECORDS_PER_MESSAGE: str(settings.records_per_message),
             },
         ),
         MIGRATE_RECORD: FunctionAccess(
@@ -242,6 +249,8 @@ def _pipeline_function_access(settings: StackSettings, r: PipelineResources) -> 
                 # The ledger: REJECTED and LAST_ERROR entries, and deleting a LAST_ERROR once migrated.
                 allow("WriteLedger", ["dynamodb:PutItem", "dynamodb:DeleteItem"], [r.control_table_arn]),
                 allow("ConsumeMigrationQueue", CONSUMER_ACTIONS, [r.migration_queue_arn]),
+                # A record that fails inside a packed message is sent back alone (packed_messages).
+                allow("ResendFailedRecords", ["sqs:SendMessage"], [r.migration_queue_arn]),
             ],
             {
                 env.NEW_TABLE_NAME: r.new_table_name,
@@ -257,16 +266,24 @@ def _pipeline_function_access(settings: StackSettings, r: PipelineResources) -> 
         ),
         VALIDATE_MIGRATION: FunctionAccess(
             [
-                # Scans for a full verification; GetItem for an online cut-over's changed records only.
+                # Scans for a full verification; BatchGetItem for an online re-verification's changed
+                # records only (IAM checks BatchGetItem as its own action).
                 allow(
                     "ReadBothTables",
-                    ["dynamodb:Scan", "dynamodb:GetItem"],
+                    ["dynamodb:Scan", "dynamodb:GetItem", "dynamodb:BatchGetItem"],
                     [r.legacy_table_arn, r.new_table_arn],
                 ),
-                # The ledger, the change marks, and (online, while serving) marking suspects as changed.
+                # The ledger (scanned, or batch-read by key), the change marks (queried by time), and
+                # (online, while serving) marking suspects as changed.
                 allow(
                     "ReadLedgerAndMarkChanges",
-                    ["dynamodb:Scan", "dynamodb:GetItem", "dynamodb:BatchWriteItem"],
+                    [
+                        "dynamodb:Scan",
+                        "dynamodb:GetItem",
+                        "dynamodb:BatchGetItem",
+                        "dynamodb:Query",
+                        "dynamodb:BatchWriteItem",
+                    ],
                     [r.control_table_arn],
                 ),
                 allow(

@@ -81,6 +81,8 @@ class StackSettings:
     retry_max_delay_seconds: int
     enqueue_time_reserve_ms: int
     enqueue_call_slice_seconds: int
+    records_per_message: int
+    """Scanned records per bulk-copy message (``migration_runtime.packed_messages``); 1: one each."""
     migration_execution_timeout_seconds: int
     functions: Mapping[str, FunctionSettings] = field(default_factory=dict)
     record_mapping: str = DEFAULT_MAPPING
@@ -160,12 +162,23 @@ def load_settings(config: pulumi.Config | None = None) -> StackSettings:
         enqueue_call_slice_seconds=integer(
             "enqueueCallSliceSeconds", function_settings.DEFAULT_ENQUEUE_CALL_SLICE_SECONDS
         ),
+        records_per_message=_records_per_message(
+            integer("recordsPerMessage", function_settings.DEFAULT_RECORDS_PER_MESSAGE)
+        ),
         migration_execution_timeout_seconds=integer("migrationExecutionTimeoutSeconds", 30 * 24 * 3600),
         functions=functions,
         record_mapping=mapping.name,
         fault_injection=flag("faultInjection", False),
         existing=existing,
     )
+
+
+def _records_per_message(value: int) -> int:
+    if not 1 <= value <= function_settings.MAX_RECORDS_PER_MESSAGE:
+        raise StackSettingError(
+            f"recordsPerMessage: must be 1..{function_settings.MAX_RECORDS_PER_MESSAGE}, got {value}"
+        )
+    return value
 
 
 def _refuse_former_namespace(former: pulumi.Config) -> None:

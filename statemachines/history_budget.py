@@ -232,8 +232,12 @@ def migration_worst_cases(
         migration=worst_case_events(
             migration,
             # The validation round (settle, validate, gate) runs once (online: twice, for the bulk copy
-            # while serving and for the changes in the pause), then once per redrive.
-            loop_bounds={**children_per_wait, "SettleRecordPhase": redrives + 2},
+            # while serving and for the changes in the pause), then once per redrive. Inside it, online,
+            # the validation runs at most twice per round: the converging round (``ConvergeReverifyChanged``)
+            # loops back to ``ValidateNoteStart`` only from the stage ``bulk`` (after the full validation
+            # or an accepted gate) and sets ``converge``, and the stage never moves back (bulk, converge,
+            # cut_over); the budget counts it every round.
+            loop_bounds={**children_per_wait, "SettleRecordPhase": redrives + 2, "ValidateNoteStart": 2},
             map_bounds={
                 "MigrateScanSegments": MapBound(max_segments, {"MigrateEnqueueSegment": segment_children})
             },

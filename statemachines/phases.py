@@ -152,6 +152,8 @@ PHASES: tuple[Phase, ...] = (
         "ValidateKeepSummary",
         "ValidateIsClean",
         "ValidateUnexpectedResult",
+        "ConvergeReverifyChanged",
+        "ConvergeReverifySince",
     ),
     _phase(
         PhaseKey.GATE,

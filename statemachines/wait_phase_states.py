@@ -87,6 +87,11 @@ class WaitPhase:
     readings_required: int | None = None
     """Readings in a row the condition must hold; None: the execution input's ``empty_readings_required``
     (an arrival cannot be undone, so one reading proves it; queue depths are approximate and need more)."""
+    min_relaxed_seconds: str = "0"
+    """How long a streak quiet only by the drain's live-traffic rule (something in flight, no failed
+    message marked) must last, as a literal or an intrinsic: the drain's is the new consumer's timeout
+    plus one reading, so a message mid-attempt at the first such reading has succeeded or left its mark
+    by then (``migration_runtime/intake_retries.py``)."""
 
     def state(self, suffix: str) -> str:
         return self.name + suffix
@@ -137,6 +142,10 @@ def wait_phase_states(phase: WaitPhase, *, polls_per_child: int) -> dict[str, di
                     "elapsed_seconds.$": "$.wait.elapsed",
                     "streak.$": "$.wait.streak",
                     **_sentinel(phase),
+                    **_min_relaxed_seconds(phase),
+                    # Where the run is (a settle while the legacy backend serves reads differently).
+                    "mode.$": "$.config.mode",
+                    "stage.$": "$.stage",
                     "AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID.$": "$$.Execution.Id",
                 },
             },
@@ -192,6 +201,12 @@ def _readings_required(phase: WaitPhase) -> dict[str, Any]:
     if phase.readings_required is None:
         return {"readings_required.$": "$.config.empty_readings_required"}
     return {"readings_required": phase.readings_required}
+
+
+def _min_relaxed_seconds(phase: WaitPhase) -> dict[str, Any]:
+    if phase.min_relaxed_seconds.isdigit():
+        return {"min_relaxed_seconds": int(phase.min_relaxed_seconds)}
+    return {"min_relaxed_seconds.$": phase.min_relaxed_seconds}
 
 
 def _sentinel(phase: WaitPhase) -> dict[str, Any]:
@@ -290,6 +305,7 @@ MIGRATION_WAIT_PHASES = (
         on_failure=FAILED_AFTER_CUT_OVER,
         error=MigrationError.DRAIN_TIMEOUT,
         not_done="The intake backlog did not drain",
+        min_relaxed_seconds="States.MathAdd(${IntakeConsumerTimeoutSeconds}, $.config.poll_interval_seconds)",
     ),
 )
 

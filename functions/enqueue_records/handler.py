@@ -39,6 +39,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         control_table_name=settings.control_table_name(),
         mapping=configured_mapping(),
         page_size=settings.enqueue_scan_page_size(),
+        records_per_message=settings.records_per_message(),
         time_reserve_ms=settings.enqueue_time_reserve_ms(),
         remaining_time_ms=sliced_remaining_time_ms(
             context.get_remaining_time_in_millis,
@@ -49,6 +50,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     counts = result.counts
     metrics.add_metric(name="RecordsScanned", unit=MetricUnit.Count, value=counts.scanned)
     metrics.add_metric(name="RecordsEnqueued", unit=MetricUnit.Count, value=counts.enqueued)
+    metrics.add_metric(name="MessagesEnqueued", unit=MetricUnit.Count, value=counts.messages)
     metrics.add_metric(name="RecordsIneligible", unit=MetricUnit.Count, value=counts.ineligible)
     metrics.add_metric(name="RecordsInvalid", unit=MetricUnit.Count, value=counts.invalid)
     logger.info(

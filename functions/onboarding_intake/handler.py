@@ -1,7 +1,9 @@
 """onboarding_intake: the new backend's consumer of the intake queue; validates and writes the new item.
 
 Every status is accepted live (eligibility only concerns the migration). Invalid or malformed messages go
-to the intake DLQ with their reason and count as processed; unforeseen errors fail only their message.
+to the intake DLQ with their reason and count as processed; unforeseen errors fail only their message,
+which is marked in the control table until an attempt succeeds (what the migration's drain waits for:
+``migration_runtime.intake_retries``).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from migration_runtime import aws_clients, settings
 from migration_runtime.configured_mapping import configured_lookups, configured_mapping
 from migration_runtime.intake_batch import process_intake_batch
 from migration_runtime.intake_processing import IntakeOutcome, OnboardingIntake
+from migration_runtime.intake_retries import IntakeRetryMarks
 
 logger = Logger()
 tracer = Tracer()
@@ -46,5 +49,12 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         lookups=configured_lookups(dynamodb),
     )
     return process_intake_batch(
-        event, context, intake, processor=processor, logger=logger, metrics=metrics, metric_names=_METRICS
+        event,
+        context,
+        intake,
+        processor=processor,
+        logger=logger,
+        metrics=metrics,
+        metric_names=_METRICS,
+        retries=IntakeRetryMarks(dynamodb, settings.control_table_name()),
     )

@@ -2,9 +2,10 @@
 
 The logic is ``migration_runtime.migration_verification``.
 
-Event: {"segments": int (default 4), "mode": "offline" | "online", "stage": "bulk" | "cut_over", "since":
-ISO time} (plus an optional "correlation_id"). Online, the verification while the legacy backend serves
-marks what differs; the cut-over's re-verifies only what changed since ``since``.
+Event: {"segments": int (default 4), "mode": "offline" | "online", "stage": "bulk" | "converge" |
+"cut_over", "since": ISO time} (plus an optional "correlation_id"). Online, the verifications while the
+legacy backend serves (both tables in full, then only what changed since) mark what differs; the
+cut-over's re-verifies only what changed since ``since``.
 """
 
 from __future__ import annotations
@@ -32,10 +33,12 @@ class ValidateRequest(BaseModel):
 
     segments: int = Field(default=DEFAULT_SEGMENTS, ge=1, le=MAX_SEGMENTS)
     mode: Literal["offline", "online"] = OFFLINE
-    stage: Literal["bulk", "cut_over"] = "bulk"
-    """Online only: ``bulk`` while the legacy backend serves (suspects marked), ``cut_over`` in the pause."""
+    stage: Literal["bulk", "converge", "cut_over"] = "bulk"
+    """Online only: ``bulk`` (both tables in full) and ``converge`` (only what changed since the full
+    verification began) while the legacy backend serves, suspects marked; ``cut_over`` in the pause."""
     since: datetime | None = None
-    """Online cut-over: re-verify the applications changed since this moment (the execution's start)."""
+    """Online ``converge`` and ``cut_over``: re-verify the applications changed since this moment (when
+    the previous verification began)."""
 
 
 @metrics.log_metrics
@@ -57,10 +60,12 @@ def lambda_handler(event: dict[str, Any] | None, context: LambdaContext) -> dict
         "lookups": configured_lookups(dynamodb),
     }
     online = request.mode == ONLINE
-    if online and request.stage == "cut_over":
+    if online and request.stage in ("converge", "cut_over"):
         if request.since is None:
-            raise ValueError("since is required for the cut-over's re-verification")
-        report = verify_changed_records(**tables_and_queues, since=request.since)
+            raise ValueError(f"since is required for the {request.stage} stage's re-verification")
+        report = verify_changed_records(
+            **tables_and_queues, since=request.since, record_suspects=request.stage == "converge"
+        )
     else:
         report = verify_migration(**tables_and_queues, segments=request.segments, record_suspects=online)
     counts = report.counts

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from demo_data.onboarding_records import IntakeKind, RecordKind, synthetic_intake_messages
 from migration_cli.local_run import run_local_migration
+from migration_runtime.settings import DEFAULT_RECORDS_PER_MESSAGE
 from tests.e2e.e2e_support import E2E_OPTIONS, assert_invariants_hold, e2e_options, ids_of, labelled
 
 
@@ -55,7 +56,8 @@ def test_clean_run_migrates_the_synthetic_mix_and_reports_every_outcome(tmp_path
     assert report["requests"]["dynamodb"] >= counts["migrated"]
     # ... and the function invocations, which queue mappings and state machine tasks make without a request
     invocations = report["lambda_invocations"]
-    assert invocations["event-source-mapping"] >= counts["migrated"] / 10  # batches of at most 10
+    # batches of at most 10 messages, each of at most recordsPerMessage records
+    assert invocations["event-source-mapping"] >= counts["migrated"] / (10 * DEFAULT_RECORDS_PER_MESSAGE)
     assert invocations["sfn"] >= 2  # at least one enqueue call and one validation
     assert invocations["total"] == invocations["event-source-mapping"] + invocations["sfn"]
     assert report["duration_seconds"] > 0

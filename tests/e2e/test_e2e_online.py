@@ -48,6 +48,12 @@ def test_online_under_live_intake_with_faults_cuts_over_with_every_invariant(
     report = result.report
     assert (report["status"], report["mode"], report["cut_over"]) == ("SUCCEEDED", "online", True)
     assert_invariants_hold(result)
+    # AND it verified in three rounds: both tables while serving, what changed meanwhile still serving,
+    # and in the pause only what changed during that shorter round
+    validation = report["validation"]
+    assert validation["runs"] >= 3
+    assert validation["reverified_while_serving"] is not None
+    assert validation["changed_reverified"] is not None
     # AND the pause and the longest intake wait were measured
     assert report["intake_paused_seconds"] is not None
     assert report["intake_max_wait_seconds"] is not None

@@ -103,7 +103,8 @@ def test_plan_counts_a_seeded_table_prices_it_with_the_cost_model_and_writes_not
     assert plan["counts"]["ineligible"] == kinds[RecordKind.INELIGIBLE]
     assert plan["counts"]["invalid"] == kinds[RecordKind.ELIGIBLE_INVALID] > 0
     # the tap is the deployed mapping's, and the local runtime's worker cap is applied and said
-    assert plan["tap"] == {"batch_size": 10, "max_concurrency": 10}
+    # the records per bulk message are read from the deployed enqueue_records (the stack's default)
+    assert plan["tap"] == {"batch_size": 10, "max_concurrency": 10, "records_per_message": 10}
     assert plan["settings"]["worker_limit"] == plan["concurrency"] >= 2
     assert plan["settings"]["seconds_per_batch_source"].startswith("default")
     # the dollars are the cost model's for the same usage
@@ -128,10 +129,11 @@ def test_plan_without_exact_reads_the_table_description_and_takes_a_given_batch_
     )
     path = str(outputs_file(deployed_stack, tmp_path))
 
-    # WHEN plan prints its text with a given per-batch time, then JSON with twice that time
+    # WHEN plan prints its text with a given per-batch time, then JSON with twenty times that time (a batch
+    # carries 100 records: only a slow one leaves a backlog behind the scan of 40 records)
     code, text = run_plan(["--outputs", path, "--seconds-per-batch", "0.25"], capsys)
     _, quick = run_plan(["--outputs", path, "--seconds-per-batch", "0.25", "--json"], capsys)
-    _, slow = run_plan(["--outputs", path, "--seconds-per-batch", "0.5", "--json"], capsys)
+    _, slow = run_plan(["--outputs", path, "--seconds-per-batch", "5", "--json"], capsys)
 
     # THEN the text names the count's source and the batch time's, and a slower batch is a longer run
     assert code == 0

@@ -122,7 +122,10 @@ class Stack:
         deadline = time.monotonic() + timeout_seconds
         while result.invocations < max_invocations and time.monotonic() < deadline:
             messages = self.sqs.receive_message(
-                QueueUrl=queue_url, MaxNumberOfMessages=batch_size, AttributeNames=["All"]
+                QueueUrl=queue_url,
+                MaxNumberOfMessages=batch_size,
+                AttributeNames=["All"],
+                MessageAttributeNames=["All"],
             ).get("Messages", [])
             if not messages:
                 if self.depth(queue_url) == 0:
@@ -161,6 +164,7 @@ def aws_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         env.ENQUEUE_SCAN_PAGE_SIZE,
         env.ENQUEUE_TIME_RESERVE_MS,
         env.ENQUEUE_CALL_SLICE_SECONDS,
+        env.RECORDS_PER_MESSAGE,
     ):
         monkeypatch.delenv(name, raising=False)
     # Clients are cached process-wide and creating one costs ~70 ms (service model loading), so keep

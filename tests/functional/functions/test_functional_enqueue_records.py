@@ -12,6 +12,7 @@ from functions.enqueue_records import handler as enqueue
 from migration_runtime import aws_clients
 from migration_runtime import settings as env
 from migration_runtime.migration_queue_sender import EnqueueFailed, send_bodies
+from migration_runtime.packed_messages import is_packed, unpack
 
 
 @pytest.fixture(autouse=True)
@@ -38,8 +39,11 @@ def _run_segment_to_completion(lambda_context, segment: int, total_segments: int
 
 
 def _queued_ids(stack) -> list[str]:
+    """The records' ids in the queue, each packed message's records included."""
     return [
-        json.loads(message["Body"])["application_id"] for message in stack.drain(stack.migration_queue_url)
+        json.loads(body)["application_id"]
+        for message in stack.drain(stack.migration_queue_url)
+        for body in (unpack(message["Body"]) if is_packed(message["Body"]) else [message["Body"]])
     ]
 
 
@@ -93,6 +97,36 @@ def test_with_enough_time_one_call_does_the_whole_segment(stack, legacy, lambda_
     assert result["done"] is True and result["cursor"] is None
     assert result["counts"]["enqueued"] == len(_queued_ids(stack))
     assert result["counts"]["scanned"] == len(legacy)
+
+
+@pytest.mark.parametrize(("records_per_message", "messages"), [(None, 2), ("1", 17), ("5", 4)])
+def test_records_are_packed_per_message_as_configured(
+    stack, lambda_context, make_record, monkeypatch, records_per_message, messages
+):
+    # GIVEN 17 eligible records and the configured records per message (unset: the default, 10)
+    records = [make_record(seed=300 + index) for index in range(17)]
+    stack.put_legacy(records)
+    if records_per_message is not None:
+        monkeypatch.setenv(env.RECORDS_PER_MESSAGE, records_per_message)
+
+    # WHEN the segment is enqueued
+    result = enqueue.lambda_handler({"segment": 0, "total_segments": 1, "cursor": None}, lambda_context)
+
+    # THEN the records travel in that many messages, each record once, and the result counts both
+    queued = stack.drain(stack.migration_queue_url)
+    assert len(queued) == messages
+    assert result["counts"]["enqueued"] == 17 and result["counts"]["messages"] == messages
+    bodies = [
+        body
+        for message in queued
+        for body in (unpack(message["Body"]) if is_packed(message["Body"]) else [message["Body"]])
+    ]
+    assert sorted(json.loads(body)["application_id"] for body in bodies) == sorted(
+        record["application_id"] for record in records
+    )
+    # ... with one record per message, each message is the bare record, as before packing existed
+    if records_per_message == "1":
+        assert not any(is_packed(message["Body"]) for message in queued)
 
 
 def test_messages_are_the_records_exactly_as_stored(stack, lambda_context, make_record):

@@ -174,3 +174,31 @@ def test_unforeseen_intake_error_fails_only_that_message(
     # THEN only the malformed one fails (it is retried rather than lost); the good one is stored
     assert response == {"batchItemFailures": [{"itemIdentifier": event["Records"][1]["messageId"]}]}
     assert len(stack.legacy_items()) == 1
+
+
+def test_the_new_consumer_marks_a_failed_message_until_an_attempt_of_it_succeeds(
+    stack, events, lambda_context, make_record, monkeypatch
+):
+    # GIVEN a malformed message the new consumer cannot reject (its DLQ unreachable), beside a good one
+    from migration_runtime.intake_retries import INTAKE_RETRY_PK
+
+    def marks() -> list[dict]:
+        return [item for item in stack.control_items() if item["pk"] == INTAKE_RETRY_PK]
+
+    monkeypatch.setenv(env.INTAKE_DLQ_URL, stack.intake_dlq_url + "-missing")
+    event = events.sqs_event(json.dumps(make_record(seed=9)), "[]")
+    failing_id = event["Records"][1]["messageId"]
+
+    # WHEN consumed: THEN only the failed one is marked (the drain waits for it), with its receive count
+    response = onboarding_intake.lambda_handler(event, lambda_context)
+    assert response == {"batchItemFailures": [{"itemIdentifier": failing_id}]}
+    assert [(mark["sk"], mark["receive_count"]) for mark in marks()] == [(failing_id, 1)]
+
+    # WHEN its next attempt succeeds (the DLQ is back: it is rejected there with its reason)
+    monkeypatch.setenv(env.INTAKE_DLQ_URL, stack.intake_dlq_url)
+    retry = events.sqs_event("[]", receive_count=2)
+    retry["Records"][0]["messageId"] = failing_id
+    assert onboarding_intake.lambda_handler(retry, lambda_context) == {"batchItemFailures": []}
+
+    # THEN its mark is gone
+    assert marks() == []

@@ -411,3 +411,43 @@ def test_the_report_is_the_same_whatever_the_segments_and_the_page_size(stack, m
         entry["application_id"] for entry in whole["missing"]
     )
     assert paged == [whole, whole]
+
+
+def test_the_converging_round_while_serving_marks_what_still_differs_for_the_cut_over(
+    stack, migrated, lambda_context
+):
+    # GIVEN a migrated table; while still serving, one record changes (its copy not yet migrated) and
+    # another is deleted from the legacy table (its removal not yet copied), both marked by the capture
+    from datetime import UTC, datetime, timedelta
+
+    from migration_runtime.change_log import changed_since, record_changed
+
+    first, gone = [item.record for item in migrated if item.kind is RecordKind.ELIGIBLE_VALID][:2]
+    changed = dict(first)
+    changed["steps_completed"] = ["account", "business"]
+    stack.put_legacy([changed])
+    stack.dynamodb.delete_item(
+        TableName=stack.legacy_table, Key=to_attribute_map({"application_id": gone["application_id"]})
+    )
+    full_started = datetime.now(UTC) - timedelta(seconds=1)
+    record_changed(
+        stack.dynamodb,
+        stack.control_table,
+        application_ids=[first["application_id"], gone["application_id"]],
+        at=full_started,
+    )
+
+    # WHEN the converging round re-verifies what changed since the full verification began
+    converge_started = datetime.now(UTC)
+    report = validate.lambda_handler(
+        {"mode": "online", "stage": "converge", "since": full_started.isoformat()}, lambda_context
+    )
+
+    # THEN it read only those two, reports their differences under its own scope, and marked both again at
+    # its own time, so the cut-over (reading from the round's start) re-verifies them
+    assert report["scope"] == "changed_while_serving"
+    assert report["clean"] is False
+    assert report["counts"]["checksum_mismatches"] == 1
+    assert report["counts"]["stale_items"] == 1
+    marked_again = set(changed_since(stack.dynamodb, stack.control_table, since=converge_started))
+    assert marked_again == {first["application_id"], gone["application_id"]}

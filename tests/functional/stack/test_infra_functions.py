@@ -18,7 +18,11 @@ PINNED_POWERTOOLS = "3.37.0"
 # export holds the value.
 CONTRACT_ENVIRONMENT: Mapping[str, Mapping[str, str]] = {
     "legacy_intake": {env.LEGACY_TABLE_NAME: "legacy_table_name", env.INTAKE_DLQ_URL: "intake_dlq_url"},
-    "onboarding_intake": {env.NEW_TABLE_NAME: "new_table_name", env.INTAKE_DLQ_URL: "intake_dlq_url"},
+    "onboarding_intake": {
+        env.NEW_TABLE_NAME: "new_table_name",
+        env.INTAKE_DLQ_URL: "intake_dlq_url",
+        env.CONTROL_TABLE_NAME: "control_table_name",
+    },
     "enqueue_records": {
         env.LEGACY_TABLE_NAME: "legacy_table_name",
         env.MIGRATION_QUEUE_URL: "migration_queue_url",
@@ -53,6 +57,7 @@ CONTRACT_DEFAULTS: Mapping[str, Mapping[str, str]] = {
     "enqueue_records": {
         env.ENQUEUE_TIME_RESERVE_MS: str(env.DEFAULT_ENQUEUE_TIME_RESERVE_MS),
         env.ENQUEUE_CALL_SLICE_SECONDS: str(env.DEFAULT_ENQUEUE_CALL_SLICE_SECONDS),
+        env.RECORDS_PER_MESSAGE: str(env.DEFAULT_RECORDS_PER_MESSAGE),
     },
     "migrate_record": {
         env.RETRY_BASE_DELAY_SECONDS: str(env.DEFAULT_RETRY_BASE_DELAY_SECONDS),

@@ -51,6 +51,8 @@ CONTRACT_GRANTS: Mapping[str, Mapping[str, frozenset[str]]] = {
         "new_table_arn": frozenset({"dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:GetItem"}),
         "intake_dlq_arn": frozenset({"sqs:SendMessage"}),
         "intake_queue_arn": CONSUMER,
+        # Marks of the intake messages it failed (what the drain waits for), nothing else there.
+        "control_table_arn": frozenset({"dynamodb:PutItem", "dynamodb:DeleteItem"}),
     },
     "enqueue_records": {
         "legacy_table_arn": frozenset({"dynamodb:Scan"}),
@@ -61,12 +63,21 @@ CONTRACT_GRANTS: Mapping[str, Mapping[str, frozenset[str]]] = {
     "migrate_record": {
         "new_table_arn": frozenset({"dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:GetItem"}),
         "control_table_arn": frozenset({"dynamodb:PutItem", "dynamodb:DeleteItem"}),
-        "migration_queue_arn": CONSUMER,
+        # A record failing in a packed bulk message is sent back alone (migration_runtime/packed_migration).
+        "migration_queue_arn": CONSUMER | {"sqs:SendMessage"},
     },
     "validate_migration": {
-        "legacy_table_arn": frozenset({"dynamodb:Scan", "dynamodb:GetItem"}),
-        "new_table_arn": frozenset({"dynamodb:Scan", "dynamodb:GetItem"}),
-        "control_table_arn": frozenset({"dynamodb:Scan", "dynamodb:GetItem", "dynamodb:BatchWriteItem"}),
+        "legacy_table_arn": frozenset({"dynamodb:Scan", "dynamodb:GetItem", "dynamodb:BatchGetItem"}),
+        "new_table_arn": frozenset({"dynamodb:Scan", "dynamodb:GetItem", "dynamodb:BatchGetItem"}),
+        "control_table_arn": frozenset(
+            {
+                "dynamodb:Scan",
+                "dynamodb:GetItem",
+                "dynamodb:BatchGetItem",
+                "dynamodb:Query",
+                "dynamodb:BatchWriteItem",
+            }
+        ),
         "migration_dlq_arn": frozenset({"sqs:GetQueueAttributes"}),
         "intake_dlq_arn": frozenset({"sqs:GetQueueAttributes"}),
     },

@@ -26,6 +26,7 @@ ARGS = MigrationStateMachineArgs(
     intake_queue_url="https://sqs/intake",
     intake_queue_arn=ARN.format("sqs", "intake"),
     intake_minimum_visibility_timeout_seconds=180,
+    intake_consumer_timeout_seconds=30,
     migration_queue_url="https://sqs/migration",
     migration_queue_arn=ARN.format("sqs", "migration"),
     migration_dlq_arn=ARN.format("sqs", "migration-dlq"),
@@ -168,7 +169,14 @@ def test_each_statement_grants_exactly_what_the_definition_calls_on_exactly_its_
         ),
         "AskAtTheGate": (["sns:Publish"], [topic.outputs["arn"]]),
         "RecordRunsInControlTable": (
-            ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
+            # Query: the drain counts the intake messages the new consumer failed.
+            [
+                "dynamodb:PutItem",
+                "dynamodb:GetItem",
+                "dynamodb:UpdateItem",
+                "dynamodb:DeleteItem",
+                "dynamodb:Query",
+            ],
             [ARGS.control_table_arn],
         ),
         "StartChildExecutions": (["states:StartExecution"], [child.outputs["arn"] for child in children]),

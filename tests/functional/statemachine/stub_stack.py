@@ -187,7 +187,12 @@ def build_stub_stack(
         "legacy": function(
             "legacy", "consumer_stub.py", {"CONSUMER": "legacy", "MARKER_TABLE": marker_table}
         ),
-        "new": function("new", "consumer_stub.py", {"CONSUMER": "new", "MARKER_TABLE": marker_table}),
+        # The new backend's consumer marks what it failed, as the real one does (intake_retries).
+        "new": function(
+            "new",
+            "consumer_stub.py",
+            {"CONSUMER": "new", "MARKER_TABLE": marker_table, "RETRY_MARK_TABLE": f"{prefix}-control"},
+        ),
     }
 
     def mapping(queue_arn: str, function_arn: str, enabled: bool) -> str:
@@ -226,6 +231,8 @@ def build_stub_stack(
             "IntakeQueueUrl": intake_url,
             "IntakeQueueArn": intake_arn,
             "IntakeMinimumVisibilityTimeoutSeconds": str(intake_minimum_visibility_timeout_seconds),
+            # The stand-in consumers' own timeout (a drain under live traffic outlasts one attempt).
+            "IntakeConsumerTimeoutSeconds": "30",
             "MigrationQueueUrl": migration_url,
             "MigrationQueueArn": migration_arn,
             "MigrationDlqArn": migration_dlq_arn,

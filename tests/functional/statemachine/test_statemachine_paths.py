@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 from migration_cli.history_events import child_execution_arn
@@ -310,3 +311,16 @@ def test_failure_after_the_cut_over_never_re_enables_legacy(stub_stack: StubStac
     assert MigrationError.DRAIN_TIMEOUT in described["cause"]
     assert stub_stack.mapping_state(stub_stack.legacy_mapping) == DISABLED
     assert stub_stack.mapping_state(stub_stack.new_mapping) == ENABLED
+
+
+def test_the_consumer_stand_in_marks_failures_under_the_key_the_drain_reads() -> None:
+    # GIVEN the stand-in's source and the wait child's Query of the marks
+    from components.migration_state_machine import WAIT_DEFINITION_PATH
+    from migration_runtime.intake_retries import INTAKE_RETRY_PK
+
+    stub = (Path(__file__).parent / "stub_functions" / "consumer_stub.py").read_text(encoding="utf-8")
+    child = json.loads(WAIT_DEFINITION_PATH.read_text(encoding="utf-8"))["States"]["ReadIntakeRetries"]
+
+    # THEN all three spell the key the same
+    assert f'INTAKE_RETRY_PK = "{INTAKE_RETRY_PK}"' in stub
+    assert child["Parameters"]["ExpressionAttributeValues"] == {":pk": {"S": INTAKE_RETRY_PK}}

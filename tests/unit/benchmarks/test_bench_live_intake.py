@@ -272,3 +272,27 @@ def test_write_units_scale_to_the_validated_count_at_the_table_average():
     # WHEN / THEN 750 validated migrated records cost the same per item, rounded up; none without items
     assert target.write_units_for(750) == 3188  # 170 * 750 / 40 = 3187.5
     assert TargetContents(0, 0, 0).write_units_for(750) == 0
+
+
+def test_the_benchmark_traffic_changes_loaded_records_and_adds_new_ones():
+    # GIVEN a benchmark data set
+    from itertools import islice
+
+    from benchmarks.live_migration import bench_live_messages, change_candidates
+
+    data = DataSet(records=200, seed="bench-live", eligible_valid=150, eligible_invalid=10, ineligible=40)
+    loaded = {record["application_id"] for record in change_candidates(data)}
+
+    # WHEN its live traffic is drawn (a few bodies are malformed on purpose, as live traffic may be)
+    def application_id(body: str) -> object:
+        try:
+            document = json.loads(body)
+        except ValueError:
+            return None
+        return document.get("application_id") if isinstance(document, dict) else None
+
+    ids = [application_id(message.body) for message in islice(bench_live_messages(data), 300)]
+
+    # THEN some messages change loaded records and some bring new applications
+    assert any(found in loaded for found in ids)
+    assert any(found is not None and found not in loaded for found in ids)

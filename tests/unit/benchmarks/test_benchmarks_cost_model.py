@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import io
+import json
 import math
+from collections import Counter
 
 import pytest
 
+from benchmarks.metering import (
+    EXTRA_CHUNKS_SUFFIX,
+    OperationCounts,
+    OperationTap,
+    extra_billed_chunks,
+    sqs_payload_bytes,
+)
 from migration_cli import aws_prices
 from migration_cli.cost_model import (
     Cost,
@@ -178,3 +188,54 @@ def test_a_record_transaction_prices_its_item_and_its_pointer() -> None:
 
     # THEN both items are written at 2 units per KB
     assert record_transaction_write_units(3) == 2 * (3 + 1)
+
+
+def _sqs_request(operation: str, document: dict) -> dict:
+    body = json.dumps(document).encode()
+    return {
+        "HTTP_X_AMZ_TARGET": f"AmazonSQS.{operation}",
+        "HTTP_AUTHORIZATION": "AWS4-HMAC-SHA256 Credential=x/20261202/us-east-1/sqs/aws4_request",
+        "PATH_INFO": "/",
+        "REQUEST_METHOD": "POST",
+        "CONTENT_LENGTH": str(len(body)),
+        "wsgi.input": io.BytesIO(body),
+    }
+
+
+def test_sqs_sends_and_receives_count_a_billed_request_per_64_kb_chunk():
+    # GIVEN a tap in front of an app answering every receive with ten messages of 7,000-byte bodies
+    messages = [{"Body": "x" * 7_000, "MessageId": str(index)} for index in range(10)]
+    response = json.dumps({"Messages": messages}).encode()
+    counts = OperationCounts()
+    tap = OperationTap(lambda environ, start_response: [response], counts)
+    queue = {"QueueUrl": "http://localhost/000000000000/migration"}
+
+    # WHEN a batch of ten 7,000-byte messages (70,000 bytes: two chunks) is sent, one small message is
+    # sent, and the ten large ones are received
+    entries = [{"Id": str(index), "MessageBody": "x" * 7_000} for index in range(10)]
+    assert list(tap(_sqs_request("SendMessageBatch", {**queue, "Entries": entries}), None)) == [response]
+    tap(_sqs_request("SendMessage", {**queue, "MessageBody": "small"}), None)
+    assert b"".join(tap(_sqs_request("ReceiveMessage", queue), None)) == response
+
+    # THEN each large call counts one extra billed request under its own name, the small one none
+    by_operation = Counter()
+    for key, count in counts.snapshot().items():
+        by_operation[key.operation] += count
+    assert by_operation == {
+        "SendMessageBatch": 1,
+        f"SendMessageBatch{EXTRA_CHUNKS_SUFFIX}": 1,
+        "SendMessage": 1,
+        "ReceiveMessage": 1,
+        f"ReceiveMessage{EXTRA_CHUNKS_SUFFIX}": 1,
+    }
+
+
+def test_an_sqs_payload_counts_bodies_and_attributes_as_sqs_does():
+    attributes = {"prior_receives": {"DataType": "Number", "StringValue": "2"}}
+    assert sqs_payload_bytes("SendMessage", {"MessageBody": "abc", "MessageAttributes": attributes}) == (
+        3 + len("prior_receives") + len("Number") + 1
+    )
+    assert sqs_payload_bytes("ReceiveMessage", {"Messages": [{"Body": "ab"}, {"Body": "c"}]}) == 3
+    assert sqs_payload_bytes("DeleteMessageBatch", {"Entries": [{"Id": "1"}]}) == 0
+    assert extra_billed_chunks("SendMessageBatch", {"Entries": [{"MessageBody": "x" * 64 * 1024}]}) == 0
+    assert extra_billed_chunks("SendMessageBatch", {"Entries": [{"MessageBody": "x" * (64 * 1024 + 1)}]}) == 1

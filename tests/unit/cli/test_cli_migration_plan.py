@@ -17,6 +17,7 @@ from migration_cli.main import main
 from migration_cli.migration_plan import (
     FIXED_SECONDS,
     REVERIFIED_RECORDS_PER_SECOND,
+    REVERIFY_CLOCK_SKEW_SECONDS,
     SCAN_RECORDS_PER_SECOND,
     VALIDATION_RECORDS_PER_SECOND,
     RecordCounts,
@@ -71,13 +72,20 @@ def test_online_the_intake_pauses_only_for_the_cut_over_and_not_longer_with_more
         replace(SETTINGS, intake_messages=300, online=True),
     )
 
-    # THEN online adds a capture and a catch-up reading and a re-verification of the changes; the intake is
-    # paused for the pause, the catch-up and the re-verification only, whatever the record count
-    assert online.phases["capture"] == online.phases["catch_up"] == 2.0
-    assert online.phases["revalidate"] == pytest.approx(6.0 + 300 / REVERIFIED_RECORDS_PER_SECOND)
-    assert online.intake_paused_seconds == pytest.approx(6.0 + 2.0 + online.phases["revalidate"])
+    # THEN online adds a capture and a catch-up reading, a converging round while serving (the changes made
+    # during the full validation) and, in the pause, the re-verification of the changes since that round
+    # began; the intake is paused for the pause, the catch-up and that re-verification only
+    phases = online.phases
+    assert phases["capture"] == phases["catch_up"] == 2.0
+    serving = phases["capture"] + phases["migrate"] + phases["settle"] + phases["validate"]
+    rate = 300 / serving
+    assert phases["converge"] == pytest.approx(rate * phases["validate"] / REVERIFIED_RECORDS_PER_SECOND)
+    window = phases["converge"] + REVERIFY_CLOCK_SKEW_SECONDS + phases["pause"] + phases["catch_up"]
+    assert phases["revalidate"] == pytest.approx(6.0 + rate * window / REVERIFIED_RECORDS_PER_SECOND)
+    assert online.intake_paused_seconds == pytest.approx(6.0 + 2.0 + phases["revalidate"])
     assert online.intake_paused_seconds < offline.intake_paused_seconds
-    assert bigger.intake_paused_seconds == pytest.approx(online.intake_paused_seconds)
+    # AND not longer with more records (the same changes spread over a longer copy)
+    assert bigger.intake_paused_seconds <= online.intake_paused_seconds
     assert online.duration_seconds > offline.duration_seconds
 
 
@@ -108,6 +116,28 @@ def test_usage_counts_one_send_receive_and_delete_per_batch_and_one_invocation_p
     # one ledger put per invalid record, the control table's writes
     assert plan.usage.dynamodb_write_units == pytest.approx(7_500 * 2 * (1 + 1) + 500 + 12)
     assert plan.usage.state_transitions == plan.state_transitions
+
+
+def test_packed_messages_divide_requests_and_invocations_but_not_the_records_rate() -> None:
+    # GIVEN the same 8,000 eligible records of 900 bytes, sent ten per message, and a batch of ten such
+    # messages taking ten times as long (the per-record work is the same)
+    packed_tap = replace(TAP, records_per_message=10)
+    packed_settings = replace(SETTINGS, seconds_per_batch=SETTINGS.seconds_per_batch * 10)
+
+    # WHEN estimated beside one record per message
+    single = estimate(COUNTS, TAP, SETTINGS)
+    packed = estimate(COUNTS, packed_tap, packed_settings)
+
+    # THEN 800 messages in 80 batches: each full send and receive carries 90,000 bytes, two 64 KB chunks,
+    # so 80 sends x 2 + 80 receives x 2 + 80 deletes, plus the same polls ...
+    polls = packed.longest_wait_polls + 2 * SETTINGS.empty_readings_required
+    assert packed.usage.sqs_requests == 80 * 2 + 80 * 2 + 80 + polls
+    # ... one invocation per batch of 100 records, the same GB-seconds, and the same drain rate
+    enqueue_calls = 4 * max(1, math.ceil(packed.phases["migrate"] / 20))
+    assert packed.usage.lambda_invocations == 80 + enqueue_calls + 1
+    assert packed.usage.lambda_gb_seconds == pytest.approx(single.usage.lambda_gb_seconds)
+    assert packed.records_per_second == single.records_per_second
+    assert packed.duration_seconds == pytest.approx(single.duration_seconds)
 
 
 def test_the_cost_is_the_cost_models_figure_for_the_same_usage() -> None:

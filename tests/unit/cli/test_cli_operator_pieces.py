@@ -112,6 +112,18 @@ def test_progress_counts_what_left_the_queue() -> None:
     assert "enqueued 10" in line and "processed 5" in line and "dead-lettered 1" in line
 
 
+def test_progress_counts_queued_packed_messages_as_their_records() -> None:
+    # GIVEN 100 records enqueued in 10 messages; 3 messages still queued, 1 record dead-lettered (alone)
+    current = snapshot(enqueued=100, queued=3, dead=1)
+    current.progress.scan["messages"] = 10
+
+    # THEN the queued messages count as 10 records each
+    assert current.records_per_message == 10.0
+    assert current.processed == 100 - 30 - 1
+    # ... and once the queue is empty the count is exact
+    assert snapshot(enqueued=100, queued=0, dead=1).processed == 99
+
+
 def test_progress_printer_writes_a_line_only_when_something_changed() -> None:
     stream = io.StringIO()
     printer = ProgressPrinter(stream)
@@ -157,6 +169,7 @@ def test_human_report_shows_outcome_counts_and_reasons() -> None:
             "checksum_mismatches": [],
             "truncated": False,
             "changed_reverified": None,
+            "reverified_while_serving": None,
         },
         "gate_decisions": ["abort"],
         "requests": {"sqs": 5, "lambda": 2, "dynamodb": 9, "states": 1},

@@ -5,22 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from migration_runtime.application_writes import ApplicationCopy, Fate, WriteOutcome, write_copy
 from migration_runtime.copy_versions import stream_copy_version
-from tests.fixtures.dynamodb_tables import create_pk_sk_table
+from tests.fixtures.dynamodb_tables import mocked_pk_sk_table
 
 TABLE = "new-table"
 
 
 @pytest.fixture
 def dynamodb() -> Iterator[Any]:
-    with mock_aws():
-        client = boto3.client("dynamodb", region_name="us-east-1")
-        create_pk_sk_table(client, TABLE)
+    with mocked_pk_sk_table(TABLE) as client:
         yield client
 
 

@@ -6,12 +6,10 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from migration_runtime.change_log import CHANGED_PK_PREFIX, MARK_SHARDS, changed_since, record_changed
-from tests.fixtures.dynamodb_tables import create_pk_sk_table
+from tests.fixtures.dynamodb_tables import mocked_pk_sk_table
 
 TABLE = "control"
 T0 = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
@@ -19,9 +17,7 @@ T0 = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
 
 @pytest.fixture
 def dynamodb() -> Iterator[Any]:
-    with mock_aws():
-        client = boto3.client("dynamodb", region_name="us-east-1")
-        create_pk_sk_table(client, TABLE)
+    with mocked_pk_sk_table(TABLE) as client:
         yield client
 
 

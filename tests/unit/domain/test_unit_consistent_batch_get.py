@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from migration_runtime.consistent_batch_get import (
     BATCH_GET_MAX_KEYS,
@@ -16,16 +14,14 @@ from migration_runtime.consistent_batch_get import (
     key_identity,
 )
 from migration_runtime.dynamodb_codec import to_attribute_map
-from tests.fixtures.dynamodb_tables import create_pk_sk_table
+from tests.fixtures.dynamodb_tables import mocked_pk_sk_table
 
 TABLE = "table"
 
 
 @pytest.fixture
 def dynamodb() -> Iterator[Any]:
-    with mock_aws():
-        client = boto3.client("dynamodb", region_name="us-east-1")
-        create_pk_sk_table(client, TABLE)
+    with mocked_pk_sk_table(TABLE) as client:
         yield client
 
 

@@ -57,7 +57,14 @@ def test_an_enqueue_result_keeps_a_null_cursor_when_done() -> None:
 
     # THEN the cursor is there as null (the segment loop reads it) and the reader gets the same result
     assert document["cursor"] is None and document["done"] is True
-    assert document["counts"] == {"scanned": 3, "eligible": 0, "ineligible": 0, "invalid": 0, "enqueued": 0}
+    assert document["counts"] == {
+        "scanned": 3,
+        "eligible": 0,
+        "ineligible": 0,
+        "invalid": 0,
+        "enqueued": 0,
+        "messages": 0,
+    }
     assert parse_function_result(document) == result
 
 

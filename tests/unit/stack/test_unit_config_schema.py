@@ -118,6 +118,17 @@ def test_an_unknown_record_mapping_is_refused_with_the_key_named():
         settings_with({"recordMapping": "payroll"})
 
 
+@pytest.mark.parametrize("value", ["0", "101"])
+def test_records_per_message_out_of_range_is_refused_with_the_key_named(value: str):
+    with pytest.raises(StackSettingError, match=r"recordsPerMessage: must be 1\.\.100"):
+        settings_with({"recordsPerMessage": value})
+
+
+def test_records_per_message_within_range_is_taken():
+    assert settings_with({"recordsPerMessage": "1"}).records_per_message == 1
+    assert settings_with({"recordsPerMessage": "100"}).records_per_message == 100
+
+
 def test_adoption_takes_all_three_keys_and_names_the_missing_ones():
     # WHEN only two are set
     partial = {key: value for key, value in ADOPTION.items() if key != "existingLegacyMappingUuid"}

@@ -98,6 +98,7 @@ def test_tunables_reach_the_environment_as_text(default_settings):
         max_receive_count=9,
         enqueue_time_reserve_ms=1234,
         enqueue_call_slice_seconds=3,
+        records_per_message=4,
     )
 
     # WHEN building the pipeline's access
@@ -109,6 +110,7 @@ def test_tunables_reach_the_environment_as_text(default_settings):
     assert access[fn.MIGRATE_RECORD].environment[env.MAX_RECEIVE_COUNT] == "9"
     assert access[fn.ENQUEUE_RECORDS].environment[env.ENQUEUE_TIME_RESERVE_MS] == "1234"
     assert access[fn.ENQUEUE_RECORDS].environment[env.ENQUEUE_CALL_SLICE_SECONDS] == "3"
+    assert access[fn.ENQUEUE_RECORDS].environment[env.RECORDS_PER_MESSAGE] == "4"
 
 
 def test_default_settings_equal_the_functions_own_defaults(default_settings):
@@ -118,6 +120,7 @@ def test_default_settings_equal_the_functions_own_defaults(default_settings):
     assert default_settings.retry_max_delay_seconds == env.DEFAULT_RETRY_MAX_DELAY_SECONDS
     assert default_settings.enqueue_time_reserve_ms == env.DEFAULT_ENQUEUE_TIME_RESERVE_MS
     assert default_settings.enqueue_call_slice_seconds == env.DEFAULT_ENQUEUE_CALL_SLICE_SECONDS
+    assert default_settings.records_per_message == env.DEFAULT_RECORDS_PER_MESSAGE
     assert default_settings.metrics_namespace == env.DEFAULT_METRICS_NAMESPACE
 
 
@@ -176,3 +179,17 @@ def test_an_adopted_service_gets_no_legacy_consumer_and_no_capture_without_a_str
 
     # THEN neither legacy_intake nor the change capture is built; the rest is
     assert set(access) == set(fn.PIPELINE_FUNCTIONS) - {fn.LEGACY_INTAKE, fn.CAPTURE_LEGACY_CHANGES}
+
+
+def test_the_validation_may_make_the_reads_its_online_re_verification_makes(default_settings):
+    # GIVEN the validation's grants
+    statements = pipeline_function_access(default_settings, PIPELINE)[fn.VALIDATE_MIGRATION].statements
+
+    def granted(resource: str) -> set[str]:
+        return {action for s in statements if resource in s["Resource"] for action in s["Action"]}
+
+    # THEN the re-verification of changed records may batch-read both tables and the ledger, and query the
+    # change marks by time (IAM checks BatchGetItem and Query as their own actions)
+    legacy, new, control = PIPELINE.legacy_table_arn, PIPELINE.new_table_arn, PIPELINE.control_table_arn
+    assert {"dynamodb:BatchGetItem"} <= granted(legacy) & granted(new)
+    assert {"dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:BatchWriteItem"} <= granted(control)

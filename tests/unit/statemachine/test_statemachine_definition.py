@@ -95,7 +95,9 @@ def test_every_placeholder_has_a_value_from_the_component(template: str) -> None
     # GIVEN the placeholders of the three files and the substitutions the component provides (plus the
     # children's ARNs, which it provides once they exist)
     args = MigrationStateMachineArgs(
-        **{name: "x" for name in MIGRATION_ARG_NAMES}, intake_minimum_visibility_timeout_seconds=180
+        **{name: "x" for name in MIGRATION_ARG_NAMES},
+        intake_minimum_visibility_timeout_seconds=180,
+        intake_consumer_timeout_seconds=30,
     )
     provided = set(definition_substitutions(args, "topic-arn")) | set(CHILD_DEFINITIONS)
     wanted = definition_placeholders(template).union(

@@ -92,3 +92,87 @@ def test_the_cut_over_re_verifies_what_changed_since_the_last_verification_while
     assert states["CatchUpReverifySince"]["InputPath"] == "$.validation_started.at"
     assert states["CatchUpReverifySince"]["ResultPath"] == "$.reverify_since"
     assert states["SetupState"]["Parameters"]["reverify_since.$"] == "$$.Execution.StartTime"
+    # AND the converging round while serving reads from the full verification's start, the same way
+    assert states["ConvergeReverifyChanged"]["Result"] == "converge"
+    assert states["ConvergeReverifySince"]["InputPath"] == "$.validation_started.at"
+    assert states["ConvergeReverifySince"]["ResultPath"] == "$.reverify_since"
+    assert states["ConvergeReverifySince"]["Next"] == "ValidateNoteStart"
+
+
+def test_online_the_pause_comes_only_after_the_converging_round(states: dict) -> None:
+    # GIVEN the routes out of an online validation while serving, by its stage (never clean: changes fly)
+    def route(stage: str, dead_letters: int) -> str:
+        document = {
+            "config": {"mode": "online"},
+            "stage": stage,
+            "validation": {"clean": False, "counts": {"migration_dlq_messages": dead_letters}},
+        }
+        return _choose(states["ValidateIsClean"], document)
+
+    # THEN the full verification goes to the converging round, the converging round to the pause, and
+    # dead letters found while serving go to the gate while serving
+    assert route("bulk", 0) == "ConvergeReverifyChanged"
+    assert route("converge", 0) == "OnlinePauseDisableLegacyMapping"
+    assert route("bulk", 3) == route("converge", 3) == "GateRecordPhase"
+    # AND a gate accepted while serving goes on where that stage's clean route goes
+    accepted = {
+        next(test["StringEquals"] for test in rule["And"] if test["Variable"] == "$.stage"): rule["Next"]
+        for rule in states["GateAccepted"]["Choices"]
+    }
+    assert accepted == {"bulk": "ConvergeReverifyChanged", "converge": "OnlinePauseDisableLegacyMapping"}
+
+
+@pytest.mark.parametrize(
+    ("mode", "stage", "visible", "in_flight", "delayed", "quiet"),
+    [
+        ("offline", "bulk", "0", "0", "0", True),
+        ("offline", "bulk", "0", "3", "0", False),  # offline: in flight holds the settle
+        ("online", "cut_over", "0", "3", "0", False),  # in the pause: nothing may be in flight
+        ("online", "bulk", "0", "3", "0", True),  # serving: the capture's endless flow is in flight
+        ("online", "converge", "0", "3", "0", True),
+        ("online", "bulk", "2", "0", "0", False),  # something still waits to be taken
+        ("online", "bulk", "0", "0", "1", False),  # or will become visible
+    ],
+)
+def test_a_settle_while_serving_needs_nothing_waiting_and_in_the_pause_nothing_in_flight(
+    mode: str, stage: str, visible: str, in_flight: str, delayed: str, quiet: bool
+) -> None:
+    # GIVEN the wait child's settle condition, and the input every wait passes it
+    child = json.loads(WAIT_DEFINITION_PATH.read_text(encoding="utf-8"))["States"]
+    document = {
+        "mode": mode,
+        "stage": stage,
+        "reading": {"visible": visible, "in_flight": in_flight, "delayed": delayed},
+    }
+    parent = json.loads(DEFINITION_PATH.read_text(encoding="utf-8"))["States"]
+    child_input = parent["SettleWaitUntilQuiet"]["Parameters"]["Input"]
+    assert (child_input["mode.$"], child_input["stage.$"]) == ("$.config.mode", "$.stage")
+
+    # WHEN a reading is judged
+    next_state = _choose(child["IsMigrationQueueEmpty"], document)
+
+    # THEN it is quiet exactly when expected
+    assert (next_state == "QuietReading") is quiet
+
+
+def _choose(choice: dict[str, Any], document: dict[str, Any]) -> str:
+    """The state a Choice goes to for a document (the rule kinds these definitions use)."""
+
+    def value(path: str) -> Any:
+        node: Any = document
+        for part in path.removeprefix("$.").split("."):
+            node = node[part]
+        return node
+
+    def holds(rule: dict[str, Any]) -> bool:
+        if "And" in rule:
+            return all(holds(inner) for inner in rule["And"])
+        if "Or" in rule:
+            return any(holds(inner) for inner in rule["Or"])
+        if "NumericGreaterThan" in rule:
+            return bool(value(rule["Variable"]) > rule["NumericGreaterThan"])
+        if "BooleanEquals" in rule:
+            return bool(value(rule["Variable"]) == rule["BooleanEquals"])
+        return bool(value(rule["Variable"]) == rule["StringEquals"])
+
+    return next((str(rule["Next"]) for rule in choice["Choices"] if holds(rule)), str(choice["Default"]))
