@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Hashable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -128,25 +128,6 @@ def key_id(key: tuple[str, str]) -> bytes:
 
 
 @dataclass(frozen=True, slots=True)
-class _HeldExpected:
-    """An ``_Expected`` in ~250 bytes instead of ~600: its key as a ``key_id``, its checksum as bytes."""
-
-    application_id: str
-    key: bytes | None  # key_id of the expected item; None when the record no longer validates
-    checksum: bytes | None  # sha256 digest
-    invalid_reason: str | None
-
-    @classmethod
-    def of(cls, expected: _Expected) -> _HeldExpected:
-        return cls(
-            application_id=expected.application_id,
-            key=key_id(expected.key) if expected.key else None,
-            checksum=bytes.fromhex(expected.checksum) if expected.checksum else None,
-            invalid_reason=expected.invalid_reason,
-        )
-
-
-@dataclass(frozen=True, slots=True)
 class _StoredTarget:
     """A new-table item as the full verification holds it, keyed by its ``key_id``: ~300 bytes a record
     instead of ~900 (a key tuple and three hex strings), so 100,000 records fit in ~30 MB."""
@@ -155,10 +136,14 @@ class _StoredTarget:
     from_intake: bool
     content_digest: bytes | None  # sha256 of its content; None: its stored checksum is not that one
 
-    def matches(self, expected: _HeldExpected) -> bool:
+    def matches(self, expected: _Expected) -> bool:
         # The stored checksum, the content's and the expected one must all be equal: a content whose own
         # checksum differs from the stored one matches nothing.
-        return self.content_digest is not None and self.content_digest == expected.checksum
+        return (
+            self.content_digest is not None
+            and expected.checksum is not None
+            and self.content_digest == bytes.fromhex(expected.checksum)
+        )
 
 
 @dataclass
@@ -170,15 +155,15 @@ class _ScannedNewSide:
     current_items: dict[str, bytes | None] = field(default_factory=dict)  # pointer: its live item's key_id
     ledger: dict[tuple[str, str], LedgerEntry] = field(default_factory=dict)
 
-    def target_for(self, expected: _HeldExpected) -> _StoredTarget | None:
-        return self.targets.get(expected.key) if expected.key else None
+    def target_for(self, expected: _Expected) -> _StoredTarget | None:
+        return self.targets.get(key_id(expected.key)) if expected.key else None
 
 
 class _FoundTarget(Protocol):
     @property
     def from_intake(self) -> bool: ...
 
-    def matches(self, expected: Any) -> bool: ...
+    def matches(self, expected: _Expected) -> bool: ...
 
 
 class _NewView(Protocol):
@@ -190,7 +175,7 @@ class _NewView(Protocol):
     @property
     def target_app_ids(self) -> set[str]: ...
 
-    def target_for(self, expected: Any) -> _FoundTarget | None: ...
+    def target_for(self, expected: _Expected) -> _FoundTarget | None: ...
 
 
 @dataclass
@@ -206,7 +191,7 @@ class _Findings:
     missing: list[dict[str, str]] = field(default_factory=list)
     mismatches: list[dict[str, str]] = field(default_factory=list)
 
-    def add(self, expected: _Expected | _HeldExpected, new: _NewView) -> None:
+    def add(self, expected: _Expected, new: _NewView) -> None:
         self.eligible += 1
         app_id = expected.application_id
         target = new.target_for(expected)
@@ -249,11 +234,10 @@ def verify_migration(
     if not 1 <= segments <= MAX_SEGMENTS:
         raise ValueError(f"segments must be between 1 and {MAX_SEGMENTS}")
     validation_time = now or utc_now()
-    # All three tables are read at once. The new table and the ledger are held in a compact summary
-    # (see ``_StoredTarget``); each legacy record is compared with it as it is read and dropped, or, read
-    # before the summary is complete, held in a compact form (``_HeldExpected``) until it is.
-    new_side: Future[_ScannedNewSide] = Future()
-    with ThreadPoolExecutor(max_workers=3 * segments) as pool:
+    # The new table and the ledger first, summarised compactly; then the legacy table, each record
+    # compared as it is read and dropped: only the new side is held whole (see ``_StoredTarget``), and
+    # only one table's pages are in flight at a time (in the emulator too, which serves both).
+    with ThreadPoolExecutor(max_workers=2 * segments) as pool:
         new_parts = [
             pool.submit(_read_new_segment, dynamodb, new_table_name, segment, segments, mapping, page_size)
             for segment in range(segments)
@@ -262,6 +246,10 @@ def verify_migration(
             pool.submit(_read_ledger_segment, dynamodb, control_table_name, segment, segments)
             for segment in range(segments)
         ]
+        new = _merge_new(part.result() for part in new_parts)
+        for part in ledger_parts:
+            new.ledger.update(part.result())
+    with ThreadPoolExecutor(max_workers=segments) as pool:
         legacy_parts = [
             pool.submit(
                 _compare_legacy_segment,
@@ -272,19 +260,11 @@ def verify_migration(
                 validation_time,
                 mapping,
                 lookups,
-                new_side,
+                new,
                 page_size,
             )
             for segment in range(segments)
         ]
-        try:
-            new = _merge_new(part.result() for part in new_parts)
-            for part in ledger_parts:
-                new.ledger.update(part.result())
-        except BaseException as error:
-            new_side.set_exception(error)  # the legacy segments waiting for it end too
-            raise
-        new_side.set_result(new)
         legacy = _merge_legacy(part.result() for part in legacy_parts)
     result, suspects = _result(
         legacy,
@@ -483,12 +463,11 @@ def _compare_legacy_segment(
     now: datetime,
     mapping: RecordMapping,
     lookups: Lookups,
-    new_side: Future[_ScannedNewSide],
+    new: _ScannedNewSide,
     page_size: int,
 ) -> _Findings:
-    # Each record is compared as it is read, and dropped; until the new side is read, held compactly.
+    # Each record is compared as it is read, and dropped: nothing per record is kept but its findings.
     findings = _Findings()
-    held: list[_HeldExpected] = []
     records = scan_segment(
         dynamodb, table_name=table, segment=segment, total_segments=segments, page_size=page_size
     )
@@ -496,20 +475,11 @@ def _compare_legacy_segment(
         if is_sentinel(record.get(mapping.record_id_field)):
             continue
         findings.legacy += 1
-        if not mapping.is_eligible(record):
+        if mapping.is_eligible(record):
+            findings.add(expected_for(record, now, mapping, lookups), new)
+        else:
             findings.ineligible += 1
-            continue
-        held.append(_HeldExpected.of(expected_for(record, now, mapping, lookups)))
-        if new_side.done():
-            _compare_held(held, findings, new_side.result())
-    _compare_held(held, findings, new_side.result())
     return findings
-
-
-def _compare_held(held: list[_HeldExpected], findings: _Findings, new: _ScannedNewSide) -> None:
-    for expected in held:
-        findings.add(expected, new)
-    held.clear()
 
 
 def _read_new_segment(
@@ -652,7 +622,7 @@ def _result(
     ), suspects
 
 
-def _missing_reason(expected: _Expected | _HeldExpected, new: _NewView) -> str:
+def _missing_reason(expected: _Expected, new: _NewView) -> str:
     last_error = new.ledger.get((expected.application_id, LAST_ERROR))
     if last_error is not None:
         return last_error.reason
