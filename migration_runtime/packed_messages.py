@@ -24,7 +24,12 @@ from collections.abc import Iterator, Sequence
 from decimal import Decimal
 
 from migration_runtime.aws_limits import SQS_MAX_MESSAGE_BYTES
-from migration_runtime.size_bounded_batches import SQS_SEND_BATCH, EntryTooLarge, sqs_message_size
+from migration_runtime.size_bounded_batches import (
+    SQS_SEND_BATCH,
+    BatchLimits,
+    size_bounded_batches,
+    sqs_message_size,
+)
 
 SPLIT_OFF_RESERVE_BYTES = 64
 """What a packed record leaves free for its ``prior_receives`` attribute (name, "Number", the count)."""
@@ -52,20 +57,15 @@ def packed_messages(bodies: Sequence[str], records_per_message: int) -> Iterator
     """
     if records_per_message < 1:
         raise ValueError(f"records_per_message must be at least 1, got {records_per_message}")
-    group: list[str] = []
-    group_bytes = 0  # the bodies' bytes; the packed message adds one byte per record and one more
-    for body in bodies:
-        body_bytes = sqs_message_size(body)
-        if not SQS_SEND_BATCH.fits(body_bytes):
-            raise EntryTooLarge(SQS_SEND_BATCH.too_large_reason(body_bytes))
-        packed_bytes = group_bytes + body_bytes + len(group) + 2
-        if group and (len(group) == records_per_message or packed_bytes > PACKED_MESSAGE_MAX_BYTES):
-            yield group
-            group, group_bytes = [], 0
-        group.append(body)
-        group_bytes += body_bytes
-    if group:
-        yield group
+    # n bodies pack into their bytes plus n - 1 commas and 2 brackets: one byte per body, one more.
+    limits = BatchLimits(
+        name=SQS_SEND_BATCH.name,
+        max_entries=records_per_message,
+        max_entry_bytes=SQS_SEND_BATCH.max_entry_bytes,
+        max_batch_bytes=PACKED_MESSAGE_MAX_BYTES - 1,
+        entry_overhead_bytes=1,
+    )
+    return size_bounded_batches(bodies, sqs_message_size, limits)
 
 
 def is_packed(body: str) -> bool:

@@ -42,6 +42,7 @@ class BatchLimits:
     max_entries: int
     max_entry_bytes: int
     max_batch_bytes: int  # for batches of two entries or more; one entry may use max_entry_bytes
+    entry_overhead_bytes: int = 0  # what each entry adds to its batch beyond its own bytes (a separator)
 
     def fits(self, entry_bytes: int) -> bool:
         return entry_bytes <= self.max_entry_bytes
@@ -91,10 +92,11 @@ def size_bounded_batches(
         entry_bytes = size_of(entry)
         if not limits.fits(entry_bytes):
             raise EntryTooLarge(limits.too_large_reason(entry_bytes))
-        if batch and (len(batch) == limits.max_entries or batch_bytes + entry_bytes > limits.max_batch_bytes):
+        cost = entry_bytes + limits.entry_overhead_bytes
+        if batch and (len(batch) == limits.max_entries or batch_bytes + cost > limits.max_batch_bytes):
             yield batch
             batch, batch_bytes = [], 0
         batch.append(entry)
-        batch_bytes += entry_bytes
+        batch_bytes += cost
     if batch:
         yield batch
