@@ -176,3 +176,18 @@ def _choose(choice: dict[str, Any], document: dict[str, Any]) -> str:
         return bool(value(rule["Variable"]) == rule["StringEquals"])
 
     return next((str(rule["Next"]) for rule in choice["Choices"] if holds(rule)), str(choice["Default"]))
+
+
+def test_the_catch_up_places_a_sentinel_on_every_shard_and_waits_for_that_group(states: dict) -> None:
+    # GIVEN the state that writes the cut-over's sentinel, and the wait after it
+    place = states["CatchUpWriteSentinel"]
+    wait = states["CatchUpWaitUntilQuiet"]["Parameters"]["Input"]
+
+    # THEN the capture function places the group (one sentinel per open shard of the stream), the wait
+    # reads the arrival of that same group, and a failed placement rolls back like any catch-up failure
+    assert place["Resource"] == "${CaptureFunctionArn}"
+    assert place["Parameters"] == {"place_sentinels.$": sentinel_id_expression("caught_up")}
+    assert wait["sentinel.$"] == sentinel_id_expression("caught_up")
+    assert place["Next"] == "CatchUpStartWait"
+    assert [catch["Next"] for catch in place["Catch"]] == ["RollbackRoute"]
+    assert place["ResultPath"] == "$.catch_up_sentinels"
