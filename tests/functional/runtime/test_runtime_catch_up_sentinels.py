@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from runtime_helpers import unique
+from runtime_helpers import streamed_table, unique
 
 from embedded_aws import EmbeddedAws
 from migration_runtime.change_log import (
@@ -20,18 +20,6 @@ from migration_runtime.run_sentinels import sentinel_application_id
 from migration_runtime.shard_covering_sentinels import ShardCoveringPlacement
 from migration_runtime.timestamps import utc_now
 from tests.fixtures.dynamodb_tables import create_pk_sk_table
-
-
-def streamed_table(aws: EmbeddedAws) -> tuple[str, str]:
-    name = unique("legacy")
-    description = aws.client("dynamodb").create_table(
-        TableName=name,
-        KeySchema=[{"AttributeName": "application_id", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "application_id", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
-    )["TableDescription"]
-    return name, description["LatestStreamArn"]
 
 
 def placement(aws: EmbeddedAws, table: str, stream_arn: str, control: str) -> ShardCoveringPlacement:
@@ -58,7 +46,7 @@ def stream_ids(aws: EmbeddedAws, stream_arn: str) -> list[tuple[str, str]]:
 
 def test_one_shard_takes_one_sentinel_after_every_earlier_write(aws: EmbeddedAws) -> None:
     # GIVEN a legacy table with a stream, written to before the pause
-    table, stream_arn = streamed_table(aws)
+    table, stream_arn = streamed_table(aws, key="application_id")
     control = unique("control")
     create_pk_sk_table(aws.client("dynamodb"), control)
     for record_id in ("app-1", "app-2"):
@@ -83,7 +71,7 @@ def test_one_shard_takes_one_sentinel_after_every_earlier_write(aws: EmbeddedAws
 
 def test_a_stream_that_does_not_exist_fails_the_placement(aws: EmbeddedAws) -> None:
     # GIVEN a table whose stream ARN is wrong (a stack pointed at another table's stream)
-    table, stream_arn = streamed_table(aws)
+    table, stream_arn = streamed_table(aws, key="application_id")
     control = unique("control")
     create_pk_sk_table(aws.client("dynamodb"), control)
     missing = stream_arn.replace(table, unique("elsewhere"))
