@@ -10,9 +10,10 @@ from their end (a ``LATEST`` iterator taken before any sentinel is written) and 
 group then counts as arrived only once the change capture has seen every member
 (``change_log.record_sentinel_arrival``), i.e. once every shard is caught up to the pause.
 
-Closed shards need no sentinel of their own: Lambda finishes a parent shard before it reads its children
-(developer guide, "Polling and stream starting positions"), so an open descendant's sentinel comes after
-its ancestors' records. A shard that appears while the sentinels are placed (a split) is watched from its
+Closed shards need no sentinel of their own: a consumer must process a parent shard before its children
+(DynamoDB developer guide, "Change data capture for DynamoDB Streams": "an application must always process
+a parent shard before it processes a child shard"), which Lambda's stream poller does for its mappings, so
+an open descendant's sentinel comes after its ancestors' records. A shard that appears while the sentinels are placed (a split) is watched from its
 first record (``TRIM_HORIZON``): everything in it is recent.
 
 The members beyond the first are deleted again at once (their ``INSERT`` is in the stream already; the
