@@ -84,22 +84,44 @@ def close_sentinel_group(
     return _complete_if_all_arrived(dynamodb, table_name, group, members, at)
 
 
-def _complete_if_all_arrived(dynamodb: Any, table_name: str, group: str, members: int, at: datetime) -> bool:
-    arrived = 0
-    for page in dynamodb.get_paginator("query").paginate(
-        TableName=table_name,
-        ConsistentRead=True,
-        Select="COUNT",
-        # Members 0 .. members - 1 only: a placement run again (a retried call) may count fewer.
-        KeyConditionExpression="pk = :pk AND sk BETWEEN :first AND :last",
-        ExpressionAttributeValues=to_attribute_map(
+def sentinel_members_missing(dynamodb: Any, table_name: str, *, group: str) -> list[int] | None:
+    """The indexes of a placed group's members the capture has not seen yet (None: no group was placed
+    under this id, or its placement has not finished)."""
+    plan = dynamodb.get_item(
+        TableName=table_name, Key=_sentinel_key(group, SENTINEL_PLAN_SK), ConsistentRead=True
+    ).get("Item")
+    members = from_attribute_map(plan).get("members") if plan else None
+    if members is None:
+        return None
+    arrived: set[int] = set()
+    for page in dynamodb.get_paginator("query").paginate(**_members_query(table_name, group, int(members))):
+        for item in page.get("Items", []):
+            arrived.add(int(str(from_attribute_map(item)["sk"]).removeprefix(SENTINEL_MEMBER_SK_PREFIX)))
+    return [index for index in range(int(members)) if index not in arrived]
+
+
+def _members_query(table_name: str, group: str, members: int) -> dict[str, Any]:
+    # Members 0 .. members - 1 only: a placement run again (a retried call) may count fewer.
+    return {
+        "TableName": table_name,
+        "ConsistentRead": True,
+        "KeyConditionExpression": "pk = :pk AND sk BETWEEN :first AND :last",
+        "ExpressionAttributeValues": to_attribute_map(
             {
                 ":pk": f"{SENTINEL_ARRIVAL_PK_PREFIX}{group}",
                 ":first": _member_sort_key(0),
                 ":last": _member_sort_key(members - 1),
             }
         ),
-    ):
+        "ProjectionExpression": "sk",
+    }
+
+
+def _complete_if_all_arrived(dynamodb: Any, table_name: str, group: str, members: int, at: datetime) -> bool:
+    query = {**_members_query(table_name, group, members), "Select": "COUNT"}
+    del query["ProjectionExpression"]
+    arrived = 0
+    for page in dynamodb.get_paginator("query").paginate(**query):
         arrived += int(page.get("Count", 0))
     if arrived < members:
         return False

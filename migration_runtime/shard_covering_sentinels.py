@@ -1,4 +1,5 @@
-"""Catch-up sentinels that cover every shard of the legacy table's stream.
+"""Sentinels that cover every shard of the legacy table's stream: an online run's proof that the change
+capture reads every shard (before the bulk copy) and that it has caught up on every shard (in the pause).
 
 A DynamoDB stream has a shard per partition of its table, and Lambda reads the shards in parallel, each in
 order (Lambda developer guide, "Using AWS Lambda with Amazon DynamoDB": "Lambda processes records from each
@@ -8,17 +9,22 @@ key's changes go to is DynamoDB's hash of the key, which no API tells; so the op
 from their end (a ``LATEST`` iterator taken before any sentinel is written) and sentinels with new keys
 (members of one group: ``run_sentinels.member_id``) are written until every open shard has shown one. The
 group then counts as arrived only once the change capture has seen every member
-(``change_log.record_sentinel_arrival``), i.e. once every shard is caught up to the pause.
+(``change_log.record_sentinel_arrival``), i.e. once every shard has been read up to the placement.
 
 Closed shards need no sentinel of their own: a consumer must process a parent shard before its children
 (DynamoDB developer guide, "Change data capture for DynamoDB Streams": "an application must always process
 a parent shard before it processes a child shard"), which Lambda's stream poller does for its mappings, so
-an open descendant's sentinel comes after its ancestors' records. A shard that appears while the sentinels are placed (a split) is watched from its
-first record (``TRIM_HORIZON``): everything in it is recent.
+an open descendant's sentinel comes after its ancestors' records. A shard that appears while the
+sentinels are placed (a split) is watched from its first record (``TRIM_HORIZON``): everything in it is
+recent.
 
 The members beyond the first are deleted again at once (their ``INSERT`` is in the stream already; the
 capture ignores a sentinel's ``REMOVE``); the first keeps the single sentinel's id, which the state
 machine deletes as before. On one shard (the embedded runtime) the group is that single sentinel.
+
+While the state machine waits for a group, each reading is preceded by a beat (``beat``): the members not
+yet seen are written again, since a poller that starts on a shard after a member was written there skips
+it at ``LATEST``.
 """
 
 from __future__ import annotations
@@ -29,7 +35,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from migration_runtime.change_log import close_sentinel_group, plan_sentinel_group
+from migration_runtime.change_log import (
+    close_sentinel_group,
+    plan_sentinel_group,
+    sentinel_members_missing,
+)
 from migration_runtime.dynamodb_codec import to_attribute_map
 from migration_runtime.run_sentinels import is_sentinel, member_id
 from migration_runtime.timestamps import Clock, utc_now
@@ -134,6 +144,21 @@ class ShardCoveringPlacement:
             at=self.clock(),
         )
         return PlacedSentinels(group=group, members=len(written), shards=shards, arrived=arrived)
+
+    def beat(self, group: str) -> int:
+        """Write again each member the capture has not seen yet (a MODIFY, or an INSERT for a member
+        deleted after its placement; deleted again): the heartbeat of a wait for the group. A mapping
+        just enabled at ``LATEST`` starts reading each shard on its own time and skips what was written
+        before (Lambda developer guide, "Polling and stream starting positions"), so a member written
+        before its shard's poller started arrives only when written again. No placed group under this id:
+        the id alone is written, the single sentinel it is. Returns how many were written."""
+        missing = sentinel_members_missing(self.dynamodb, self.control_table_name, group=group)
+        for index in missing if missing is not None else [0]:
+            sentinel = member_id(group, index)
+            self._write(sentinel)
+            if index:
+                self.dynamodb.delete_item(TableName=self.legacy_table_name, Key=self._key(sentinel))
+        return len(missing) if missing is not None else 1
 
     def _watch_until_seen(self, batch: set[str], members: set[str]) -> None:
         """Read every watched shard until each member of ``batch`` has shown on one of them; a shard that

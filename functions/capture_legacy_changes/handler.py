@@ -6,9 +6,11 @@ Thin wiring only; the logic is ``migration_runtime.change_capture`` and
 - a batch of stream records (``Records``) from its event source mapping, which exists disabled and is
   enabled by the migration's state machine for the run. A failed batch answers with the sequence number
   to retry from (ReportBatchItemFailures), never an exception, so Lambda keeps the shard's order;
-- ``{"place_sentinels": <group id>}`` from the state machine once the legacy consumer is paused: a
-  sentinel on every shard of the stream, whose arrival proves the capture caught up. A failure raises
-  (the state machine rolls back).
+- ``{"place_sentinels": <group id>}`` from the state machine: a sentinel on every shard of the stream,
+  whose arrival proves the capture reads every shard (before the bulk copy) or has caught up on every
+  shard (once the legacy consumer is paused). A failure raises (the state machine rolls back);
+- ``{"beat_sentinels": <group id>}`` from the wait for that group, before each reading: the members not
+  yet seen are written again.
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ metrics = Metrics(namespace=settings.metrics_namespace())
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if "place_sentinels" in event:
         return place_sentinels(str(event["place_sentinels"]))
+    if "beat_sentinels" in event:
+        return {"rewritten": sentinel_placement().beat(str(event["beat_sentinels"]))}
     capture = ChangeCapture(
         dynamodb=aws_clients.dynamodb(),
         sqs=aws_clients.sqs(),
@@ -57,8 +61,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     return result.batch_item_failures()
 
 
-def place_sentinels(group: str) -> dict[str, Any]:
-    placement = ShardCoveringPlacement(
+def sentinel_placement() -> ShardCoveringPlacement:
+    return ShardCoveringPlacement(
         dynamodb=aws_clients.dynamodb(),
         streams=aws_clients.dynamodb_streams(),
         legacy_table_name=settings.legacy_table_name(),
@@ -66,7 +70,10 @@ def place_sentinels(group: str) -> dict[str, Any]:
         stream_arn=settings.legacy_stream_arn(),
         control_table_name=settings.control_table_name(),
     )
-    placed = placement.place(group)
+
+
+def place_sentinels(group: str) -> dict[str, Any]:
+    placed = sentinel_placement().place(group)
     logger.info("catch-up sentinels placed", extra={"members": placed.members, "shards": placed.shards})
     metrics.add_metric(name="CatchUpStreamShards", unit=MetricUnit.Count, value=placed.shards)
     return placed.as_result()

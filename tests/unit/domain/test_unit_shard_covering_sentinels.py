@@ -332,3 +332,41 @@ def test_only_the_planned_members_count_toward_the_group(dynamodb: Any) -> None:
         assert control_item(dynamodb, GROUP, SENTINEL_ARRIVAL_SK) is None
     record_sentinel_arrival(dynamodb, CONTROL, sentinel_id=member_id(GROUP, 1), at=NOW)
     assert control_item(dynamodb, GROUP, SENTINEL_ARRIVAL_SK) is not None
+
+
+def test_a_beat_writes_again_only_the_members_not_seen_yet(dynamodb: Any) -> None:
+    # GIVEN a group placed on four shards, of which the capture read only the first member (the other
+    # shards' pollers had not started yet: at LATEST they skip what was written before)
+    stream = FakeStream(4)
+    client = LegacyWritesReachTheStream(dynamodb, stream)
+    placing = placement(client, stream)
+    placed = placing.place(GROUP)
+    members = members_of(stream)
+    record_sentinel_arrival(dynamodb, CONTROL, sentinel_id=members[0], at=NOW)
+    writes_before = client.puts
+
+    # WHEN a heartbeat comes
+    rewritten = placing.beat(GROUP)
+
+    # THEN every other member is written again (and deleted again: only the group's own id stays), and
+    # once the capture sees those, the group arrives
+    assert rewritten == placed.members - 1
+    assert client.puts - writes_before == placed.members - 1
+    assert legacy_ids(dynamodb) == [GROUP]
+    for member in members[1:]:
+        record_sentinel_arrival(dynamodb, CONTROL, sentinel_id=member, at=NOW)
+    assert control_item(dynamodb, GROUP, SENTINEL_ARRIVAL_SK) is not None
+    # AND a beat after that writes nothing
+    assert placing.beat(GROUP) == 0
+
+
+def test_a_beat_for_an_id_never_placed_as_a_group_writes_that_sentinel(dynamodb: Any) -> None:
+    # GIVEN no group placed under this id
+    stream = FakeStream(2)
+    client = LegacyWritesReachTheStream(dynamodb, stream)
+    live = sentinel_application_id("run-1", "live")
+
+    # WHEN a heartbeat comes, THEN the id alone is written, as a single sentinel always was
+    assert placement(client, stream).beat(live) == 1
+    assert members_of(stream) == [live]
+    assert legacy_ids(dynamodb) == [live]
