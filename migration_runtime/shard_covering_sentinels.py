@@ -55,6 +55,7 @@ MEMBERS_LIMIT_CEILING = 99_999_999
 # GetRecords: up to 1,000 records a call, 5 calls a second per shard (DynamoDB Streams API Reference,
 # GetRecords).
 _RECORDS_PER_READ = 1000
+_PAGES_PER_ROUND = 5
 _FIRST_POLL_SECONDS = 0.1
 _MAX_POLL_SECONDS = 1.0
 
@@ -183,19 +184,24 @@ class ShardCoveringPlacement:
             pause = min(pause * 2, _MAX_POLL_SECONDS)
 
     def _read(self, shard_id: str, watch: _Watch) -> Iterator[str]:
-        """The sentinel ids among this shard's new records; a shard found closed is no longer watched."""
-        if watch.iterator is None:
-            return
-        response = self.streams.get_records(ShardIterator=watch.iterator, Limit=_RECORDS_PER_READ)
-        watch.iterator = response.get("NextShardIterator")
-        if watch.iterator is None:  # closed (split): its children are watched from their start
-            del self._watches[shard_id]
-            self._watch_new_shards()
-        for record in response.get("Records", []):
-            keys = record.get("dynamodb", {}).get("Keys", {})
-            value = keys.get(self.record_id_field, {}).get("S")
-            if is_sentinel(value) and record.get("eventName") in ("INSERT", "MODIFY"):
-                yield value
+        """The sentinel ids among this shard's new records, read up to its end (a busy shard gives full
+        pages: up to ``_PAGES_PER_ROUND`` of them a round); a shard found closed is no longer watched."""
+        for _ in range(_PAGES_PER_ROUND):
+            if watch.iterator is None:
+                return
+            response = self.streams.get_records(ShardIterator=watch.iterator, Limit=_RECORDS_PER_READ)
+            watch.iterator = response.get("NextShardIterator")
+            if watch.iterator is None:  # closed (split): its children are watched from their start
+                del self._watches[shard_id]
+                self._watch_new_shards()
+            records = response.get("Records", [])
+            for record in records:
+                keys = record.get("dynamodb", {}).get("Keys", {})
+                value = keys.get(self.record_id_field, {}).get("S")
+                if is_sentinel(value) and record.get("eventName") in ("INSERT", "MODIFY"):
+                    yield value
+            if len(records) < _RECORDS_PER_READ:
+                return
 
     def _watch_new_shards(self) -> None:
         for shard_id in self._open_shards():

@@ -370,3 +370,25 @@ def test_a_beat_for_an_id_never_placed_as_a_group_writes_that_sentinel(dynamodb:
     assert placement(client, stream).beat(live) == 1
     assert members_of(stream) == [live]
     assert legacy_ids(dynamodb) == [live]
+
+
+def test_a_busy_shard_is_read_page_after_page_to_its_sentinel(dynamodb: Any) -> None:
+    # GIVEN a stream of one shard on which 2,500 other changes land right after the iterators are taken
+    stream = FakeStream(1)
+    busy = LegacyWritesReachTheStream(dynamodb, stream)
+    original_iterator = stream.get_shard_iterator
+
+    def iterator_then_traffic(**request: Any) -> dict[str, Any]:
+        iterator = original_iterator(**request)
+        for index in range(2500):
+            stream.write("MODIFY", f"app-{index}")
+        return iterator
+
+    stream.get_shard_iterator = iterator_then_traffic  # type: ignore[method-assign]
+
+    # WHEN placed, with a clock that allows a single round of reading
+    ticks = iter([0.0, 0.0, 100.0, 200.0])
+    placed = placement(busy, stream, deadline_seconds=50, monotonic=lambda: next(ticks)).place(GROUP)
+
+    # THEN the sentinel behind three pages of traffic was found in that round
+    assert (placed.members, placed.shards) == (1, 1)
