@@ -115,6 +115,9 @@ machine = MigrationStateMachine(
         legacy_mapping_uuid=legacy_mapping_uuid,
         new_mapping_uuid=consumers["new"].uuid,
         capture_mapping_uuid=capture.uuid if capture is not None else None,
+        capture_function_arn=(
+            functions[fn.CAPTURE_LEGACY_CHANGES].function.arn if capture is not None else None
+        ),
         intake_queue_url=legacy.intake_queue_url,
         intake_queue_arn=legacy.intake_queue_arn,
         intake_minimum_visibility_timeout_seconds=VISIBILITY_TO_TIMEOUT_RATIO

@@ -72,6 +72,7 @@ MOVE_TASK_SOURCE_ACTIONS = (
 MOVE_TASK_DESTINATION_ACTIONS = ("sqs:SendMessage",)
 # What fills the capture mapping's placeholder on a stack without one: the states naming it are never entered.
 NO_CAPTURE_MAPPING = "no-capture-mapping"
+NO_CAPTURE_FUNCTION = "no-capture-function"
 
 
 def definition_placeholders(template: str) -> set[str]:
@@ -138,14 +139,20 @@ def render_migration_with_children(
     return render_definition(template, {**_values_for(template, substitutions), **children})
 
 
-def capture_substitutions(capture_mapping_uuid: pulumi.Input[str] | None) -> dict[str, pulumi.Input[str]]:
+def capture_substitutions(
+    capture_mapping_uuid: pulumi.Input[str] | None, capture_function_arn: pulumi.Input[str] | None = None
+) -> dict[str, pulumi.Input[str]]:
     """The change capture's placeholders. Without a capture mapping (no legacy stream) Setup refuses an
-    online run and every run skips the states that name the mapping, so its UUID only has to fill them."""
+    online run and every run skips the states that name the mapping and the function, so these only have
+    to fill them."""
     return {
         "CaptureAvailable": "true" if capture_mapping_uuid is not None else "false",
         "CaptureMappingUuid": capture_mapping_uuid
         if capture_mapping_uuid is not None
         else NO_CAPTURE_MAPPING,
+        "CaptureFunctionArn": capture_function_arn
+        if capture_function_arn is not None
+        else NO_CAPTURE_FUNCTION,
     }
 
 
@@ -156,7 +163,7 @@ def definition_substitutions(
     return {
         "LegacyMappingUuid": args.legacy_mapping_uuid,
         "NewMappingUuid": args.new_mapping_uuid,
-        **capture_substitutions(args.capture_mapping_uuid),
+        **capture_substitutions(args.capture_mapping_uuid, args.capture_function_arn),
         "IntakeQueueUrl": args.intake_queue_url,
         "IntakeQueueArn": args.intake_queue_arn,
         "IntakeMinimumVisibilityTimeoutSeconds": str(args.intake_minimum_visibility_timeout_seconds),
@@ -247,6 +254,11 @@ class MigrationStateMachineArgs:
     disabled at its end (and by every rollback). None: the legacy table has no stream of new and old
     images, so Setup refuses an online run (offline runs need no capture)."""
 
+    capture_function_arn: pulumi.Input[str] | None
+    """capture_legacy_changes, invoked once the legacy consumer is paused to place a catch-up sentinel on
+    every shard of the legacy stream (migration_runtime/shard_covering_sentinels.py). None exactly when
+    ``capture_mapping_uuid`` is."""
+
     intake_queue_url: pulumi.Input[str]
     """Polled while pausing (nothing in flight) and draining (backlog consumed)."""
 
@@ -307,6 +319,8 @@ class MigrationStateMachineArgs:
 
     def __post_init__(self) -> None:
         check_log_retention_days(self.log_retention_days)
+        if (self.capture_mapping_uuid is None) != (self.capture_function_arn is None):
+            raise ValueError("capture_mapping_uuid and capture_function_arn go together: both or neither")
         if not self.definition_path.is_file():
             raise FileNotFoundError(f"state machine definition {self.definition_path} does not exist")
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.-]{0,254}", self.legacy_record_id_field):
@@ -420,6 +434,7 @@ class MigrationStateMachine(pulumi.ComponentResource):
                 "Resource": pulumi.Output.all(
                     with_versions(args.enqueue_records_function_arn),
                     with_versions(args.validate_migration_function_arn),
+                    *([with_versions(args.capture_function_arn)] if args.capture_function_arn else []),
                 ).apply(lambda lists: [arn for arns in lists for arn in arns]),
             },
             {

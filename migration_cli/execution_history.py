@@ -33,6 +33,26 @@ from statemachines.phases import DESCRIPTIONS, PAUSE_STARTS, SERVING_RESTORED_BY
 GATE_RESOURCE = "publish.waitForTaskToken"
 GATE_ACTIONS = ("redrive", "accept", "abort")
 SCAN_COUNT_KEYS = tuple(EnqueueCounts.model_fields)
+# The state that asks the capture function for the cut-over's catch-up sentinels (its result: members and
+# shards, migration_runtime/shard_covering_sentinels.py).
+CATCH_UP_PLACEMENT = "CatchUpWriteSentinel"
+
+
+@dataclass(frozen=True)
+class CatchUpSentinels:
+    members: int
+    """Sentinels written: the capture saw each before the cut-over."""
+    shards: int
+    """Open shards of the legacy table's stream, each of which carried at least one."""
+
+    @classmethod
+    def of(cls, document: Any) -> CatchUpSentinels | None:
+        if not isinstance(document, dict):
+            return None
+        members, shards = document.get("members"), document.get("shards")
+        if not all(isinstance(value, int) and not isinstance(value, bool) for value in (members, shards)):
+            return None
+        return cls(members=members, shards=shards)
 
 
 def describe_phase(phase: str | None, dry_run: bool = False) -> str:
@@ -74,6 +94,8 @@ class ExecutionProgress:
     """When the legacy consumer was told to stop (the pause's first state entered)."""
     serving_again_at: Any = None
     """When a consumer was serving again: the new one enabled at the cut-over, or the rollback's."""
+    catch_up: CatchUpSentinels | None = None
+    """Online: the cut-over's catch-up sentinels, as the capture function placed them."""
     ended: bool = False
     error: str | None = None
     cause: str | None = None
@@ -185,6 +207,9 @@ class ExecutionProgress:
 
     def _apply_function_result(self, event: Mapping[str, Any]) -> None:
         output = event.get("lambdaFunctionSucceededEventDetails", {}).get("output")
+        if self.state == CATCH_UP_PLACEMENT:
+            self.catch_up = CatchUpSentinels.of(event_json(output)) or self.catch_up
+            return
         result = parse_function_result(event_json(output))
         if isinstance(result, EnqueueResult):
             for key in SCAN_COUNT_KEYS:

@@ -182,4 +182,6 @@ def build_report(
         state_transitions=progress.state_transitions,
         duration_seconds=_duration(description),
         intake_paused_seconds=progress.intake_paused_seconds,
+        catch_up_stream_shards=progress.catch_up.shards if progress.catch_up else None,
+        catch_up_sentinels=progress.catch_up.members if progress.catch_up else None,
     )

@@ -141,6 +141,11 @@ class MigrationReport(_Part):
     intake_max_wait_seconds: float | None = None
     """The longest any intake message waited between its send and being written (measured by the local
     runtime; None on AWS, where CloudWatch's ApproximateAgeOfOldestMessage of the intake queue says it)."""
+    catch_up_stream_shards: int | None = None
+    """Online: the open shards of the legacy table's stream, each of which delivered one of the cut-over's
+    catch-up sentinels before the re-verification (None for a run that did not get that far)."""
+    catch_up_sentinels: int | None = None
+    """Online: how many catch-up sentinels were written to cover those shards."""
     invariants: list[InvariantOutcome] | None = None
     """Checked against the data by `local run`; None when not checked."""
     local: LocalRunFacts | None = None

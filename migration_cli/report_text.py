@@ -59,6 +59,11 @@ def _headline(report: MigrationReport) -> list[str]:
         lines.append(f"  intake paused for {report.intake_paused_seconds:.1f} s (no consumer took it)")
     if report.intake_max_wait_seconds is not None:
         lines.append(f"  longest intake wait {report.intake_max_wait_seconds:.1f} s (send to written, local)")
+    if report.catch_up_stream_shards is not None:
+        lines.append(
+            f"  caught up: {report.catch_up_sentinels} sentinel(s) placed on the legacy stream's "
+            f"{report.catch_up_stream_shards} open shard(s), each shard delivering one before the cut-over"
+        )
     return lines
 
 

@@ -24,6 +24,11 @@ def dynamodb() -> Any:
 
 
 @cache
+def dynamodb_streams() -> Any:
+    return boto3.client("dynamodbstreams", config=_CONFIG)
+
+
+@cache
 def sqs() -> Any:
     return boto3.client("sqs", config=_CONFIG)
 
@@ -40,5 +45,5 @@ def sns() -> Any:
 
 def reset() -> None:
     """Forget cached clients (tests switch endpoints and regions between cases)."""
-    for client in (dynamodb, sqs, lambda_, sns):
+    for client in (dynamodb, dynamodb_streams, sqs, lambda_, sns):
         client.cache_clear()

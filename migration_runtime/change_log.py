@@ -2,7 +2,12 @@
 
 - ``SENTINEL#<sentinel id>`` / ``ARRIVED``: a sentinel written to the legacy table has come through the
   stream (``arrived_at``). The state machine's wait reads this key (``SENTINEL_ARRIVAL_*`` below; a test
-  checks the definition spells it the same).
+  checks the definition spells it the same). A sentinel placed as a group, one on each shard of the
+  stream (``shard_covering_sentinels``), has a ``PLAN`` item beside it (``members``: how many, absent
+  while they are still being placed) and a ``MEMBER#<index, 8 digits>`` item for each member that came
+  through;
+  the group's ``ARRIVED`` is written only once every member has, by whichever write completes it (the
+  capture after a member, or the placement after its plan: each writes, then reads, consistently).
 - ``CHANGED_AT#<shard>`` / ``<changed_at, 13-digit epoch ms>#<id digest>``: the application
   ``application_id`` changed in the legacy table while a capture ran, or a verification made while
   serving found it different. The cut-over re-verifies exactly the applications marked since a moment
@@ -25,9 +30,12 @@ from datetime import datetime
 from typing import Any
 
 from migration_runtime.dynamodb_codec import from_attribute_map, to_attribute_map
+from migration_runtime.run_sentinels import group_of
 
 SENTINEL_ARRIVAL_PK_PREFIX = "SENTINEL#"
 SENTINEL_ARRIVAL_SK = "ARRIVED"
+SENTINEL_PLAN_SK = "PLAN"
+SENTINEL_MEMBER_SK_PREFIX = "MEMBER#"
 CHANGED_PK_PREFIX = "CHANGED_AT#"
 MARK_SHARDS = 8
 TTL_ATTRIBUTE = "expires_at"
@@ -45,10 +53,105 @@ def epoch_ms(at: datetime) -> int:
 
 
 def record_sentinel_arrival(dynamodb: Any, table_name: str, *, sentinel_id: str, at: datetime) -> None:
+    """A sentinel came through the stream: its group has arrived if it is alone (no plan) or the last of
+    its group's planned members."""
+    group, index = group_of(sentinel_id)
+    _put_sentinel_item(dynamodb, table_name, group, _member_sort_key(index), at)
+    plan = dynamodb.get_item(
+        TableName=table_name, Key=_sentinel_key(group, SENTINEL_PLAN_SK), ConsistentRead=True
+    ).get("Item")
+    if plan is None:
+        if index == 0:  # a sentinel written alone (only a group's placement writes further members)
+            _put_sentinel_item(dynamodb, table_name, group, SENTINEL_ARRIVAL_SK, at)
+        return
+    members = from_attribute_map(plan).get("members")
+    if members is not None:
+        _complete_if_all_arrived(dynamodb, table_name, group, int(members), at)
+
+
+def plan_sentinel_group(dynamodb: Any, table_name: str, *, group: str, at: datetime) -> None:
+    """Before the first member of a group is written: a member arriving now waits for the others."""
+    _put_sentinel_item(dynamodb, table_name, group, SENTINEL_PLAN_SK, at, time_attribute="planned_at")
+
+
+def close_sentinel_group(
+    dynamodb: Any, table_name: str, *, group: str, members: int, shards: int, at: datetime
+) -> bool:
+    """Every member is written: the group arrives once all ``members`` have (True: they already have)."""
+    _put_sentinel_item(
+        dynamodb, table_name, group, SENTINEL_PLAN_SK, at, "planned_at", members=members, shards=shards
+    )
+    return _complete_if_all_arrived(dynamodb, table_name, group, members, at)
+
+
+def sentinel_members_missing(dynamodb: Any, table_name: str, *, group: str) -> list[int] | None:
+    """The indexes of a placed group's members the capture has not seen yet (None: no group was placed
+    under this id, or its placement has not finished)."""
+    plan = dynamodb.get_item(
+        TableName=table_name, Key=_sentinel_key(group, SENTINEL_PLAN_SK), ConsistentRead=True
+    ).get("Item")
+    members = from_attribute_map(plan).get("members") if plan else None
+    if members is None:
+        return None
+    arrived: set[int] = set()
+    for page in dynamodb.get_paginator("query").paginate(**_members_query(table_name, group, int(members))):
+        for item in page.get("Items", []):
+            arrived.add(int(str(from_attribute_map(item)["sk"]).removeprefix(SENTINEL_MEMBER_SK_PREFIX)))
+    return [index for index in range(int(members)) if index not in arrived]
+
+
+def _members_query(table_name: str, group: str, members: int) -> dict[str, Any]:
+    # Members 0 .. members - 1 only: a placement run again (a retried call) may count fewer.
+    return {
+        "TableName": table_name,
+        "ConsistentRead": True,
+        "KeyConditionExpression": "pk = :pk AND sk BETWEEN :first AND :last",
+        "ExpressionAttributeValues": to_attribute_map(
+            {
+                ":pk": f"{SENTINEL_ARRIVAL_PK_PREFIX}{group}",
+                ":first": _member_sort_key(0),
+                ":last": _member_sort_key(members - 1),
+            }
+        ),
+        "ProjectionExpression": "sk",
+    }
+
+
+def _complete_if_all_arrived(dynamodb: Any, table_name: str, group: str, members: int, at: datetime) -> bool:
+    query = {**_members_query(table_name, group, members), "Select": "COUNT"}
+    del query["ProjectionExpression"]
+    arrived = 0
+    for page in dynamodb.get_paginator("query").paginate(**query):
+        arrived += int(page.get("Count", 0))
+    if arrived < members:
+        return False
+    _put_sentinel_item(dynamodb, table_name, group, SENTINEL_ARRIVAL_SK, at)
+    return True
+
+
+def _member_sort_key(index: int) -> str:
+    # Zero-padded, so a range of indexes is a range of sort keys.
+    return f"{SENTINEL_MEMBER_SK_PREFIX}{index:08d}"
+
+
+def _sentinel_key(group: str, sort_key: str) -> dict[str, Any]:
+    return to_attribute_map({"pk": f"{SENTINEL_ARRIVAL_PK_PREFIX}{group}", "sk": sort_key})
+
+
+def _put_sentinel_item(
+    dynamodb: Any,
+    table_name: str,
+    group: str,
+    sort_key: str,
+    at: datetime,
+    time_attribute: str = "arrived_at",
+    **attributes: int,
+) -> None:
     item = {
-        "pk": f"{SENTINEL_ARRIVAL_PK_PREFIX}{sentinel_id}",
-        "sk": SENTINEL_ARRIVAL_SK,
-        "arrived_at": epoch_ms(at),
+        "pk": f"{SENTINEL_ARRIVAL_PK_PREFIX}{group}",
+        "sk": sort_key,
+        time_attribute: epoch_ms(at),
+        **attributes,
         TTL_ATTRIBUTE: int(at.timestamp()) + KEEP_SECONDS,
     }
     dynamodb.put_item(TableName=table_name, Item=to_attribute_map(item))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 
 LEGACY_TABLE_NAME = "LEGACY_TABLE_NAME"
+LEGACY_STREAM_ARN = "LEGACY_STREAM_ARN"
 NEW_TABLE_NAME = "NEW_TABLE_NAME"
 INTAKE_DLQ_URL = "INTAKE_DLQ_URL"
 MIGRATION_QUEUE_URL = "MIGRATION_QUEUE_URL"
@@ -77,6 +78,10 @@ def _int(name: str, default: int, *, minimum: int = 0) -> int:
 
 def legacy_table_name() -> str:
     return _required(LEGACY_TABLE_NAME)
+
+
+def legacy_stream_arn() -> str:
+    return _required(LEGACY_STREAM_ARN)
 
 
 def new_table_name() -> str:

@@ -306,12 +306,25 @@ def _pipeline_function_access(settings: StackSettings, r: PipelineResources) -> 
                 # "Using AWS Lambda with Amazon DynamoDB": execution role permissions).
                 allow("ReadLegacyStream", STREAM_READER_ACTIONS, [r.legacy_stream_arn]),
                 allow("SendChangesToMigrationQueue", ["sqs:SendMessage"], [r.migration_queue_arn]),
-                # Sentinel arrivals and the changed-application marks the cut-over re-verifies.
+                # Sentinel arrivals (a group's plan read, its members counted) and the changed-application
+                # marks the cut-over re-verifies.
                 allow(
-                    "RecordChanges", ["dynamodb:PutItem", "dynamodb:BatchWriteItem"], [r.control_table_arn]
+                    "RecordChanges",
+                    ["dynamodb:PutItem", "dynamodb:BatchWriteItem", "dynamodb:GetItem", "dynamodb:Query"],
+                    [r.control_table_arn],
+                ),
+                # The catch-up sentinels, one on each shard of the stream (reserved ids, written and deleted
+                # again: migration_runtime/shard_covering_sentinels.py); the stream is read as above.
+                allow(
+                    "PlaceCatchUpSentinels", ["dynamodb:PutItem", "dynamodb:DeleteItem"], [r.legacy_table_arn]
                 ),
             ],
-            {env.MIGRATION_QUEUE_URL: r.migration_queue_url, env.CONTROL_TABLE_NAME: r.control_table_name},
+            {
+                env.MIGRATION_QUEUE_URL: r.migration_queue_url,
+                env.CONTROL_TABLE_NAME: r.control_table_name,
+                env.LEGACY_TABLE_NAME: r.legacy_table_name,
+                env.LEGACY_STREAM_ARN: r.legacy_stream_arn,
+            },
         )
         if r.legacy_stream_arn is not None
         else FunctionAccess([]),

@@ -57,6 +57,8 @@ def test_online_under_live_intake_with_faults_cuts_over_with_every_invariant(
     # AND the pause and the longest intake wait were measured
     assert report["intake_paused_seconds"] is not None
     assert report["intake_max_wait_seconds"] is not None
+    # AND the catch-up proved the stream's one shard here (a shard per partition on AWS) with one sentinel
+    assert (report["catch_up_stream_shards"], report["catch_up_sentinels"]) == (1, 1)
     # AND the capture is off again, the legacy consumer off and the new one serving, no sentinel left
     outputs = StackOutputs.from_mapping(deployed_stack.outputs)
     assert mapping_state(deployed_stack, outputs.capture_mapping_uuid) == "Disabled"

@@ -29,6 +29,20 @@ def unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
 
+def streamed_table(aws: EmbeddedAws, key: str = "id", prefix: str = "legacy") -> tuple[str, str]:
+    """A new on-demand table keyed by the string ``key``, with a stream of new and old images: (name,
+    stream ARN)."""
+    name = unique(prefix)
+    description = aws.client("dynamodb").create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": key, "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+    )["TableDescription"]
+    return name, description["LatestStreamArn"]
+
+
 @dataclass(frozen=True)
 class Deployed:
     name: str

@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 import pytest
-from runtime_helpers import unique, wait_until
+from runtime_helpers import streamed_table, unique, wait_until
 
 from embedded_aws.moto_internals import dynamodb_streams
 
@@ -57,18 +57,6 @@ def log_table(aws) -> str:
 @pytest.fixture(scope="module")
 def consumer(make_function, log_table):
     return make_function(CONSUMER, environment={"TABLE": log_table})
-
-
-def streamed_table(aws) -> tuple[str, str]:
-    name = unique("legacy")
-    description = aws.client("dynamodb").create_table(
-        TableName=name,
-        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
-    )["TableDescription"]
-    return name, description["LatestStreamArn"]
 
 
 def map_stream(aws, stream_arn: str, function_name: str, **extra: Any) -> str:

@@ -43,6 +43,9 @@ CONTRACT_ENVIRONMENT: Mapping[str, Mapping[str, str]] = {
     "capture_legacy_changes": {
         env.MIGRATION_QUEUE_URL: "migration_queue_url",
         env.CONTROL_TABLE_NAME: "control_table_name",
+        # where the catch-up sentinels go, and the stream whose shards they must each reach
+        env.LEGACY_TABLE_NAME: "legacy_table_name",
+        env.LEGACY_STREAM_ARN: "legacy_stream_arn",
     },
     "restore_serving": {
         env.CONTROL_TABLE_NAME: "control_table_name",

@@ -92,7 +92,11 @@ CONTRACT_GRANTS: Mapping[str, Mapping[str, frozenset[str]]] = {
             }
         ),
         "migration_queue_arn": frozenset({"sqs:SendMessage"}),
-        "control_table_arn": frozenset({"dynamodb:PutItem", "dynamodb:BatchWriteItem"}),
+        "control_table_arn": frozenset(
+            {"dynamodb:PutItem", "dynamodb:BatchWriteItem", "dynamodb:GetItem", "dynamodb:Query"}
+        ),
+        # The catch-up sentinels on each shard of the stream: written and deleted, never read or scanned.
+        "legacy_table_arn": frozenset({"dynamodb:PutItem", "dynamodb:DeleteItem"}),
     },
     "restore_serving": {
         "control_table_arn": frozenset({"dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"}),

@@ -23,6 +23,7 @@ ARGS = MigrationStateMachineArgs(
     legacy_mapping_uuid="legacy-uuid",
     new_mapping_uuid="new-uuid",
     capture_mapping_uuid="capture-uuid",
+    capture_function_arn=ARN.format("lambda", "function:capture"),
     intake_queue_url="https://sqs/intake",
     intake_queue_arn=ARN.format("sqs", "intake"),
     intake_minimum_visibility_timeout_seconds=180,
@@ -144,6 +145,9 @@ def test_each_statement_grants_exactly_what_the_definition_calls_on_exactly_its_
                 f"{ARGS.enqueue_records_function_arn}:*",
                 ARGS.validate_migration_function_arn,
                 f"{ARGS.validate_migration_function_arn}:*",
+                # the catch-up sentinels, placed by the capture function
+                str(ARGS.capture_function_arn),
+                f"{ARGS.capture_function_arn}:*",
             ],
         ),
         "PauseAndResumeConsumers": (

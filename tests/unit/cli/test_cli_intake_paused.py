@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -64,3 +65,42 @@ def test_online_the_pause_starts_only_at_the_cut_overs_pause() -> None:
 
     # WHEN / THEN only the cut-over's pause counts
     assert ExecutionProgress().apply(history).intake_paused_seconds == 4.5
+
+
+def test_the_catch_up_sentinels_placed_are_read_from_the_capture_functions_result() -> None:
+    # GIVEN the catch-up state's function result (three sentinels over two shards), then a validation's
+    history = events(
+        ("TaskStateEntered", "OnlinePauseDisableLegacyMapping", 60.0),
+        ("TaskStateEntered", "CatchUpWriteSentinel", 62.0),
+    )
+    placed = json.dumps({"group": "g", "members": 3, "shards": 2})
+    history.append(
+        {
+            "id": 3,
+            "type": "LambdaFunctionSucceeded",
+            "lambdaFunctionSucceededEventDetails": {"output": placed},
+        }
+    )
+
+    # WHEN folded
+    progress = ExecutionProgress().apply(history)
+
+    # THEN the report can say how many shards the catch-up proved
+    assert progress.catch_up is not None
+    assert (progress.catch_up.members, progress.catch_up.shards) == (3, 2)
+
+
+@pytest.mark.parametrize("output", ["not json", "[]", '{"members": 3}', '{"members": true, "shards": 2}'])
+def test_a_catch_up_result_of_another_shape_is_not_read(output: str) -> None:
+    # GIVEN a result of the catch-up state that is not the placement's
+    history = events(("TaskStateEntered", "CatchUpWriteSentinel", 62.0))
+    history.append(
+        {
+            "id": 2,
+            "type": "LambdaFunctionSucceeded",
+            "lambdaFunctionSucceededEventDetails": {"output": output},
+        }
+    )
+
+    # WHEN / THEN nothing is claimed
+    assert ExecutionProgress().apply(history).catch_up is None

@@ -112,6 +112,7 @@ MIGRATION_ARG_NAMES = (
     "legacy_mapping_uuid",
     "new_mapping_uuid",
     "capture_mapping_uuid",
+    "capture_function_arn",
     "intake_queue_url",
     "intake_queue_arn",
     "migration_queue_url",

@@ -176,3 +176,36 @@ def _choose(choice: dict[str, Any], document: dict[str, Any]) -> str:
         return bool(value(rule["Variable"]) == rule["StringEquals"])
 
     return next((str(rule["Next"]) for rule in choice["Choices"] if holds(rule)), str(choice["Default"]))
+
+
+def test_the_catch_up_places_a_sentinel_on_every_shard_and_waits_for_that_group(states: dict) -> None:
+    # GIVEN the state that writes the cut-over's sentinel, and the wait after it
+    place = states["CatchUpWriteSentinel"]
+    wait = states["CatchUpWaitUntilQuiet"]["Parameters"]["Input"]
+
+    # THEN the capture function places the group (one sentinel per open shard of the stream), the wait
+    # reads the arrival of that same group, and a failed placement rolls back like any catch-up failure
+    assert place["Resource"] == "${CaptureFunctionArn}"
+    assert place["Parameters"] == {"place_sentinels.$": sentinel_id_expression("caught_up")}
+    assert wait["sentinel.$"] == sentinel_id_expression("caught_up")
+    assert place["Next"] == "CatchUpStartWait"
+    assert [catch["Next"] for catch in place["Catch"]] == ["RollbackRoute"]
+    assert place["ResultPath"] == "$.catch_up_sentinels"
+
+
+def test_the_capture_is_proven_live_on_every_shard_and_each_beat_rewrites_the_group(states: dict) -> None:
+    # GIVEN the state that writes the capture-is-live sentinel, the wait after it, and the wait child
+    place = states["CaptureWriteLiveSentinel"]
+    wait = states["CaptureWaitUntilQuiet"]["Parameters"]["Input"]
+    child = json.loads(WAIT_DEFINITION_PATH.read_text(encoding="utf-8"))["States"]
+    beat = child["WriteSentinelBeat"]
+
+    # THEN the capture function places the group before the bulk copy, the wait reads that group, and
+    # before each reading the child asks the capture function to write again what has not arrived
+    assert place["Resource"] == "${CaptureFunctionArn}"
+    assert place["Parameters"] == {"place_sentinels.$": sentinel_id_expression("live")}
+    assert wait["sentinel.$"] == sentinel_id_expression("live")
+    assert [catch["Next"] for catch in place["Catch"]] == ["RollbackRoute"]
+    assert beat["Resource"] == "${CaptureFunctionArn}"
+    assert beat["Parameters"] == {"beat_sentinels.$": "$$.Execution.Input.sentinel"}
+    assert beat["Next"] == "ReadSentinelArrival"
