@@ -72,7 +72,6 @@ MOVE_TASK_SOURCE_ACTIONS = (
 MOVE_TASK_DESTINATION_ACTIONS = ("sqs:SendMessage",)
 # What fills the capture mapping's placeholder on a stack without one: the states naming it are never entered.
 NO_CAPTURE_MAPPING = "no-capture-mapping"
-NO_CAPTURE_FUNCTION = "no-capture-function"
 
 
 def definition_placeholders(template: str) -> set[str]:
@@ -140,11 +139,14 @@ def render_migration_with_children(
 
 
 def capture_substitutions(
-    capture_mapping_uuid: pulumi.Input[str] | None, capture_function_arn: pulumi.Input[str] | None = None
+    capture_mapping_uuid: pulumi.Input[str] | None,
+    capture_function_arn: pulumi.Input[str] | None,
+    stand_in_function_arn: pulumi.Input[str],
 ) -> dict[str, pulumi.Input[str]]:
     """The change capture's placeholders. Without a capture mapping (no legacy stream) Setup refuses an
     online run and every run skips the states that name the mapping and the function, so these only have
-    to fill them."""
+    to fill them. A Task's Resource must still be a function's ARN for the definition to be accepted, so
+    another function of the stack (``stand_in_function_arn``) stands in for the capture's there."""
     return {
         "CaptureAvailable": "true" if capture_mapping_uuid is not None else "false",
         "CaptureMappingUuid": capture_mapping_uuid
@@ -152,7 +154,7 @@ def capture_substitutions(
         else NO_CAPTURE_MAPPING,
         "CaptureFunctionArn": capture_function_arn
         if capture_function_arn is not None
-        else NO_CAPTURE_FUNCTION,
+        else stand_in_function_arn,
     }
 
 
@@ -163,7 +165,9 @@ def definition_substitutions(
     return {
         "LegacyMappingUuid": args.legacy_mapping_uuid,
         "NewMappingUuid": args.new_mapping_uuid,
-        **capture_substitutions(args.capture_mapping_uuid, args.capture_function_arn),
+        **capture_substitutions(
+            args.capture_mapping_uuid, args.capture_function_arn, args.validate_migration_function_arn
+        ),
         "IntakeQueueUrl": args.intake_queue_url,
         "IntakeQueueArn": args.intake_queue_arn,
         "IntakeMinimumVisibilityTimeoutSeconds": str(args.intake_minimum_visibility_timeout_seconds),

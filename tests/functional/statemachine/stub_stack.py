@@ -227,7 +227,8 @@ def build_stub_stack(
         {
             "LegacyMappingUuid": legacy_mapping,
             "NewMappingUuid": new_mapping,
-            **capture_substitutions(capture_mapping),
+            # No capture function here: the online paths are never run on the stub stack.
+            **capture_substitutions(capture_mapping, None, arns["validate"]),
             "IntakeQueueUrl": intake_url,
             "IntakeQueueArn": intake_arn,
             "IntakeMinimumVisibilityTimeoutSeconds": str(intake_minimum_visibility_timeout_seconds),

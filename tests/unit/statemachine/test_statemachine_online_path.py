@@ -9,7 +9,11 @@ from typing import Any
 
 import pytest
 
-from components.migration_state_machine import DEFINITION_PATH, WAIT_DEFINITION_PATH
+from components.migration_state_machine import (
+    DEFINITION_PATH,
+    WAIT_DEFINITION_PATH,
+    capture_substitutions,
+)
 from migration_runtime.change_log import SENTINEL_ARRIVAL_PK_PREFIX, SENTINEL_ARRIVAL_SK
 from migration_runtime.run_sentinels import SENTINEL_PREFIX
 from statemachines.wait_phase_states import sentinel_id_expression
@@ -209,3 +213,16 @@ def test_the_capture_is_proven_live_on_every_shard_and_each_beat_rewrites_the_gr
     assert beat["Resource"] == "${CaptureFunctionArn}"
     assert beat["Parameters"] == {"beat_sentinels.$": "$$.Execution.Input.sentinel"}
     assert beat["Next"] == "ReadSentinelArrival"
+
+
+def test_without_a_capture_every_task_resource_is_still_a_function_arn() -> None:
+    # GIVEN a stack without change capture (an adopted legacy table without a stream)
+    validate = "arn:aws:lambda:us-east-1:123456789012:function:validate"
+
+    # WHEN its placeholders are filled
+    filled = capture_substitutions(None, None, validate)
+
+    # THEN the capture function's Resource is a real function's ARN (Step Functions refuses a definition
+    # whose Task names no resource), though the states naming it are never entered
+    assert filled["CaptureFunctionArn"] == validate
+    assert filled["CaptureAvailable"] == "false"
