@@ -288,7 +288,9 @@ MIGRATION_WAIT_PHASES = (
     ),
     WaitPhase(
         name="CatchUp",
-        probe="sentinel_arrived",
+        # No heartbeat: the capture-is-live group proved every shard's poller reading before the bulk
+        # copy, so the placed sentinels arrive without being written again (a beat is a Lambda call).
+        probe="sentinel_arrived_without_beat",
         timeout_key="pause_timeout_seconds",
         when_quiet="CatchUpDeleteLiveSentinels",
         on_failure=ROLLBACK,

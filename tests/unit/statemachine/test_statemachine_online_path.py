@@ -193,6 +193,13 @@ def test_the_catch_up_places_a_sentinel_on_every_shard_and_waits_for_that_group(
     assert place["Parameters"] == {"place_sentinels.$": sentinel_id_expression("caught_up")}
     assert wait["sentinel.$"] == sentinel_id_expression("caught_up")
     assert place["Next"] == "CatchUpStartWait"
+    # AND that wait reads without a heartbeat (the pollers were proven reading every shard before the
+    # bulk copy), which the wait child routes straight to the arrival's reading
+    assert wait["probe"] == "sentinel_arrived_without_beat"
+    child = json.loads(WAIT_DEFINITION_PATH.read_text(encoding="utf-8"))["States"]
+    routes = {rule["StringEquals"]: rule["Next"] for rule in child["Read"]["Choices"]}
+    assert routes["sentinel_arrived_without_beat"] == "ReadSentinelArrival"
+    assert routes["sentinel_arrived"] == "WriteSentinelBeat"
     assert [catch["Next"] for catch in place["Catch"]] == ["RollbackRoute"]
     assert place["ResultPath"] == "$.catch_up_sentinels"
 
