@@ -57,14 +57,12 @@ def record_sentinel_arrival(dynamodb: Any, table_name: str, *, sentinel_id: str,
     its group's planned members."""
     group, index = group_of(sentinel_id)
     _put_sentinel_item(dynamodb, table_name, group, _member_sort_key(index), at)
-    plan = dynamodb.get_item(
-        TableName=table_name, Key=_sentinel_key(group, SENTINEL_PLAN_SK), ConsistentRead=True
-    ).get("Item")
+    plan = _plan(dynamodb, table_name, group)
     if plan is None:
         if index == 0:  # a sentinel written alone (only a group's placement writes further members)
             _put_sentinel_item(dynamodb, table_name, group, SENTINEL_ARRIVAL_SK, at)
         return
-    members = from_attribute_map(plan).get("members")
+    members = plan.get("members")
     if members is not None:
         _complete_if_all_arrived(dynamodb, table_name, group, int(members), at)
 
@@ -79,7 +77,14 @@ def close_sentinel_group(
 ) -> bool:
     """Every member is written: the group arrives once all ``members`` have (True: they already have)."""
     _put_sentinel_item(
-        dynamodb, table_name, group, SENTINEL_PLAN_SK, at, "planned_at", members=members, shards=shards
+        dynamodb,
+        table_name,
+        group,
+        SENTINEL_PLAN_SK,
+        at,
+        time_attribute="planned_at",
+        members=members,
+        shards=shards,
     )
     return _complete_if_all_arrived(dynamodb, table_name, group, members, at)
 
@@ -87,22 +92,25 @@ def close_sentinel_group(
 def sentinel_members_missing(dynamodb: Any, table_name: str, *, group: str) -> list[int] | None:
     """The indexes of a placed group's members the capture has not seen yet (None: no group was placed
     under this id, or its placement has not finished)."""
-    plan = dynamodb.get_item(
-        TableName=table_name, Key=_sentinel_key(group, SENTINEL_PLAN_SK), ConsistentRead=True
-    ).get("Item")
-    members = from_attribute_map(plan).get("members") if plan else None
+    plan = _plan(dynamodb, table_name, group)
+    members = plan.get("members") if plan else None
     if members is None:
         return None
-    arrived: set[int] = set()
-    for page in dynamodb.get_paginator("query").paginate(**_members_query(table_name, group, int(members))):
-        for item in page.get("Items", []):
-            arrived.add(int(str(from_attribute_map(item)["sk"]).removeprefix(SENTINEL_MEMBER_SK_PREFIX)))
+    arrived = _arrived_members(dynamodb, table_name, group, int(members))
     return [index for index in range(int(members)) if index not in arrived]
 
 
-def _members_query(table_name: str, group: str, members: int) -> dict[str, Any]:
-    # Members 0 .. members - 1 only: a placement run again (a retried call) may count fewer.
-    return {
+def _plan(dynamodb: Any, table_name: str, group: str) -> dict[str, Any] | None:
+    item = dynamodb.get_item(
+        TableName=table_name, Key=_sentinel_key(group, SENTINEL_PLAN_SK), ConsistentRead=True
+    ).get("Item")
+    return from_attribute_map(item) if item else None
+
+
+def _arrived_members(dynamodb: Any, table_name: str, group: str, members: int) -> set[int]:
+    """The indexes among 0 .. members - 1 the capture has seen (a placement run again, a retried call,
+    may plan fewer members than an earlier attempt wrote)."""
+    request = {
         "TableName": table_name,
         "ConsistentRead": True,
         "KeyConditionExpression": "pk = :pk AND sk BETWEEN :first AND :last",
@@ -115,15 +123,15 @@ def _members_query(table_name: str, group: str, members: int) -> dict[str, Any]:
         ),
         "ProjectionExpression": "sk",
     }
+    return {
+        int(str(from_attribute_map(item)["sk"]).removeprefix(SENTINEL_MEMBER_SK_PREFIX))
+        for page in dynamodb.get_paginator("query").paginate(**request)
+        for item in page.get("Items", [])
+    }
 
 
 def _complete_if_all_arrived(dynamodb: Any, table_name: str, group: str, members: int, at: datetime) -> bool:
-    query = {**_members_query(table_name, group, members), "Select": "COUNT"}
-    del query["ProjectionExpression"]
-    arrived = 0
-    for page in dynamodb.get_paginator("query").paginate(**query):
-        arrived += int(page.get("Count", 0))
-    if arrived < members:
+    if len(_arrived_members(dynamodb, table_name, group, members)) < members:
         return False
     _put_sentinel_item(dynamodb, table_name, group, SENTINEL_ARRIVAL_SK, at)
     return True

@@ -154,12 +154,13 @@ class ShardCoveringPlacement:
         before its shard's poller started arrives only when written again. No placed group under this id:
         the id alone is written, the single sentinel it is. Returns how many were written."""
         missing = sentinel_members_missing(self.dynamodb, self.control_table_name, group=group)
-        for index in missing if missing is not None else [0]:
+        indexes = missing if missing is not None else [0]
+        for index in indexes:
             sentinel = member_id(group, index)
             self._write(sentinel)
             if index:
                 self.dynamodb.delete_item(TableName=self.legacy_table_name, Key=self._key(sentinel))
-        return len(missing) if missing is not None else 1
+        return len(indexes)
 
     def _watch_until_seen(self, batch: set[str], members: set[str]) -> None:
         """Read every watched shard until each member of ``batch`` has shown on one of them; a shard that

@@ -74,6 +74,6 @@ def sentinel_placement() -> ShardCoveringPlacement:
 
 def place_sentinels(group: str) -> dict[str, Any]:
     placed = sentinel_placement().place(group)
-    logger.info("catch-up sentinels placed", extra={"members": placed.members, "shards": placed.shards})
-    metrics.add_metric(name="CatchUpStreamShards", unit=MetricUnit.Count, value=placed.shards)
+    logger.info("sentinels placed", extra={"members": placed.members, "shards": placed.shards})
+    metrics.add_metric(name="SentinelStreamShards", unit=MetricUnit.Count, value=placed.shards)
     return placed.as_result()
