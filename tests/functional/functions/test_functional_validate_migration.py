@@ -15,6 +15,7 @@ from migration_runtime import aws_clients
 from migration_runtime.bounded_sample import MAX_SAMPLE_ENTRIES, MAX_SAMPLE_TEXT_CHARS
 from migration_runtime.dynamodb_codec import to_attribute_map
 from migration_runtime.migration_verification import verify_migration
+from migration_runtime.validation_result import ValidationResult
 from record_mappings.onboarding.mapping import MAPPING
 
 
@@ -41,6 +42,21 @@ def _ids(items, kind: RecordKind) -> set[str]:
 def stack_target(stack, application_id: str) -> dict:
     [item] = [i for i in stack.new_items() if i.get("application_id") == application_id and "checksum" in i]
     return item
+
+
+def verify_stack(stack, **options) -> ValidationResult:
+    """``verify_migration`` called directly on the test stack's tables and queues."""
+    return verify_migration(
+        dynamodb=aws_clients.dynamodb(),
+        sqs=aws_clients.sqs(),
+        legacy_table_name=stack.legacy_table,
+        new_table_name=stack.new_table,
+        control_table_name=stack.control_table,
+        migration_dlq_url=stack.migration_dlq_url,
+        intake_dlq_url=stack.intake_dlq_url,
+        mapping=MAPPING,
+        **options,
+    )
 
 
 def _first_valid(items) -> dict:
@@ -181,17 +197,7 @@ def test_lists_are_capped_and_flagged_truncated(stack, lambda_context, make_reco
     stack.put_legacy([make_record(seed=60 + index) for index in range(MAX_SAMPLE_ENTRIES + 5)])
 
     # WHEN verified
-    report = verify_migration(
-        dynamodb=aws_clients.dynamodb(),
-        sqs=aws_clients.sqs(),
-        legacy_table_name=stack.legacy_table,
-        new_table_name=stack.new_table,
-        control_table_name=stack.control_table,
-        migration_dlq_url=stack.migration_dlq_url,
-        intake_dlq_url=stack.intake_dlq_url,
-        mapping=MAPPING,
-        segments=2,
-    )
+    report = verify_stack(stack, segments=2)
 
     # THEN the count is complete, the list is cut to the sample, and the report says so
     assert report.counts.missing == MAX_SAMPLE_ENTRIES + 5
@@ -386,18 +392,7 @@ def test_the_report_is_the_same_whatever_the_segments_and_the_page_size(stack, m
     stack.put_legacy([item.record for item in synthetic_records(12, seed=77)])
 
     def verified(segments: int, page_size: int) -> dict:
-        return verify_migration(
-            dynamodb=aws_clients.dynamodb(),
-            sqs=aws_clients.sqs(),
-            legacy_table_name=stack.legacy_table,
-            new_table_name=stack.new_table,
-            control_table_name=stack.control_table,
-            migration_dlq_url=stack.migration_dlq_url,
-            intake_dlq_url=stack.intake_dlq_url,
-            mapping=MAPPING,
-            segments=segments,
-            page_size=page_size,
-        ).to_document()
+        return verify_stack(stack, segments=segments, page_size=page_size).to_document()
 
     # WHEN it is verified in one segment read in one page, and in several segments of tiny pages
     whole = verified(segments=1, page_size=1000)
